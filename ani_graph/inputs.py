@@ -1,0 +1,139 @@
+"""Turn what a user passes into tensors, or say clearly what is wrong.
+
+>>> to_input(2, "x")
+tensor(2., requires_grad=True)
+"""
+
+from __future__ import annotations
+
+import inspect
+import numbers
+
+import torch
+
+from .format import format_shape
+
+_WHAT_WORKS = "a number, a nested list of numbers, a numpy array or a tensor"
+
+
+def _short(obj) -> str:
+    text = repr(obj)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _to_tensor(obj, what: str) -> torch.Tensor:
+    """A fresh floating-point tensor (never the caller's own object)."""
+    if obj is None or isinstance(obj, (str, bytes, dict, set)):
+        raise TypeError(f"{what} is {type(obj).__name__} {_short(obj)}; it must be {_WHAT_WORKS}.")
+    if isinstance(obj, complex) or (isinstance(obj, torch.Tensor) and obj.is_complex()):
+        raise TypeError(
+            f"{what} is complex; ani-graph draws real-valued autograd only. "
+            "Pass the real and imaginary parts as two real inputs."
+        )
+    if isinstance(obj, torch.Tensor):
+        t = obj.detach().clone()
+    elif isinstance(obj, numbers.Number):
+        t = torch.tensor(float(obj))
+    else:
+        kind = getattr(getattr(obj, "dtype", None), "kind", None)
+        if kind == "c":
+            raise TypeError(f"{what} is a complex array; pass real and imaginary parts as two real inputs.")
+        if kind in ("O", "U", "S"):
+            raise TypeError(f"{what} is an array of {obj.dtype}; it must hold numbers.")
+        try:
+            t = torch.as_tensor(obj).clone() if kind is not None else torch.tensor(obj)
+        except (TypeError, ValueError, RuntimeError) as err:
+            raise TypeError(
+                f"{what} ({_short(obj)}) cannot become a tensor: {err}. It must be {_WHAT_WORKS}."
+            ) from None
+        if t.is_complex():
+            raise TypeError(f"{what} is complex; pass real and imaginary parts as two real inputs.")
+    if not t.is_floating_point():
+        t = t.to(torch.get_default_dtype())
+    return t
+
+
+def to_input(obj, name: str) -> torch.Tensor:
+    """One entry of `inputs` as a fresh leaf tensor that requires grad."""
+    return _to_tensor(obj, f"input {name!r}").requires_grad_(True)
+
+
+def input_names(func, count: int) -> list[str]:
+    """Names for `count` positional arguments of `func`, checked against its signature."""
+    target = func.forward if isinstance(func, torch.nn.Module) else func
+    try:
+        params = list(inspect.signature(target).parameters.values())
+    except (TypeError, ValueError):
+        return [f"x{i}" for i in range(count)]
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    varargs = next((p for p in params if p.kind == p.VAR_POSITIONAL), None)
+    required = [p for p in positional if p.default is p.empty]
+    listed = ", ".join(p.name for p in positional) or "none"
+    if count < len(required) or (count > len(positional) and varargs is None):
+        expected = str(len(required)) if len(required) == len(positional) else f"{len(required)} to {len(positional)}"
+        raise TypeError(
+            f"func takes {expected} positional argument(s) ({listed}) but inputs has {count} "
+            f"entr{'y' if count == 1 else 'ies'}. Pass a list with one entry per argument, "
+            f"e.g. TorchGraph(func, [{listed}])."
+        )
+    names = [p.name for p in positional[:count]]
+    names += [f"{varargs.name}{i}" for i in range(count - len(names))] if varargs else []
+    return names
+
+
+def to_grad_outputs(grad_outputs, outputs: list[torch.Tensor], names: list[str]) -> list[torch.Tensor]:
+    """The upstream gradient for every output, shaped like the output."""
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif not isinstance(grad_outputs, (list, tuple)):
+        raise TypeError(
+            f"grad_outputs must be a list with one entry per output (func has {len(outputs)}); "
+            f"write grad_outputs=[{_short(grad_outputs)}]."
+        )
+    if len(grad_outputs) != len(outputs):
+        hint = ""
+        if len(outputs) == 1:
+            hint = " If the list is the gradient of the single output, wrap it: grad_outputs=[[...]]."
+        raise ValueError(
+            f"grad_outputs has {len(grad_outputs)} entries but func returned {len(outputs)} "
+            f"output(s) ({', '.join(names)}); give one upstream gradient per output.{hint}"
+        )
+    result = []
+    for out, name, go in zip(outputs, names, grad_outputs):
+        if go is None:
+            if out.numel() != 1:
+                raise ValueError(
+                    f"output {name!r} has shape {format_shape(out.shape)}, so it needs an upstream "
+                    f"gradient: pass grad_outputs=[...] with one entry per output, e.g. "
+                    f"grad_outputs=[torch.ones({', '.join(map(str, out.shape))})] "
+                    f"(what {name}.sum().backward() would use)."
+                )
+            result.append(torch.ones_like(out))
+            continue
+        g = _to_tensor(go, f"grad_outputs entry for {name!r}").to(out.dtype)
+        try:
+            g = torch.broadcast_to(g, out.shape).clone()
+        except RuntimeError:
+            raise ValueError(
+                f"grad_outputs entry for {name!r} has shape {format_shape(g.shape)}, which does not "
+                f"broadcast to the output's shape {format_shape(out.shape)}."
+            ) from None
+        result.append(g)
+    return result
+
+
+def to_outputs(result) -> list[torch.Tensor]:
+    """func's return value as a list of tensors, or a TypeError that says what to return."""
+    items = list(result) if isinstance(result, (list, tuple)) else [result]
+    if not items:
+        raise TypeError("func returned an empty sequence; return a tensor or a tuple/list of tensors.")
+    for i, item in enumerate(items):
+        if not isinstance(item, torch.Tensor):
+            where = "func returned" if items[0] is result else f"output {i} of func is"
+            raise TypeError(
+                f"{where} {type(item).__name__} {_short(item)}, but ani-graph needs a tensor or a "
+                "tuple/list of tensors. Compute the result with torch operations on the inputs."
+            )
+        if item.is_complex():
+            raise TypeError(f"output {i} is complex; ani-graph draws real-valued autograd only.")
+    return items

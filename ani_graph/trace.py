@@ -1,0 +1,456 @@
+"""Record a PyTorch computation as plain data: tensor nodes, op nodes and edges.
+
+The recorder watches every torch call through a `TorchFunctionMode` and every
+custom `torch.autograd.Function` through a temporary wrapper of `Function.apply`.
+A call becomes an op node only when it creates new backward nodes, so shape
+queries, `detach()` and work under `no_grad` leave no op behind; their results
+show up as constants when something uses them.
+
+After the forward pass, `Recorder.backward` computes gradients once: tensor
+gradients with `torch.autograd.grad`, and each op's share of an input's gradient
+with hooks on the op's backward nodes (removed again before it returns).
+
+Nothing here knows about drawing. The result is a `Trace`: node and edge
+attribute dicts, in the order they were made.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+import torch
+from torch.overrides import TorchFunctionMode
+
+from .format import format_tensor
+from .ops import canonical_name, lookup
+
+# Recorders currently inside their `with` block; the `Function.apply` wrapper reports to
+# the innermost one.
+_ACTIVE: list[Recorder] = []
+
+
+@dataclass
+class Trace:
+    """What a recording produced: attribute dicts keyed by node id, and edges."""
+
+    nodes: dict[str, dict] = field(default_factory=dict)
+    edges: list[tuple[str, str, dict]] = field(default_factory=list)
+    inputs: list[str] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+
+
+def _flatten(obj, out: list) -> list:
+    """Tensors and numbers in nested lists/tuples, in order (iteratively)."""
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(reversed(item))
+        else:
+            out.append(item)
+    return out
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _getitem_kind(key) -> str:
+    keys = key if isinstance(key, tuple) else (key,)
+    if all(isinstance(k, int) for k in keys):
+        return "select"
+    if all(isinstance(k, (int, slice)) or k is None or k is Ellipsis for k in keys):
+        return "slice"
+    return "index"
+
+
+def _value(t: torch.Tensor) -> torch.Tensor:
+    return t.detach().clone()
+
+
+class Recorder(TorchFunctionMode):
+    """Records the ops of one forward pass. Use it as a context manager."""
+
+    def __init__(self, *, input_kind_for_unknown_leaves: str = "param"):
+        super().__init__()
+        self.trace = Trace()
+        self._unknown_leaf_kind = input_kind_for_unknown_leaves
+        self._n_tensors = 0
+        self._n_ops = 0
+        # id(tensor) -> current node id; the tensors themselves are kept alive in
+        # _keep so their ids cannot be reused while we record.
+        self._node_of: dict[int, str] = {}
+        self._keep: list = []
+        self._tensor_of: dict[str, torch.Tensor] = {}  # node id -> live tensor
+        self._superseded: set[str] = set()  # node ids whose tensor was later changed in place
+        self._by_grad_fn: dict[tuple[int, int], str] = {}  # (id(grad_fn), output_nr) -> node id
+        self._known_fns: set[int] = set()
+        self._boundaries: dict[str, list] = {}  # op id -> [(backward node, index, tensor node id)]
+        self._module_stack: list[str | None] = []
+        self._module_names: dict[int, str] = {}
+        self._param_names: dict[int, str] = {}
+        self._buffer_names: dict[int, str] = {}
+        self._handles: list = []
+        self._saved_apply = None
+
+    # ----- entering and leaving -------------------------------------------------
+    def __enter__(self):
+        from torch.nn.modules.module import (
+            register_module_forward_hook,
+            register_module_forward_pre_hook,
+        )
+
+        self._handles = [
+            register_module_forward_pre_hook(self._enter_module),
+            register_module_forward_hook(self._leave_module),
+        ]
+        self._patch_function_apply()
+        _ACTIVE.append(self)
+        try:
+            return super().__enter__()
+        except BaseException:
+            self._undo()
+            raise
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            return super().__exit__(exc_type, exc, tb)
+        finally:
+            self._undo()
+
+    def _undo(self):
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []
+        if self in _ACTIVE:
+            _ACTIVE.remove(self)
+        self._unpatch_function_apply()
+
+    def _patch_function_apply(self):
+        # Custom autograd Functions do not pass through __torch_function__, so while
+        # recording, `Function.apply` reports to the innermost active recorder.
+        base = torch.autograd.function.Function
+        self._saved_apply = base.__dict__["apply"]
+        original = self._saved_apply.__func__
+
+        def apply(cls, *args, **kwargs):
+            if not _ACTIVE:
+                return original(cls, *args, **kwargs)
+            rec = _ACTIVE[-1]
+            label = cls.__dict__.get("_ani_graph_label", cls.__name__)
+            info = {"op": cls.__name__, "label": label, "custom": True}
+            # our own bookkeeping below must not be recorded as ops
+            with torch._C.DisableTorchFunction():
+                return rec._record_call(lambda: original(cls, *args, **kwargs), info, args, kwargs)
+
+        base.apply = classmethod(apply)
+
+    def _unpatch_function_apply(self):
+        if self._saved_apply is not None:
+            torch.autograd.function.Function.apply = self._saved_apply
+            self._saved_apply = None
+
+    # ----- modules ----------------------------------------------------------------
+    def add_root_module(self, module: torch.nn.Module, prefix: str = ""):
+        """Name a module's submodules, parameters and buffers by their qualified path."""
+        if id(module) in self._module_names:
+            return
+        join = (lambda n: f"{prefix}.{n}" if n else prefix) if prefix else (lambda n: n)
+        for name, sub in module.named_modules():
+            self._module_names.setdefault(id(sub), join(name))
+        for name, p in module.named_parameters():
+            self._param_names.setdefault(id(p), join(name))
+        for name, b in module.named_buffers():
+            self._buffer_names.setdefault(id(b), join(name))
+
+    def _enter_module(self, module, args):
+        if id(module) not in self._module_names:
+            if not self._module_stack:
+                self.add_root_module(module)
+            else:
+                self._module_names[id(module)] = type(module).__name__.lower()
+        self._module_stack.append(self._module_names[id(module)] or None)
+
+    def _leave_module(self, module, args, output):
+        if self._module_stack:
+            self._module_stack.pop()
+
+    # ----- nodes ------------------------------------------------------------------
+    def _new_tensor_node(self, t: torch.Tensor | None, kind: str, value, name=None) -> str:
+        nid = f"t{self._n_tensors}"
+        self._n_tensors += 1
+        if t is not None:
+            self._node_of[id(t)] = nid
+            self._keep.append(t)
+            self._tensor_of[nid] = t
+            if t.grad_fn is not None:
+                self._by_grad_fn[(id(t.grad_fn), t.output_nr)] = nid
+                self._keep.append(t.grad_fn)
+        label = name if name else (format_tensor(value) if kind == "constant" else "")
+        self.trace.nodes[nid] = {
+            "kind": kind,
+            "name": name,
+            "label": label,
+            "value": value,
+            "grad": None,
+            "shape": tuple(value.shape),
+            "requires_grad": bool(t is not None and t.requires_grad),
+        }
+        return nid
+
+    def add_input(self, t: torch.Tensor, name: str) -> str:
+        """Register one of func's inputs under its parameter name."""
+        nid = self._new_tensor_node(t, "input", _value(t), name=name)
+        self.trace.inputs.append(nid)
+        return nid
+
+    def _node_for(self, t: torch.Tensor, grad_fn_before=None) -> str:
+        """The node of a tensor an op reads; tensors seen for the first time get one."""
+        nid = self._node_of.get(id(t))
+        if nid is not None:
+            return nid
+        grad_fn = t.grad_fn if grad_fn_before is None else grad_fn_before
+        if not t.requires_grad:
+            return self._new_tensor_node(t, "constant", _value(t), name=self._buffer_names.get(id(t)))
+        if grad_fn is None:  # a leaf that needs grad: a parameter or a caller's tensor
+            if id(t) in self._param_names or isinstance(t, torch.nn.Parameter):
+                return self._new_tensor_node(t, "param", _value(t), name=self._param_names.get(id(t)))
+            return self._new_tensor_node(t, self._unknown_leaf_kind, _value(t))
+        # made by something we did not see (before `record()` began): treat it as an input
+        return self._new_tensor_node(t, "input", _value(t))
+
+    # ----- the mode -----------------------------------------------------------------
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        name = getattr(func, "__name__", "")
+        if name.startswith("__get__") or name in {"__set__", "__repr__", "__format__"}:
+            return func(*args, **kwargs)
+        op, reflected, inplace = canonical_name(name)
+        if op == "index" and len(args) > 1:
+            op = _getitem_kind(args[1])
+        if name == "__setitem__":
+            op, inplace = "setitem", True
+        info = {"op": op, "label": lookup(op).label, "reflected": reflected, "inplace": inplace}
+        return self._record_call(lambda: func(*args, **kwargs), info, args, kwargs)
+
+    def _record_call(self, call, info: dict, args, kwargs):
+        flat_in = _flatten(list(args) + list(kwargs.values()), [])
+        tensors_in = [x for x in flat_in if isinstance(x, torch.Tensor)]
+        if not tensors_in and not flat_in:
+            return call()
+        # grad_fn before the call tells an in-place change apart from a plain read
+        before = [(t, t.grad_fn) for t in tensors_in]
+        result = call()
+        flat_out = [x for x in _flatten(result, []) if isinstance(x, torch.Tensor)]
+        made = [t for t in flat_out if t.grad_fn is not None and id(t.grad_fn) not in self._known_fns]
+        changed = [t for t, fn in before if t.grad_fn is not fn and t.grad_fn is not None]
+        if not made and not changed:
+            return result
+        self._add_op(info, flat_in, before, made, changed, flat_out)
+        return result
+
+    def _add_op(self, info, flat_in, before, made, changed, flat_out):
+        op_id = f"op{self._n_ops}"
+        self._n_ops += 1
+        spec = lookup(info["op"])
+        # inputs, resolved to the nodes they were before the call
+        fn_before = {id(t): fn for t, fn in before}
+        keep_numbers = spec.takes_numbers or info.get("custom", False)
+        operands = []
+        for x in flat_in:
+            if isinstance(x, torch.Tensor):
+                operands.append(self._node_for(x, fn_before.get(id(x))))
+            elif _is_number(x) and keep_numbers:
+                value = torch.tensor(float(x), dtype=torch.get_default_dtype())
+                operands.append(self._new_tensor_node(None, "constant", value))
+        if info.get("reflected") and len(operands) == 2:
+            operands.reverse()
+        self.trace.nodes[op_id] = {
+            "kind": "op",
+            "op": info["op"],
+            "label": info["label"],
+            "module": self._module_stack[-1] if self._module_stack else None,
+            "backward": [],
+            "inplace": bool(info.get("inplace")),
+        }
+        seen = set()
+        for arg, nid in enumerate(operands):
+            if nid in seen:  # x * x: one edge, both contributions summed into it
+                continue
+            seen.add(nid)
+            self.trace.edges.append((nid, op_id, {"arg": arg, "value": self.trace.nodes[nid]["value"], "grad": None}))
+        # outputs: new tensors, and inputs this call changed in place
+        outs, seen_out = [], set()
+        for t in made + changed:
+            if id(t) not in seen_out:
+                seen_out.add(id(t))
+                outs.append(t)
+        for t in outs:
+            old = self._node_of.get(id(t))
+            if old is not None:
+                self._superseded.add(old)
+            nid = self._new_tensor_node(t, "intermediate", _value(t))
+            index = next((i for i, o in enumerate(flat_out) if o is t), 0)
+            self.trace.edges.append((op_id, nid, {"out": index}))
+        self._claim_backward_nodes(op_id, outs)
+
+    def _claim_backward_nodes(self, op_id: str, outs: list[torch.Tensor]):
+        """Collect the backward nodes this op made, and where they hand gradients on."""
+        names, boundary = [], []
+        stack = [t.grad_fn for t in outs]
+        while stack:  # iterative: one op can make a chain of backward nodes
+            fn = stack.pop()
+            if fn is None or id(fn) in self._known_fns:
+                continue
+            self._known_fns.add(id(fn))
+            self._keep.append(fn)
+            names.append(type(fn).__name__)
+            for index, (nxt, nr) in enumerate(fn.next_functions):
+                if nxt is None:
+                    continue
+                target = self._target_of(nxt, nr)
+                if target is not None:
+                    boundary.append((fn, index, target))
+                elif type(nxt).__name__ != "AccumulateGrad":
+                    stack.append(nxt)
+        self.trace.nodes[op_id]["backward"] = names
+        self._boundaries[op_id] = boundary
+
+    def _target_of(self, fn, nr) -> str | None:
+        variable = getattr(fn, "variable", None)
+        if variable is not None:
+            return self._node_of.get(id(variable))
+        return self._by_grad_fn.get((id(fn), nr))
+
+    # ----- after the forward pass -----------------------------------------------------
+    def set_outputs(self, outputs: list[torch.Tensor]) -> list[str]:
+        ids = [self._node_for(t) for t in outputs]
+        self.trace.outputs = ids
+        return ids
+
+    def name_from_locals(self, local_vars: dict):
+        """Give unnamed nodes the local variable names that hold them, where unambiguous."""
+        taken = {a["name"] for a in self.trace.nodes.values() if a.get("name")}
+        names_of: dict[str, list[str]] = {}
+        for var, obj in local_vars.items():
+            if isinstance(obj, torch.Tensor) and id(obj) in self._node_of and not var.startswith("_"):
+                names_of.setdefault(self._node_of[id(obj)], []).append(var)
+        for nid, names in names_of.items():
+            attrs = self.trace.nodes[nid]
+            if attrs["name"] or len(names) != 1 or names[0] in taken:
+                continue
+            attrs["name"] = attrs["label"] = names[0]
+            taken.add(names[0])
+
+    def backward(self, outputs: list[torch.Tensor], grad_outputs: list, *, retain_graph: bool):
+        """Compute every tensor's gradient and every edge's share, once.
+
+        Returns `(grads, shares)`: node id -> gradient (or None), and
+        (tensor id, op id) -> that op's contribution to the tensor's gradient.
+        """
+        shares: dict[tuple[str, str], torch.Tensor] = {}
+        handles = []
+        for op_id, boundary in self._boundaries.items():
+            by_fn: dict[int, tuple] = {}
+            for fn, index, target in boundary:
+                by_fn.setdefault(id(fn), (fn, []))[1].append((index, target))
+            for fn, targets in by_fn.values():
+                handles.append(fn.register_hook(self._share_hook(op_id, targets, shares)))
+        wanted = [
+            (nid, t)
+            for nid, t in self._tensor_of.items()
+            if t.requires_grad and nid not in self._superseded and self._node_of.get(id(t)) == nid
+        ]
+        pairs = [(o, g) for o, g in zip(outputs, grad_outputs) if o.requires_grad]
+        found = []
+        try:
+            if pairs and wanted:
+                found = torch.autograd.grad(
+                    [o for o, _ in pairs],
+                    [t for _, t in wanted],
+                    [g for _, g in pairs],
+                    retain_graph=retain_graph,
+                    allow_unused=True,
+                )
+        except RuntimeError as err:
+            raise self._explain(err) from err
+        finally:
+            for h in handles:
+                h.remove()
+        grads = {nid: None if g is None else g.detach() for (nid, _), g in zip(wanted, found)}
+        for nid in self._superseded:  # an old version's gradient is what its readers sent back
+            parts = [g for (u, _), g in shares.items() if u == nid]
+            grads[nid] = sum(parts[1:], parts[0]) if parts else None
+        return grads, shares
+
+    @staticmethod
+    def _share_hook(op_id, targets, shares):
+        def hook(grad_inputs, grad_outputs):
+            for index, target in targets:
+                g = grad_inputs[index]
+                if g is None:
+                    continue
+                key = (target, op_id)
+                g = g.detach()
+                shares[key] = g if key not in shares else shares[key] + g
+
+        return hook
+
+    def _explain(self, err: RuntimeError) -> RuntimeError:
+        """PyTorch's error, plus which of the user's tensors and ops it means."""
+        text = str(err)
+        if "modified by an inplace operation" not in text:
+            return err
+        hints = []
+        for op_id, attrs in self.trace.nodes.items():
+            if attrs.get("kind") != "op" or not any(b in text for b in attrs["backward"]):
+                continue
+            for u, v, _ in self.trace.edges:
+                if u != op_id:
+                    continue
+                name = self.trace.nodes[v]["name"] or v
+                later = [
+                    self.trace.nodes[w]["op"]
+                    for x, w, _ in self.trace.edges
+                    if x == v and self.trace.nodes[w].get("inplace")
+                ]
+                what = f" by an in-place {later[0]}_" if later else ""
+                hints.append(
+                    f"ani-graph: the output `{name}` of {attrs['op']} was changed{what} after "
+                    f"{attrs['op']} saved it for backward. Use the out-of-place op "
+                    f"(e.g. `y = y + 1` instead of `y.add_(1)`) or clone it first."
+                )
+        if not hints:
+            return err
+        return type(err)(text + "\n\n" + "\n".join(hints[:3]))
+
+
+class LocalsCatcher:
+    """Captures the local variables of one code object when its frame returns.
+
+    Uses `sys.setprofile` for the duration of a `with` block, and puts back
+    whatever profiler was there before.
+    """
+
+    def __init__(self, code):
+        self.code = code
+        self.locals: dict = {}
+        self._previous = None
+
+    def __enter__(self):
+        self._previous = sys.getprofile()
+        previous = self._previous
+
+        def profiler(frame, event, arg):
+            if event == "return" and frame.f_code is self.code:
+                self.locals = dict(frame.f_locals)
+            if previous is not None:
+                previous(frame, event, arg)
+
+        sys.setprofile(profiler)
+        return self
+
+    def __exit__(self, *exc):
+        sys.setprofile(self._previous)
+        return False
