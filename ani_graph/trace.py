@@ -16,6 +16,7 @@ attribute dicts, in the order they were made.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 
@@ -404,12 +405,14 @@ class Recorder(TorchFunctionMode):
             return err
         hints = []
         for op_id, attrs in self.trace.nodes.items():
-            if attrs.get("kind") != "op" or not any(b in text for b in attrs["backward"]):
+            if attrs.get("kind") != "op" or not any(_names_node(text, b) for b in attrs["backward"]):
                 continue
             for u, v, _ in self.trace.edges:
                 if u != op_id:
                     continue
-                name = self.trace.nodes[v]["name"] or v
+                # the name the user knows is the one the tensor had at the end
+                latest = self._node_of.get(id(self._tensor_of.get(v)), v)
+                name = self.trace.nodes[v]["name"] or self.trace.nodes[latest]["name"] or v
                 later = [
                     self.trace.nodes[w]["op"]
                     for x, w, _ in self.trace.edges
@@ -418,12 +421,18 @@ class Recorder(TorchFunctionMode):
                 what = f" by an in-place {later[0]}_" if later else ""
                 hints.append(
                     f"ani-graph: the output `{name}` of {attrs['op']} was changed{what} after "
-                    f"{attrs['op']} saved it for backward. Use the out-of-place op "
-                    f"(e.g. `y = y + 1` instead of `y.add_(1)`) or clone it first."
+                    f"{attrs['op']} saved it for backward. Use the out-of-place form "
+                    f"(`{name} = {name} + 1` rather than `{name}.add_(1)`), or clone `{name}` first."
                 )
         if not hints:
             return err
         return type(err)(text + "\n\n" + "\n".join(hints[:3]))
+
+
+def _names_node(message: str, backward_name: str) -> bool:
+    """Does PyTorch's message mention this backward node ("of ExpBackward0" or "of Exp,")?"""
+    short = re.sub(r"Backward\d*$", "", backward_name)
+    return f"of {backward_name}" in message or f"of {short}," in message
 
 
 class LocalsCatcher:
