@@ -119,7 +119,8 @@ class TorchGraph:
             G.add_node(nid, **attrs)
         for u, v, attrs in rec.trace.edges:
             attrs = dict(attrs)
-            if "arg" in attrs:
+            if "arg" in attrs:  # the value an op read is that of the tensor version it read
+                attrs["value"] = G.nodes[u]["value"]
                 attrs["grad"] = shares.get((u, v))
             G.add_edge(u, v, **attrs)
         self.nx = G

@@ -66,8 +66,11 @@ def _getitem_kind(key) -> str:
     return "index"
 
 
-def _value(t: torch.Tensor) -> torch.Tensor:
-    return t.detach().clone()
+def _storage_key(t: torch.Tensor):
+    try:
+        return t.untyped_storage().data_ptr()
+    except (RuntimeError, NotImplementedError):  # sparse, meta and other storage-less tensors
+        return None
 
 
 class Recorder(TorchFunctionMode):
@@ -87,6 +90,9 @@ class Recorder(TorchFunctionMode):
         self._superseded: set[str] = set()  # node ids whose tensor was later changed in place
         self._by_grad_fn: dict[tuple[int, int], str] = {}  # (id(grad_fn), output_nr) -> node id
         self._known_fns: set[int] = set()
+        # Values share storage with the live tensors (no copy); before an in-place op
+        # writes to a storage, the values recorded on it are copied. storage -> node ids
+        self._sharing: dict[int, list[str]] = {}
         self._boundaries: dict[str, list] = {}  # op id -> [(backward node, index, tensor node id)]
         self._module_stack: list[str | None] = []
         self._module_names: dict[int, str] = {}
@@ -188,6 +194,12 @@ class Recorder(TorchFunctionMode):
             if t.grad_fn is not None:
                 self._by_grad_fn[(id(t.grad_fn), t.output_nr)] = nid
                 self._keep.append(t.grad_fn)
+        if t is not None:
+            key = _storage_key(t)
+            if key is None:
+                value = value.clone()
+            else:
+                self._sharing.setdefault(key, []).append(nid)
         label = name if name else (format_tensor(value) if kind == "constant" else "")
         self.trace.nodes[nid] = {
             "kind": kind,
@@ -202,7 +214,7 @@ class Recorder(TorchFunctionMode):
 
     def add_input(self, t: torch.Tensor, name: str) -> str:
         """Register one of func's inputs under its parameter name."""
-        nid = self._new_tensor_node(t, "input", _value(t), name=name)
+        nid = self._new_tensor_node(t, "input", t.detach(), name=name)
         self.trace.inputs.append(nid)
         return nid
 
@@ -213,13 +225,13 @@ class Recorder(TorchFunctionMode):
             return nid
         grad_fn = t.grad_fn if grad_fn_before is None else grad_fn_before
         if not t.requires_grad:
-            return self._new_tensor_node(t, "constant", _value(t), name=self._buffer_names.get(id(t)))
+            return self._new_tensor_node(t, "constant", t.detach(), name=self._buffer_names.get(id(t)))
         if grad_fn is None:  # a leaf that needs grad: a parameter or a caller's tensor
             if id(t) in self._param_names or isinstance(t, torch.nn.Parameter):
-                return self._new_tensor_node(t, "param", _value(t), name=self._param_names.get(id(t)))
-            return self._new_tensor_node(t, self._unknown_leaf_kind, _value(t))
+                return self._new_tensor_node(t, "param", t.detach(), name=self._param_names.get(id(t)))
+            return self._new_tensor_node(t, self._unknown_leaf_kind, t.detach())
         # made by something we did not see (before `record()` began): treat it as an input
-        return self._new_tensor_node(t, "input", _value(t))
+        return self._new_tensor_node(t, "input", t.detach())
 
     # ----- the mode -----------------------------------------------------------------
     def __torch_function__(self, func, types, args=(), kwargs=None):
@@ -240,6 +252,8 @@ class Recorder(TorchFunctionMode):
         tensors_in = [x for x in flat_in if isinstance(x, torch.Tensor)]
         if not tensors_in and not flat_in:
             return call()
+        if info.get("inplace") or kwargs.get("inplace") is True or "out" in kwargs:
+            self._copy_before_write(tensors_in)
         # grad_fn before the call tells an in-place change apart from a plain read
         before = [(t, t.grad_fn) for t in tensors_in]
         result = call()
@@ -250,6 +264,13 @@ class Recorder(TorchFunctionMode):
             return result
         self._add_op(info, flat_in, before, made, changed, flat_out)
         return result
+
+    def _copy_before_write(self, tensors):
+        """An in-place op may overwrite recorded values: give them their own copy first."""
+        for t in tensors:
+            for nid in self._sharing.pop(_storage_key(t), []):
+                attrs = self.trace.nodes[nid]
+                attrs["value"] = attrs["value"].clone()
 
     def _add_op(self, info, flat_in, before, made, changed, flat_out):
         op_id = f"op{self._n_ops}"
@@ -280,7 +301,7 @@ class Recorder(TorchFunctionMode):
             if nid in seen:  # x * x: one edge, both contributions summed into it
                 continue
             seen.add(nid)
-            self.trace.edges.append((nid, op_id, {"arg": arg, "value": self.trace.nodes[nid]["value"], "grad": None}))
+            self.trace.edges.append((nid, op_id, {"arg": arg, "grad": None}))
         # outputs: new tensors, and inputs this call changed in place
         outs, seen_out = [], set()
         for t in made + changed:
@@ -291,7 +312,7 @@ class Recorder(TorchFunctionMode):
             old = self._node_of.get(id(t))
             if old is not None:
                 self._superseded.add(old)
-            nid = self._new_tensor_node(t, "intermediate", _value(t))
+            nid = self._new_tensor_node(t, "intermediate", t.detach())
             index = next((i for i, o in enumerate(flat_out) if o is t), 0)
             self.trace.edges.append((op_id, nid, {"out": index}))
         self._claim_backward_nodes(op_id, outs)

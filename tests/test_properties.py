@@ -33,7 +33,13 @@ def programs(draw):
     n_inputs = draw(st.integers(1, 3))
     shapes = [draw(st.sampled_from(SHAPES)) for _ in range(n_inputs)]
     values = [
-        draw(st.lists(st.floats(-1.5, 1.5, allow_nan=False, width=32), min_size=max(1, torch.Size(s).numel()), max_size=max(1, torch.Size(s).numel())))
+        draw(
+            st.lists(
+                st.floats(-1.5, 1.5, allow_nan=False, width=32),
+                min_size=max(1, torch.Size(s).numel()),
+                max_size=max(1, torch.Size(s).numel()),
+            )
+        )
         for s in shapes
     ]
     inputs = [torch.tensor(v).reshape(s) for v, s in zip(values, shapes)]
@@ -43,7 +49,13 @@ def programs(draw):
         if draw(st.booleans()):
             steps.append((draw(st.sampled_from(sorted(UNARY))), draw(st.integers(0, available - 1))))
         else:
-            steps.append((draw(st.sampled_from(sorted(BINARY))), draw(st.integers(0, available - 1)), draw(st.integers(0, available - 1))))
+            steps.append(
+                (
+                    draw(st.sampled_from(sorted(BINARY))),
+                    draw(st.integers(0, available - 1)),
+                    draw(st.integers(0, available - 1)),
+                )
+            )
     reduce = draw(st.sampled_from(["sum", "mean", "none"]))
     return inputs, steps, reduce
 

@@ -17,7 +17,11 @@ def autograd_grads(func, inputs, grad_outputs=None):
     xs = [torch.tensor(v, dtype=torch.float32, requires_grad=True) for v in inputs]
     out = func(*xs)
     outs = list(out) if isinstance(out, (tuple, list)) else [out]
-    gos = [torch.ones_like(o) for o in outs] if grad_outputs is None else [torch.as_tensor(g, dtype=o.dtype).expand_as(o) for g, o in zip(grad_outputs, outs)]
+    gos = (
+        [torch.ones_like(o) for o in outs]
+        if grad_outputs is None
+        else [torch.as_tensor(g, dtype=o.dtype).expand_as(o) for g, o in zip(grad_outputs, outs)]
+    )
     return torch.autograd.grad(outs, xs, gos, allow_unused=True)
 
 
@@ -48,7 +52,15 @@ def test_headline_example_values_and_gradients():
 
 @pytest.mark.parametrize(
     "given",
-    [2, 2.0, [1.0, 2.0], [[1, 2], [3, 4]], np.array([1.5, 2.5]), np.array([1, 2], dtype=np.int64), torch.tensor([3.0, 4.0])],
+    [
+        2,
+        2.0,
+        [1.0, 2.0],
+        [[1, 2], [3, 4]],
+        np.array([1.5, 2.5]),
+        np.array([1, 2], dtype=np.int64),
+        torch.tensor([3.0, 4.0]),
+    ],
     ids=["int", "float", "list", "nested", "numpy", "numpy-int", "tensor"],
 )
 def test_inputs_become_float_tensors_that_need_grad(given):
@@ -175,7 +187,9 @@ OP_CASES = [
 @pytest.mark.parametrize("op,label,fn", OP_CASES, ids=[c[0] for c in OP_CASES])
 def test_op_names_labels_and_gradients(op, label, fn):
     x0, y0 = [0.5, 1.0, 2.0, 3.0], [2.0, 0.75, 1.0, 0.5]
-    go = torch.linspace(0.5, 2.0, fn(torch.tensor(x0), torch.tensor(y0)).numel()).reshape(fn(torch.tensor(x0), torch.tensor(y0)).shape)
+    go = torch.linspace(0.5, 2.0, fn(torch.tensor(x0), torch.tensor(y0)).numel()).reshape(
+        fn(torch.tensor(x0), torch.tensor(y0)).shape
+    )
     g = TorchGraph(fn, [x0, y0], [go])
     found = [a for a in ops_of(g) if a["op"] == op]
     assert found, [a["op"] for a in ops_of(g)]
@@ -526,3 +540,31 @@ def test_unknown_name_lists_the_known_ones():
     g = TorchGraph(lambda x: x * 2, [1])
     with pytest.raises(KeyError, match="named tensors: out, x"):
         g.value("nope")
+
+
+def test_values_before_an_in_place_change_are_kept():
+    def f(x):
+        y = x * 2
+        view = y[:1]
+        view.mul_(10)  # writes into y's storage through a view
+        y.add_(1)
+        return y.sum()
+
+    g = TorchGraph(f, [[1.0, 2.0]])
+    values = [a["value"].tolist() for _, a in g.nx.nodes(data=True) if a["kind"] in ("intermediate", "output")]
+    assert values[0] == [2.0, 4.0]  # y as first computed
+    assert [20.0] in values and [21.0, 5.0] in values
+    (ref,) = autograd_grads(f, [[1.0, 2.0]])
+    assert torch.allclose(g.grad("x"), ref)
+
+
+def test_relu_inplace_keeps_the_value_it_read():
+    def f(x):
+        y = x * 1
+        z = F.relu(y, inplace=True)
+        return z.sum()
+
+    g = TorchGraph(f, [[-1.0, 2.0]])
+    values = [a["value"].tolist() for _, a in g.nx.nodes(data=True) if a["kind"] in ("intermediate", "output")]
+    assert values[0] == [-1.0, 2.0]
+    assert g.grad("x").tolist() == [0.0, 1.0]
