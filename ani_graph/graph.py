@@ -17,7 +17,7 @@ import networkx as nx
 import torch
 
 from .inputs import input_names, to_grad_outputs, to_input, to_outputs
-from .trace import LocalsCatcher, Recorder
+from .trace import Recorder
 
 
 def _code_of(func):
@@ -78,11 +78,11 @@ class TorchGraph:
             rec.add_input(t, n)
         for prefix, module in _modules_used_by(func):
             rec.add_root_module(module, prefix)
-        catcher = LocalsCatcher(_code_of(func))
-        with catcher, rec:
+        rec.watch_locals_of(_code_of(func))
+        with rec:
             result = func(*tensors)
         outputs = to_outputs(result)
-        rec.name_from_locals(catcher.locals)
+        rec.name_from_locals(rec.final_locals())
         self._finish(rec, outputs, grad_outputs, retain_graph=False)
 
     @classmethod

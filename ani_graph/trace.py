@@ -100,6 +100,26 @@ class Recorder(TorchFunctionMode):
         self._buffer_names: dict[int, str] = {}
         self._handles: list = []
         self._saved_apply = None
+        self._target_code = None  # the code of `func`, whose local variables name tensors
+        self._target_frame = None
+
+    def watch_locals_of(self, code) -> None:
+        """Remember the frame running `code`, to read its local variables after it returns."""
+        self._target_code = code
+
+    def final_locals(self) -> dict:
+        """The local variables of the watched frame as they were when it returned."""
+        frame, self._target_frame = self._target_frame, None
+        return dict(frame.f_locals) if frame is not None else {}
+
+    def _find_target_frame(self):
+        # The outermost frame running the code: nested modules of one class share it.
+        frame, found = sys._getframe(2), None
+        while frame is not None:
+            if frame.f_code is self._target_code:
+                found = frame
+            frame = frame.f_back
+        self._target_frame = found
 
     # ----- entering and leaving -------------------------------------------------
     def __enter__(self):
@@ -273,6 +293,8 @@ class Recorder(TorchFunctionMode):
                 attrs["value"] = attrs["value"].clone()
 
     def _add_op(self, info, flat_in, before, made, changed, flat_out):
+        if self._target_frame is None and self._target_code is not None:
+            self._find_target_frame()
         op_id = f"op{self._n_ops}"
         self._n_ops += 1
         spec = lookup(info["op"])
@@ -454,33 +476,3 @@ def _names_node(message: str, backward_name: str) -> bool:
     """Does PyTorch's message mention this backward node ("of ExpBackward0" or "of Exp,")?"""
     short = re.sub(r"Backward\d*$", "", backward_name)
     return f"of {backward_name}" in message or f"of {short}," in message
-
-
-class LocalsCatcher:
-    """Captures the local variables of one code object when its frame returns.
-
-    Uses `sys.setprofile` for the duration of a `with` block, and puts back
-    whatever profiler was there before.
-    """
-
-    def __init__(self, code):
-        self.code = code
-        self.locals: dict = {}
-        self._previous = None
-
-    def __enter__(self):
-        self._previous = sys.getprofile()
-        previous = self._previous
-
-        def profiler(frame, event, arg):
-            if event == "return" and frame.f_code is self.code:
-                self.locals = dict(frame.f_locals)
-            if previous is not None:
-                previous(frame, event, arg)
-
-        sys.setprofile(profiler)
-        return self
-
-    def __exit__(self, *exc):
-        sys.setprofile(self._previous)
-        return False

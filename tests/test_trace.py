@@ -568,3 +568,31 @@ def test_relu_inplace_keeps_the_value_it_read():
     values = [a["value"].tolist() for _, a in g.nx.nodes(data=True) if a["kind"] in ("intermediate", "output")]
     assert values[0] == [-1.0, 2.0]
     assert g.grad("x").tolist() == [0.0, 1.0]
+
+
+def test_works_under_a_profiler_and_leaves_it_running():
+    import cProfile
+
+    def f(a, b):
+        c = a * b
+        return c + 1
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        g = TorchGraph(f, [2, 3])
+        active = sys.getprofile()
+    finally:
+        profiler.disable()
+    assert active is not None  # the profiler was not replaced
+    assert float(g.value("c")) == 6.0 and float(g.grad("a")) == 3.0
+
+
+def test_nested_modules_of_one_class_name_the_outermost_forward():
+    inner = nn.Sequential(nn.Linear(2, 2), nn.Tanh())
+    outer = nn.Sequential(inner, nn.Linear(2, 1))
+    g = TorchGraph(outer, [[1.0, 2.0]])
+    assert g.inputs == ["input"] and g.outputs == ["out"]
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    (ref,) = torch.autograd.grad(outer(x).sum(), [x])
+    assert torch.allclose(g.grad("input"), ref)

@@ -1,0 +1,248 @@
+"""ani-graph against torchviz on the same models, interleaved in one run.
+
+    python benchmarks/run.py [--repeats 5] [--models sin,mlp,...] [--write]
+
+For every model it times each ani-graph stage (trace, layout, SVG, frames, HTML) and
+torchviz's `make_dot` plus a dot render to SVG through pygraphviz, alternating the two
+so that machine noise hits both alike, and reports medians and the ratio. Peak memory
+is measured in a fresh subprocess per measurement (max RSS over the baseline after
+imports and model creation). `--write` puts the table into benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+
+HERE = Path(__file__).resolve().parent
+
+
+# ----- the models -------------------------------------------------------------------------------
+
+
+def model_sin():
+    def func(x, a, c):
+        y = torch.sin(a * x + c)
+        return y
+
+    return func, [2.0, 3.0, 4.0], None
+
+
+def model_mlp():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(1000, 100), nn.ReLU(), nn.Linear(100, 10))
+    x, target = torch.randn(8, 1000), torch.randn(8, 10)
+
+    def loss_of(x):
+        return (net(x) - target).pow(2).sum()
+
+    return loss_of, [x], None
+
+
+def model_cnn():
+    torch.manual_seed(0)
+    blocks = [nn.Sequential(nn.Conv2d(8, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU()) for _ in range(30)]
+    net = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), *blocks)
+    x = torch.randn(2, 1, 16, 16)
+    return (lambda x: net(x).mean()), [x], None
+
+
+def _transformer(layers):
+    def make():
+        torch.manual_seed(0)
+        layer = nn.TransformerEncoderLayer(64, 4, 128, batch_first=True, dropout=0.0)
+        enc = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+        x = torch.randn(2, 10, 64)
+        return (lambda x: enc(x).sum()), [x], None
+
+    return make
+
+
+def model_chain():
+    def chain(x):
+        for _ in range(10_000):
+            x = x * 1.0001
+        return x
+
+    return chain, [1.0], None
+
+
+MODELS = {
+    "sin": model_sin,
+    "mlp": model_mlp,
+    "cnn30": model_cnn,
+    "transformer6": _transformer(6),
+    "transformer48": _transformer(48),
+    "chain10k": model_chain,
+}
+
+
+# ----- the two contenders ----------------------------------------------------------------------
+
+
+def run_ani(make, collapse=True):
+    """Times of each stage of `animate(direction="both").to_html()`; None for missing stages."""
+    from ani_graph import TorchGraph
+
+    func, inputs, go = make()
+    times = {}
+    t = time.perf_counter()
+    g = TorchGraph(func, inputs, go)
+    times["trace"] = time.perf_counter() - t
+    size = None
+    stages = [
+        ("layout", lambda: __import__("ani_graph.layout", fromlist=["x"]).to_dot(g)),
+        ("svg", lambda: g.to_svg()),
+        ("frames", lambda: g.animate(direction="both").frames),
+        ("html", lambda: g.animate(direction="both").to_html()),
+    ]
+    for name, stage in stages:
+        t = time.perf_counter()
+        try:
+            result = stage()
+        except (ImportError, AttributeError, NotImplementedError):
+            times[name] = None
+            continue
+        times[name] = time.perf_counter() - t
+        if name == "html":
+            size = len(result.encode())
+    times["total"] = sum(v for v in times.values() if v is not None)
+    return times, size, g.nx.number_of_nodes()
+
+
+def run_torchviz(make):
+    import pygraphviz
+    from torchviz import make_dot
+
+    func, inputs, go = make()
+    t = time.perf_counter()
+    xs = [torch.as_tensor(v, dtype=torch.float32).clone().requires_grad_(True) for v in inputs]
+    y = func(*xs)
+    try:
+        make_dot(y)
+    except RecursionError:  # torchviz walks the graph recursively
+        return None, None
+    # torchviz writes labels that start with a newline for unnamed tensors, and the
+    # graphviz bundled in pygraphviz 2.0.4 segfaults on those; a leading space avoids it.
+    source = make_dot(y).source.replace('[label="\n', '[label=" \n')
+    svg = pygraphviz.AGraph(string=source).draw(format="svg", prog="dot")
+    return time.perf_counter() - t, len(svg)
+
+
+# ----- peak memory, each in its own process -------------------------------------------------------
+
+_MEMORY_SNIPPET = """
+import resource, sys, json, torch
+sys.path.insert(0, {here!r})
+from run import MODELS
+make = MODELS[{model!r}]
+func, inputs, go = make()
+from ani_graph import TorchGraph
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+if {mode!r} == "plain":
+    xs = [torch.as_tensor(v, dtype=torch.float32).clone().requires_grad_(True) for v in inputs]
+    y = func(*xs)
+    y.backward()
+else:
+    g = TorchGraph(func, inputs, go)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps((peak - base) / 1024))
+"""
+
+
+def peak_memory_mb(model: str, mode: str) -> float:
+    code = _MEMORY_SNIPPET.format(here=str(HERE), model=model, mode=mode)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def import_cost() -> float:
+    code = "import time, torch; t = time.perf_counter(); import ani_graph; print(time.perf_counter() - t)"
+    runs = [
+        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+        for _ in range(5)
+    ]
+    return statistics.median(runs)
+
+
+# ----- the run ---------------------------------------------------------------------------------------
+
+
+def fmt(seconds):
+    if seconds is None:
+        return "–"
+    return f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.1f} s"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--write", action="store_true", help="write benchmarks/RESULTS.md")
+    args = parser.parse_args()
+    names = args.models.split(",")
+
+    samples = {m: {"ani": [], "viz": []} for m in names}
+    sizes, nodes, svg_sizes = {}, {}, {}
+    for _ in range(args.repeats):
+        for m in names:  # interleaved: each model, ani-graph then torchviz, every round
+            times, size, n = run_ani(MODELS[m])
+            samples[m]["ani"].append(times)
+            sizes[m], nodes[m] = size, n
+            viz, svg_sizes[m] = run_torchviz(MODELS[m])
+            samples[m]["viz"].append(viz)
+
+    rows = []
+    for m in names:
+        ani = samples[m]["ani"]
+        med = {k: (statistics.median(t[k] for t in ani) if ani[0][k] is not None else None) for k in ani[0]}
+        viz = None if None in samples[m]["viz"] else statistics.median(samples[m]["viz"])
+        mem_plain = peak_memory_mb(m, "plain")
+        mem_ani = peak_memory_mb(m, "ani")
+        rows.append((m, nodes[m], med, viz, mem_ani, mem_plain, sizes[m]))
+
+    header = (
+        "| model | nodes | trace | layout | svg | frames | html | total | torchviz | ratio | "
+        "peak MB (ani / plain fwd+bwd) | html KB |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
+    )
+    lines = [header]
+    for m, n, med, viz, mem_ani, mem_plain, size in rows:
+        viz_text = "RecursionError" if viz is None else fmt(viz)
+        ratio = "–" if viz is None else f"{med['total'] / viz:.2f}×"
+        html_kb = "–" if size is None else f"{size / 1024:.0f}"
+        cells = [m, n, *(fmt(med[k]) for k in ("trace", "layout", "svg", "frames", "html", "total"))]
+        cells += [viz_text, ratio, f"{mem_ani:.0f} / {mem_plain:.0f}", html_kb]
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    table = "\n".join(lines)
+    imp = import_cost()
+    summary = f"`import ani_graph` after `import torch`: median {imp * 1000:.0f} ms over 5 fresh processes."
+    print(table)
+    print(summary)
+    if args.write:
+        command = "python benchmarks/run.py " + " ".join(sys.argv[1:])
+        text = (
+            "# Benchmark results\n\n"
+            f"Made with `make bench` (`{command.strip()}`), {args.repeats} interleaved rounds, medians.\n"
+            f"Machine: {platform.machine()}, {resource.getpagesize() and ''}{torch.get_num_threads()} torch threads, "
+            f"Python {platform.python_version()}, torch {torch.__version__}.\n\n"
+            "Stages: trace = `TorchGraph(...)`, layout = graphviz dot, svg = `to_svg()`, frames = "
+            '`animate("both").frames`, html = `animate("both").to_html()`. torchviz = `make_dot` plus a '
+            "pygraphviz dot render to SVG on the same model. ratio = ani-graph total / torchviz.\n\n"
+            f"{table}\n\n{summary}\n"
+        )
+        (HERE / "RESULTS.md").write_text(text)
+        print(f"wrote {HERE / 'RESULTS.md'}")
+
+
+if __name__ == "__main__":
+    main()
