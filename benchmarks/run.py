@@ -142,21 +142,37 @@ def run_torchviz(make):
 # ----- peak memory, each in its own process -------------------------------------------------------
 
 _MEMORY_SNIPPET = """
-import resource, sys, json, torch
+import ctypes, json, sys, threading, torch
 sys.path.insert(0, {here!r})
 from run import MODELS
-make = MODELS[{model!r}]
-func, inputs, go = make()
 from ani_graph import TorchGraph
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+libc = ctypes.CDLL("libc.so.6")
+libc.mallinfo2.restype = MallInfo2
+def in_use():
+    m = libc.mallinfo2()
+    return m.uordblks + m.hblkhd  # bytes handed out by malloc, including mmapped blocks
+
+func, inputs, go = MODELS[{model!r}]()
+peak, done = [0], [False]
+def sample():
+    while not done[0]:
+        peak[0] = max(peak[0], in_use())
+sys.setswitchinterval(1e-5)
+base = in_use()
+thread = threading.Thread(target=sample); thread.start()
 if {mode!r} == "plain":
     xs = [torch.as_tensor(v, dtype=torch.float32).clone().requires_grad_(True) for v in inputs]
     y = func(*xs)
     y.backward()
 else:
     g = TorchGraph(func, inputs, go)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps((peak - base) / 1024))
+peak[0] = max(peak[0], in_use())
+done[0] = True; thread.join()
+print(json.dumps((peak[0] - base) / 2**20))
 """
 
 
@@ -221,7 +237,7 @@ def main():
         ratio = "–" if viz is None else f"{med['total'] / viz:.2f}×"
         html_kb = "–" if size is None else f"{size / 1024:.0f}"
         cells = [m, n, *(fmt(med[k]) for k in ("trace", "layout", "svg", "frames", "html", "total"))]
-        cells += [viz_text, ratio, f"{mem_ani:.0f} / {mem_plain:.0f}", html_kb]
+        cells += [viz_text, ratio, f"{mem_ani:.1f} / {mem_plain:.1f}", html_kb]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     table = "\n".join(lines)
     imp = import_cost()
