@@ -66,6 +66,7 @@ OPS: dict[str, OpInfo] = {
     "transpose": OpInfo("ᵀ", "the gradient is transposed back"),
     "t": OpInfo("ᵀ", "the gradient is transposed back"),
     "permute": OpInfo("permute", "the gradient is permuted back"),
+    "setitem": OpInfo("[·]=", "overwritten positions pass no gradient back; the written value gets theirs", True),
     "cat": OpInfo("cat", "each input gets its own piece of the gradient"),
     "stack": OpInfo("stack", "each input gets its own slice of the gradient"),
     "clone": OpInfo("clone", "a copy passes the gradient unchanged"),

@@ -53,6 +53,10 @@ def _flatten(obj, out: list) -> list:
     return out
 
 
+# Tensor properties that create a new tensor in the graph, by the op they perform.
+_PROPERTY_OPS = {"T": "transpose", "mT": "transpose", "H": "transpose", "mH": "transpose", "real": "view"}
+
+
 def _is_number(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
@@ -257,7 +261,12 @@ class Recorder(TorchFunctionMode):
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         name = getattr(func, "__name__", "")
-        if name.startswith("__get__") or name in {"__set__", "__repr__", "__format__"}:
+        if name == "__get__":  # attribute reads: only the transposing properties make new tensors
+            name = getattr(getattr(func, "__self__", None), "__name__", "")
+            if name not in _PROPERTY_OPS:
+                return func(*args, **kwargs)
+            name = _PROPERTY_OPS[name]
+        elif name in {"__set__", "__repr__", "__format__"}:
             return func(*args, **kwargs)
         op, reflected, inplace = canonical_name(name)
         if op == "index" and len(args) > 1:

@@ -179,12 +179,20 @@ OP_CASES = [
     ("view", "view", lambda x, y: x.view(2, 2)),
     ("reshape", "reshape", lambda x, y: x.reshape(4, 1)),
     ("transpose", "ᵀ", lambda x, y: x.view(2, 2).transpose(0, 1)),
+    ("transpose", "ᵀ", lambda x, y: x.view(2, 2).T @ y.view(2, 2)),
+    ("setitem", "[·]=", lambda x, y: _overwrite(x, y)),
     ("cat", "cat", lambda x, y: torch.cat([x, y])),
     ("stack", "stack", lambda x, y: torch.stack([x, y])),
 ]
 
 
-@pytest.mark.parametrize("op,label,fn", OP_CASES, ids=[c[0] for c in OP_CASES])
+def _overwrite(x, y):
+    z = x * 1
+    z[0] = y[1] * 3
+    return z
+
+
+@pytest.mark.parametrize("op,label,fn", OP_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(OP_CASES)])
 def test_op_names_labels_and_gradients(op, label, fn):
     x0, y0 = [0.5, 1.0, 2.0, 3.0], [2.0, 0.75, 1.0, 0.5]
     go = torch.linspace(0.5, 2.0, fn(torch.tensor(x0), torch.tensor(y0)).numel()).reshape(
