@@ -1,0 +1,57 @@
+"""Tensor text: what a badge or caption shows."""
+
+import math
+
+import pytest
+import torch
+
+from ani_graph.format import format_number, format_shape, format_tensor
+
+
+@pytest.mark.parametrize(
+    "x,text",
+    [
+        (3.14159265, "3.142"),
+        (2.0, "2"),
+        (-0.000123456, "-0.0001235"),
+        (123456.0, "1.235e5"),
+        (0.0, "0"),
+        (1e-9, "1e-9"),
+        (math.nan, "nan"),
+        (-math.inf, "-inf"),
+    ],
+)
+def test_scalars_show_four_significant_digits(x, text):
+    assert format_number(x) == text
+    assert format_tensor(torch.tensor(x, dtype=torch.float64)) == text
+
+
+def test_up_to_six_elements_are_written_out():
+    assert format_tensor(torch.tensor([1.0, 2.5, -3.0])) == "[1, 2.5, -3]"
+    assert format_tensor(torch.tensor([[1.0, 2.0], [3.0, 4.0]])) == "[[1, 2], [3, 4]]"
+    assert format_tensor(torch.arange(6.0).reshape(2, 3)) == "[[0, 1, 2], [3, 4, 5]]"
+
+
+def test_larger_tensors_show_shape_and_mean():
+    assert format_tensor(torch.ones(64, 8) * 0.125) == "64×8 · mean 0.12"
+    assert format_tensor(torch.zeros(7)) == "7 · mean 0"
+
+
+def test_no_label_is_longer_than_forty_characters():
+    for t in [torch.randn(6) * 1e7, torch.randn(2, 3) / 7, torch.randn(1000, 1000, 3)]:
+        assert len(format_tensor(t)) <= 40, format_tensor(t)
+
+
+def test_small_tensor_with_long_numbers_drops_digits_to_fit():
+    t = torch.tensor([1.23456, -2.34567, 3.45678, -4.56789, 5.67891, -6.78912]) * 1000
+    text = format_tensor(t)
+    assert len(text) <= 40 and text.startswith("[")
+
+
+def test_shapes_read_naturally():
+    assert format_shape(()) == "scalar"
+    assert format_shape((3, 4)) == "3×4"
+
+
+def test_none_is_empty():
+    assert format_tensor(None) == ""
