@@ -144,21 +144,41 @@ def text_width(text: str, size: float = FONT_SIZE) -> float:
     return len(text) * size * CHAR_WIDTH
 
 
-def tensor_texts(a: dict) -> tuple[str, str, str]:
+def display_names(G) -> dict[str, str]:
+    """What the drawing and captions call each tensor: its name, a constant's value, else v1, v2, …"""
+    cached = G.graph.get("_display_names")
+    if cached is not None:
+        return cached
+    names, count = {}, 0
+    for n, a in G.nodes(data=True):
+        if a["kind"] == "op":
+            continue
+        if a.get("name"):
+            names[n] = a["name"]
+        elif a["kind"] == "constant":
+            names[n] = format_tensor(a["value"])
+        else:
+            count += 1
+            names[n] = f"v{count}"
+    G.graph["_display_names"] = names
+    return names
+
+
+def tensor_texts(a: dict, name: str = "") -> tuple[str, str, str]:
     """(title, value text, gradient text) of a tensor node; empty strings where none."""
     value = format_tensor(a["value"])
     grad = format_tensor(a["grad"]) if a["grad"] is not None else ""
-    name = a.get("name") or ""
     shape = "×".join(map(str, a["shape"]))
     if a["kind"] == "constant":
-        return (f"{name} = {value}" if name else value), "", ""
+        return (f"{a['name']} = {value}" if a.get("name") else value), "", ""
+    name = a.get("name") or name
     title = f"{name} ({shape})" if name and shape else (name or shape)
     return title, value, grad
 
 
-def tensor_rows(a: dict) -> list[str]:
+def tensor_rows(a: dict, name: str = "") -> list[str]:
     """The text rows a tensor node may ever show, with the prefixes the drawing uses."""
-    title, value, grad = tensor_texts(a)
+    title, value, grad = tensor_texts(a, name)
     rows = [title]
     if a["kind"] != "constant":
         rows.append(f"= {value}")
@@ -173,7 +193,7 @@ def node_size(G, n) -> tuple[float, float]:
     if a["kind"] == "op":
         w = max(34.0, text_width(math_to_text(a["label"]), FONT_SIZE + 2) + 18)
         return w, 34.0
-    rows = [r for r in tensor_rows(a) if r]
+    rows = [r for r in tensor_rows(a, display_names(G)[n]) if r]
     w = max(text_width(r) for r in rows) + 18
     return max(w, 40.0), LINE_HEIGHT * max(1, len(rows)) + 10
 

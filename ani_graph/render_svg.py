@@ -48,8 +48,11 @@ CSS = f"""
 .ag-graph .ag-empty {{ visibility: hidden; }}
 .ag-graph .ag-cluster rect {{ fill: var(--ag-cluster); stroke: var(--ag-cluster-stroke); stroke-dasharray: 4 3; }}
 .ag-graph .ag-cluster text {{ font-size: {FONT_SIZE - 1}px; opacity: 0.8; }}
-.ag-graph .ag-caption {{ font-style: italic; opacity: 0.85; }}
+.ag-graph .ag-note {{ font-style: italic; opacity: 0.85; }}
 """
+
+
+ZOOM = 1.25  # drawn a little larger than the layout's points, to read well on a projector
 
 
 def _f(x: float) -> str:
@@ -104,7 +107,7 @@ def _badge(kind: str, node, cy: float, text: str, shown: bool) -> str:
 def scene_to_svg(scene: Scene) -> str:
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="ag-graph" viewBox="0 0 {_f(scene.width)} {_f(scene.height)}" '
-        f'width="{_f(scene.width)}" height="{_f(scene.height)}" role="img">',
+        f'width="{_f(scene.width * ZOOM)}" height="{_f(scene.height * ZOOM)}" role="img">',
         f"<style>{CSS}</style>",
         f'<rect class="ag-card" x="0" y="0" width="{_f(scene.width)}" height="{_f(scene.height)}" rx="8"/>',
     ]
@@ -157,7 +160,7 @@ def scene_to_svg(scene: Scene) -> str:
         out.append(head + "".join(body) + "</g>")
     if scene.caption:
         out.append(
-            f'<text class="ag-caption" x="{_f(14)}" y="{_f(scene.height - CAPTION_HEIGHT / 2 - 4)}">{escape(scene.caption)}</text>'
+            f'<text class="ag-note" x="{_f(14)}" y="{_f(scene.height - CAPTION_HEIGHT / 2 - 4)}">{escape(scene.caption)}</text>'
         )
     out.append("</svg>")
     return "\n".join(out)

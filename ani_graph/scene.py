@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from .format import format_tensor
-from .layout import MAX_NODES, layout_of, tensor_texts
+from .layout import MAX_NODES, display_names, layout_of, tensor_texts
 from .style import KIND_COLOURS, math_to_text
 
 MARGIN = 14.0
@@ -107,7 +107,7 @@ def build_scene(graph, with_all: bool = False, state: dict | None = None, depth=
             item.title = f"⋯ {len(box.members)} nodes ⋯"
         else:
             a = G.nodes[box.id]
-            title, value, grad = tensor_texts(a)
+            title, value, grad = tensor_texts(a, display_names(G)[box.id])
             item.title = title
             item.value_row = a["kind"] != "constant"
             item.grad_row = item.value_row and a["requires_grad"]

@@ -1,0 +1,147 @@
+"""`Animation`: what `g.animate()` returns. It knows its frames, shows itself and saves itself.
+
+>>> import torch
+>>> from ani_graph import TorchGraph
+>>> anim = TorchGraph(lambda a, b: a * b, [2, 3], [2]).animate()
+>>> anim.frames[1]["caption"].split("  —  ")[0]
+'∂L/∂a = ∂L/∂out · ∂out/∂a = 2 · 3 = 6'
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+
+from .frames import build_frames, state_at
+from .layout import MAX_NODES
+
+
+class Animation:
+    """Values flowing forward and/or gradients flowing backward through a TorchGraph.
+
+    Displays as a widget (Play, Pause, Previous/Next step, a slider, the caption), with
+    a stand-alone HTML player and a PNG poster in the same output for front ends that
+    cannot run widgets.
+    """
+
+    def __init__(
+        self, graph, direction: str = "backward", interval_ms: int = 700, depth=None, max_nodes: int = MAX_NODES
+    ):
+        if not isinstance(interval_ms, int) or isinstance(interval_ms, bool) or interval_ms < 16:
+            raise ValueError(f"interval_ms must be a whole number of milliseconds, at least 16, not {interval_ms!r}.")
+        self.graph = graph
+        self.direction = direction
+        self.interval_ms = interval_ms
+        self._view = {"depth": depth, "max_nodes": max_nodes}
+        self.frames: list[dict] = build_frames(graph, direction, depth=depth, max_nodes=max_nodes)
+        self._frame = 0
+        self._widget = None
+        self._svg_cache = None
+
+    # ----- the current frame ------------------------------------------------------------------
+    @property
+    def frame(self) -> int:
+        """The frame shown; setting it moves every view of this animation."""
+        return self._widget.frame if self._widget is not None else self._frame
+
+    @frame.setter
+    def frame(self, index: int):
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise TypeError(f"frame must be an int, not {type(index).__name__}.")
+        if not -len(self.frames) <= index < len(self.frames):
+            raise IndexError(
+                f"frame {index} is out of range: this animation has {len(self.frames)} frames (0 to {len(self.frames) - 1})."
+            )
+        index %= len(self.frames)
+        self._frame = index
+        if self._widget is not None:
+            self._widget.frame = index
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def __repr__(self) -> str:
+        return f"<Animation {self.direction}: {len(self.frames)} frames, frame {self.frame}>"
+
+    # ----- drawing ------------------------------------------------------------------------------
+    def _scene(self, index: int, with_caption: bool = True):
+        from .scene import build_scene
+
+        state = state_at(self.frames, index)
+        if not with_caption:  # the player writes captions itself, below the drawing
+            state["caption"] = ""
+        return build_scene(self.graph, state=state, **self._view)
+
+    def _svg(self) -> str:
+        """The drawing at frame 0: what shows before any script runs."""
+        if self._svg_cache is None:
+            from .render_svg import scene_to_svg
+
+            self._svg_cache = scene_to_svg(self._scene(0, with_caption=False))
+        return self._svg_cache
+
+    @property
+    def widget(self):
+        """The ipywidgets/anywidget view (created on first use)."""
+        if self._widget is None:
+            from .widget import PlayerWidget
+
+            self._widget = PlayerWidget(
+                svg=self._svg(), frames=self.frames, frame=self._frame, interval_ms=self.interval_ms
+            )
+        return self._widget
+
+    def to_html(self) -> str:
+        """One self-contained HTML page that plays the animation offline."""
+        from .page import standalone_page
+
+        title = "ani-graph: " + ", ".join(self.graph.outputs)
+        return standalone_page(self._svg(), self.frames, self.interval_ms, title=html.escape(title))
+
+    def poster_png(self, index: int | None = None) -> bytes:
+        """A PNG of one frame (the last one by default: everything filled in)."""
+        from .render_mpl import scene_to_png
+
+        return scene_to_png(self._scene(len(self.frames) - 1 if index is None else index))
+
+    def save(self, path, fps: float | None = None) -> Path:
+        """Write `.html` (the stand-alone page) or `.gif` (one image per frame)."""
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix in (".html", ".htm"):
+            path.write_text(self.to_html(), encoding="utf-8")
+        elif suffix == ".gif":
+            self._save_gif(path, fps or 1000 / self.interval_ms)
+        else:
+            raise ValueError(f"cannot save an animation as {suffix or 'a file without a suffix'!r}: use .html or .gif.")
+        return path
+
+    def _save_gif(self, path: Path, fps: float):
+        import io
+
+        from PIL import Image
+
+        images = [Image.open(io.BytesIO(self.poster_png(i))).convert("RGB") for i in range(len(self.frames))]
+        size = (max(i.width for i in images), max(i.height for i in images))
+        images = [i if i.size == size else i.resize(size) for i in images]
+        images[0].save(path, save_all=True, append_images=images[1:], duration=int(1000 / fps), loop=0, optimize=True)
+
+    # ----- notebook display ------------------------------------------------------------------------
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        from .page import player_fragment
+
+        data = {
+            "text/html": player_fragment(self._svg(), self.frames, self.interval_ms, self.frame),
+            "image/png": base64.b64encode(self.poster_png()).decode("ascii"),
+            "text/plain": repr(self),
+        }
+        try:
+            widget_bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude)
+        except Exception:  # no widget support in this front end: the HTML player still plays
+            widget_bundle = None
+        if isinstance(widget_bundle, tuple):
+            widget_bundle = widget_bundle[0]
+        if widget_bundle:
+            data.update({k: v for k, v in widget_bundle.items() if k != "text/plain"})
+        return data

@@ -1,0 +1,211 @@
+// ani-graph player: steps through a frame list over an SVG drawn by render_svg.py.
+// It only toggles classes and text: no layout, no kernel round trip per frame.
+// Used as an anywidget module (default export) and inlined by the stand-alone page
+// (which removes the final export line and calls mount() itself).
+
+function mount(el, model) {
+  const frames = model.get("frames") || [];
+  const last = Math.max(frames.length - 1, 0);
+
+  const root = document.createElement("div");
+  root.className = "ag-player";
+  root.tabIndex = 0;
+  root.setAttribute("role", "group");
+  root.setAttribute("aria-label", "Autograd animation");
+  const stage = document.createElement("div");
+  stage.className = "ag-stage";
+  stage.innerHTML = model.get("svg");
+  const caption = document.createElement("div");
+  caption.className = "ag-caption";
+  caption.setAttribute("aria-live", "polite");
+  const controls = document.createElement("div");
+  controls.className = "ag-controls";
+  // icons as inline SVG: fonts on some machines lack the media-control glyphs
+  const ICONS = {
+    prev: "M4 3h2v10H4zM14 3v10L7 8z",
+    next: "M10 3h2v10h-2zM2 3v10l7-5z",
+    play: "M4 2.5v11l9-5.5z",
+    pause: "M4 3h3v10H4zM9 3h3v10H9z",
+  };
+  const icon = (name) =>
+    '<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path fill="currentColor" d="' + ICONS[name] + '"/></svg>';
+  const button = (label, name) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "ag-button";
+    b.setAttribute("aria-label", label);
+    b.title = label;
+    b.innerHTML = icon(name);
+    return b;
+  };
+  const prev = button("Previous step", "prev");
+  const play = button("Play", "play");
+  const next = button("Next step", "next");
+  const slider = document.createElement("input");
+  slider.type = "range";
+  slider.min = "0";
+  slider.max = String(last);
+  slider.step = "1";
+  slider.className = "ag-slider";
+  slider.setAttribute("aria-label", "Frame");
+  const counter = document.createElement("span");
+  counter.className = "ag-counter";
+  const phase = document.createElement("span");
+  phase.className = "ag-phase";
+  controls.append(prev, play, next, slider, counter, phase);
+  root.append(stage, caption, controls);
+  el.appendChild(root);
+
+  // ----- elements by the ids the SVG promises --------------------------------------------
+  const svg = stage.querySelector("svg");
+  const nodeEls = new Map();
+  svg.querySelectorAll(".ag-node").forEach((g) => nodeEls.set(g.getAttribute("data-node"), g));
+  const edgeEls = new Map();
+  svg.querySelectorAll(".ag-edge").forEach((g) =>
+    edgeEls.set(g.getAttribute("data-src") + "->" + g.getAttribute("data-dst"), g));
+  const slot = (key) => {
+    // key: "n:<node>:value" | "n:<node>:grad" | "e:<u>-><v>"
+    if (key.startsWith("e:")) {
+      const g = edgeEls.get(key.slice(2));
+      return g ? { text: g.querySelector(".ag-egrad"), holder: g.querySelector(".ag-egrad") } : null;
+    }
+    const cut = key.lastIndexOf(":");
+    const g = nodeEls.get(key.slice(2, cut));
+    if (!g) return null;
+    const which = key.slice(cut + 1) === "value" ? "val" : "grad";
+    return { text: g.querySelector(".ag-" + which), holder: g.querySelector(".ag-badge-" + which) };
+  };
+
+  // ----- per-key history, so seeking touches only what differs ---------------------------
+  const history = new Map(); // key -> [[frame, text], ...]
+  const touched = frames.map(() => []);
+  frames.forEach((f, i) => {
+    for (const [node, texts] of Object.entries(f.labels || {})) {
+      for (const [which, text] of Object.entries(texts)) {
+        const key = "n:" + node + ":" + which;
+        if (!history.has(key)) history.set(key, []);
+        history.get(key).push([i, text]);
+        touched[i].push(key);
+      }
+    }
+    for (const [edge, text] of Object.entries(f.edge_labels || {})) {
+      const key = "e:" + edge;
+      if (!history.has(key)) history.set(key, []);
+      history.get(key).push([i, text]);
+      touched[i].push(key);
+    }
+  });
+  const textAt = (key, k) => {
+    const h = history.get(key);
+    let text = "";
+    for (let i = 0; i < h.length && h[i][0] <= k; i++) text = h[i][1];
+    return text;
+  };
+  const setSlot = (key, text) => {
+    const s = slot(key);
+    if (!s || !s.text) return;
+    if (s.text.textContent !== text) s.text.textContent = text;
+    if (s.holder) s.holder.classList.toggle("ag-empty", text === "");
+  };
+
+  let current = -1;
+  let lit = [];
+  const show = (k) => {
+    k = Math.min(Math.max(k | 0, 0), last);
+    if (!frames.length) return;
+    if (current < 0) {
+      for (const key of history.keys()) setSlot(key, textAt(key, k));
+    } else if (k !== current) {
+      const lo = Math.min(k, current), hi = Math.max(k, current);
+      const keys = new Set();
+      for (let i = lo + 1; i <= hi; i++) for (const key of touched[i]) keys.add(key);
+      for (const key of keys) setSlot(key, textAt(key, k));
+    }
+    for (const e of lit) e.classList.remove("ag-lit", "ag-flow-fwd", "ag-flow-back");
+    lit = [];
+    const f = frames[k];
+    const flow = f.phase === "backward" ? "ag-flow-back" : "ag-flow-fwd";
+    for (const n of f.nodes_lit || []) {
+      const g = nodeEls.get(n);
+      if (g) { g.classList.add("ag-lit"); lit.push(g); }
+    }
+    for (const [u, v] of f.edges_lit || []) {
+      const g = edgeEls.get(u + "->" + v);
+      if (g) { g.classList.add("ag-lit", flow); lit.push(g); }
+    }
+    root.classList.toggle("ag-backward", f.phase === "backward");
+    caption.textContent = f.caption;
+    slider.value = String(k);
+    counter.textContent = (k + 1) + " / " + frames.length;
+    phase.textContent = f.phase === "backward" ? "backward: gradients" : "forward: values";
+    current = k;
+  };
+
+  // ----- playing ------------------------------------------------------------------------
+  let timer = null;
+  const setFrame = (k) => {
+    show(k);
+    if (model.get("frame") !== current) {
+      model.set("frame", current);
+      model.save_changes();
+    }
+  };
+  const stop = () => {
+    if (timer !== null) clearInterval(timer);
+    timer = null;
+    play.innerHTML = icon("play");
+    play.setAttribute("aria-label", "Play");
+    play.title = "Play";
+  };
+  const start = () => {
+    stop();
+    if (current >= last) setFrame(0);
+    play.innerHTML = icon("pause");
+    play.setAttribute("aria-label", "Pause");
+    play.title = "Pause";
+    timer = setInterval(() => {
+      if (current >= last) {
+        stop();
+        model.set("playing", false);
+        model.save_changes();
+        return;
+      }
+      setFrame(current + 1);
+    }, Math.max(16, model.get("interval_ms") || 700));
+  };
+  const setPlaying = (on) => {
+    if (on) start(); else stop();
+    if (model.get("playing") !== on) {
+      model.set("playing", on);
+      model.save_changes();
+    }
+  };
+
+  play.addEventListener("click", () => setPlaying(timer === null));
+  prev.addEventListener("click", () => { setPlaying(false); setFrame(current - 1); });
+  next.addEventListener("click", () => { setPlaying(false); setFrame(current + 1); });
+  slider.addEventListener("input", () => { setPlaying(false); setFrame(Number(slider.value)); });
+  root.addEventListener("keydown", (ev) => {
+    if (ev.key === "ArrowRight" || ev.key === "ArrowDown") { setPlaying(false); setFrame(current + 1); }
+    else if (ev.key === "ArrowLeft" || ev.key === "ArrowUp") { setPlaying(false); setFrame(current - 1); }
+    else if (ev.key === " " || ev.key === "Spacebar") { setPlaying(timer === null); }
+    else if (ev.key === "Home") { setPlaying(false); setFrame(0); }
+    else if (ev.key === "End") { setPlaying(false); setFrame(last); }
+    else return;
+    ev.preventDefault();
+  });
+
+  model.on("change:frame", () => show(model.get("frame")));
+  model.on("change:playing", () => { if (model.get("playing") !== (timer !== null)) setPlaying(model.get("playing")); });
+  model.on("change:interval_ms", () => { if (timer !== null) start(); });
+
+  show(model.get("frame") || 0);
+  if (model.get("playing")) start();
+  return () => stop();
+}
+
+function render({ model, el }) {
+  return mount(el, model);
+}
+
+export default { render };
