@@ -19,11 +19,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+import networkx as nx
+
 from .format import format_tensor
 from .style import CHAR_WIDTH, FONT_SIZE, LINE_HEIGHT, math_to_text
 
 PT_PER_INCH = 72.0
-MAX_NODES = 300
+MAX_NODES = 300  # boxes drawn before modules fold
+MAX_RANKS = 48  # boxes along the longest path before modules fold: a slide is only so wide
 
 
 @dataclass
@@ -101,8 +104,23 @@ def _view(G, depth):
     return owner
 
 
-def _count(owner) -> int:
-    return len(set(owner.values()))
+def _size(G, owner) -> tuple[int, int]:
+    """(boxes drawn, longest path in boxes) of a view: its area and its length."""
+    boxes = set(owner.values())
+    succ: dict[str, set] = {b: set() for b in boxes}
+    for u, v in G.edges:
+        if owner[u] != owner[v]:
+            succ[owner[u]].add(owner[v])
+    longest: dict[str, int] = {}
+    for n in reversed(list(nx.topological_sort(G))):  # boxes keep the graph's order
+        b = owner[n]
+        longest[b] = max(longest.get(b, 1), 1 + max((longest.get(s, 1) for s in succ[b]), default=0))
+    return len(boxes), max(longest.values(), default=0)
+
+
+def _fits(G, owner, max_nodes) -> bool:
+    count, length = _size(G, owner)
+    return count <= max_nodes and length <= MAX_RANKS
 
 
 def choose_view(G, depth=None, max_nodes=MAX_NODES):
@@ -111,26 +129,24 @@ def choose_view(G, depth=None, max_nodes=MAX_NODES):
         owner = _view(G, depth)
         return owner, depth, ""
     owner = {n: n for n in G.nodes}
-    if len(owner) <= max_nodes:
+    if _fits(G, owner, max_nodes):
         return owner, None, ""
     modules = [a["module"] for _, a in G.nodes(data=True) if a["kind"] == "op" and a["module"]]
     deepest = max((m.count(".") for m in modules), default=-1)
     for d in range(deepest, -1, -1):
         owner = _view(G, d)
-        if _count(owner) <= max_nodes:
+        if _fits(G, owner, max_nodes):
             return (
                 owner,
                 d,
                 (
-                    f"{G.number_of_nodes()} nodes: modules deeper than {d} are folded into boxes "
-                    f"(pass depth= or max_nodes= to change this)."
+                    f"{G.number_of_nodes()} nodes: modules deeper than {d} are folded into boxes to keep "
+                    "the drawing readable (pass depth= or max_nodes= to change this)."
                 ),
             )
     # nothing left to fold: keep both ends of the graph and elide the middle
-    import networkx as nx
-
     order = list(nx.topological_sort(G))
-    keep = max_nodes // 2
+    keep = min(max_nodes, MAX_RANKS) // 2
     head, tail = set(order[:keep]), set(order[-keep:])
     owner = {n: (n if n in head or n in tail else "elided") for n in order}
     hidden = sum(1 for v in owner.values() if v == "elided")

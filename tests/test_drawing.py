@@ -1,0 +1,317 @@
+"""The static drawing: layout, scene, SVG and matplotlib, checked on structure and geometry."""
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+
+from ani_graph import TorchGraph, trackable_function  # noqa: E402
+from ani_graph.format import format_tensor  # noqa: E402
+from ani_graph.layout import layout_of  # noqa: E402
+from ani_graph.scene import build_scene  # noqa: E402
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def sin_graph():
+    def func(x, a, c):
+        y = torch.sin(a * x + c)
+        return y
+
+    return TorchGraph(func, [2, 3, 4])
+
+
+def svg_tree(svg: str):
+    return ET.fromstring(svg)
+
+
+def groups(root, cls):
+    return [g for g in root.iter(f"{SVG}g") if cls in (g.get("class") or "").split()]
+
+
+def texts(el, cls):
+    return [t for t in el.iter(f"{SVG}text") if cls in (t.get("class") or "").split()]
+
+
+@trackable_function
+class Sigmoid(torch.autograd.Function):
+    name = "$\\sigma$"
+
+    @staticmethod
+    def forward(ctx, x):
+        y = torch.sigmoid(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * y * (1 - y)
+
+
+# ----- layout -------------------------------------------------------------------------------
+
+
+def test_layout_runs_once_and_is_cached():
+    g = sin_graph()
+    assert layout_of(g) is layout_of(g)
+
+
+def test_inputs_are_left_of_outputs():
+    g = sin_graph()
+    lay = layout_of(g)
+    xs = {g.nx.nodes[n].get("name"): lay.nodes[n].x for n in g.nx if g.nx.nodes[n]["kind"] != "op"}
+    assert max(xs["x"], xs["a"]) < xs["y"]
+
+
+def test_nothing_moves_between_plain_with_all_and_animation_states():
+    g = sin_graph()
+    plain = build_scene(g)
+    full = build_scene(g, with_all=True)
+    frame = build_scene(g, state={"labels": {}, "nodes_lit": ["op0"]})
+    for a, b, c in zip(plain.nodes, full.nodes, frame.nodes):
+        assert (a.x, a.y, a.w, a.h) == (b.x, b.y, b.w, b.h) == (c.x, c.y, c.w, c.h)
+
+
+def boxes_overlap(a, b) -> bool:
+    return abs(a.x - b.x) * 2 < a.w + b.w and abs(a.y - b.y) * 2 < a.h + b.h
+
+
+def test_no_two_nodes_overlap_and_every_label_fits_its_box():
+    torch.manual_seed(0)
+    mlp = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    for g in [sin_graph(), TorchGraph(lambda x: mlp(x).pow(2).sum(), [[0.5, -1.0, 2.0]])]:
+        scene = build_scene(g, with_all=True)
+        for i, a in enumerate(scene.nodes):
+            for b in scene.nodes[i + 1 :]:
+                assert not boxes_overlap(a, b), (a.id, b.id)
+            for text in (a.title, a.value and "= " + a.value, a.grad and "∂ " + a.grad):
+                if text:
+                    assert len(text) * 11 * 0.62 <= a.w, (a.id, text)
+
+
+def test_label_starting_with_a_newline_does_not_crash_graphviz():
+    # pygraphviz 2.0.4's graphviz segfaults on a label that starts with a newline; run it
+    # in a child process so a crash fails this test instead of killing the run.
+    code = """
+import torch
+from ani_graph import TorchGraph, trackable_function
+@trackable_function
+class Odd(torch.autograd.Function):
+    name = "\\nodd"
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2
+    @staticmethod
+    def backward(ctx, g):
+        return g * 2
+g = TorchGraph(lambda x: Odd.apply(x), [1.0])
+print(len(g.to_svg()) > 0, len(g.to_dot()) > 0)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "True True"
+
+
+def test_fontconfig_warning_stays_out_of_stderr():
+    code = "import torch\nfrom ani_graph import TorchGraph\nTorchGraph(lambda x: x * 2, [1.0]).to_svg()\n"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0
+    assert "Fontconfig" not in out.stderr
+
+
+# ----- SVG -------------------------------------------------------------------------------------
+
+
+def test_svg_has_one_group_per_node_and_edge_with_stable_ids():
+    g = sin_graph()
+    root = svg_tree(g.to_svg())
+    nodes, edges = groups(root, "ag-node"), groups(root, "ag-edge")
+    assert sorted(n.get("data-node") for n in nodes) == sorted(g.nx.nodes)
+    assert sorted((e.get("data-src"), e.get("data-dst")) for e in edges) == sorted(g.nx.edges)
+    assert all(n.get("id") == f"ag-n-{n.get('data-node')}" for n in nodes)
+    assert all(e.get("id") == f"ag-e-{e.get('data-src')}-{e.get('data-dst')}" for e in edges)
+    for n in nodes:
+        kind = g.nx.nodes[n.get("data-node")]["kind"]
+        assert f"ag-{kind}" in n.get("class").split()
+
+
+def test_with_all_shows_every_value_gradient_and_edge_share():
+    g = sin_graph()
+    root = svg_tree(g.to_svg(with_all=True))
+    for n in groups(root, "ag-node"):
+        a = g.nx.nodes[n.get("data-node")]
+        if a["kind"] in ("op", "constant"):
+            continue
+        assert texts(n, "ag-val")[0].text == format_tensor(a["value"])
+        assert texts(n, "ag-grad")[0].text == format_tensor(a["grad"])
+    for e in groups(root, "ag-edge"):
+        u, v = e.get("data-src"), e.get("data-dst")
+        if g.nx.nodes[u]["kind"] != "op":
+            assert texts(e, "ag-egrad")[0].text == format_tensor(g.nx.edges[u, v]["grad"])
+    # and the plain drawing keeps the slots, empty
+    plain = svg_tree(g.to_svg())
+    assert all(not t.text for n in groups(plain, "ag-node") for t in texts(n, "ag-grad"))
+
+
+def test_values_and_gradients_in_the_drawing_are_autograds():
+    g = sin_graph()
+    root = svg_tree(g.to_svg(with_all=True))
+    by_name = {texts(n, "ag-title")[0].text.split(" ")[0]: n for n in groups(root, "ag-node")}
+    x = torch.tensor(2.0, requires_grad=True)
+    (gx,) = torch.autograd.grad(torch.sin(3 * x + 4), [x])
+    assert texts(by_name["x"], "ag-grad")[0].text == format_tensor(gx)
+
+
+def test_mathtext_labels_render_as_math_never_literally():
+    g = TorchGraph(lambda x: Sigmoid.apply(x) * 2, [0.5])
+    svg = g.to_svg(with_all=True)
+    assert "$" not in svg and "\\sigma" not in svg
+    assert "σ" in svg
+    ax = g.plot()
+    shown = [t.get_text() for t in ax.texts]
+    assert "$\\sigma$" in shown  # matplotlib renders the mathtext itself
+    plt.close("all")
+
+
+def test_hostile_names_are_escaped_and_no_script_is_drawn():
+    Evil = type(
+        "Evil",
+        (torch.autograd.Function,),
+        {
+            "name": "<script>alert(1)</script>",
+            "forward": staticmethod(lambda ctx, x: x * 2),
+            "backward": staticmethod(lambda ctx, g: g * 2),
+        },
+    )
+    trackable_function(Evil)
+
+    def f(x):
+        weird_name_ = Evil.apply(x)  # noqa: F841
+        return Evil.apply(x) + 1
+
+    svg = TorchGraph(f, [1.0]).to_svg(with_all=True)
+    assert "<script" not in svg
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in svg
+    svg_tree(svg)  # still valid XML
+
+
+def test_large_tensors_show_shape_and_summary_within_forty_characters():
+    g = TorchGraph(lambda w: (w * 2).sum(), [torch.ones(64, 8)])
+    root = svg_tree(g.to_svg(with_all=True))
+    values = [t.text for n in groups(root, "ag-node") for t in texts(n, "ag-val") if t.text]
+    assert "64×8 · mean 1" in values
+    assert all(len(v) <= 40 for n in groups(root, "ag-node") for t in texts(n, "ag-title") for v in [t.text or ""])
+
+
+# ----- matplotlib ---------------------------------------------------------------------------------
+
+
+def test_plot_respects_the_current_figure_and_returns_the_axes():
+    g = sin_graph()
+    fig = plt.figure(figsize=(10, 6))
+    ax = g.plot()
+    assert ax.figure is fig
+    assert tuple(fig.get_size_inches()) == (10, 6)
+    plt.close("all")
+
+
+def test_plot_draws_into_a_given_axes(tmp_path):
+    g = sin_graph()
+    fig, axes = plt.subplots(1, 2, figsize=(12, 3))
+    ax = g.plot(with_all=True, ax=axes[1])
+    assert ax is axes[1]
+    assert not axes[0].patches and axes[1].patches
+    shown = {t.get_text() for t in ax.texts}
+    assert format_tensor(g.grad("x")) in shown and format_tensor(g.value("y")) in shown
+    for suffix in ("png", "svg", "pdf"):
+        path = tmp_path / f"graph.{suffix}"
+        fig.savefig(path)
+        assert path.stat().st_size > 1000
+    plt.close("all")
+
+
+def test_plot_and_svg_share_positions_and_colours():
+    g = sin_graph()
+    scene = build_scene(g, with_all=True)
+    ax = g.plot(with_all=True)
+    root = svg_tree(g.to_svg(with_all=True))
+    svg_fills = {n.get("data-node"): next(n.iter()).get("fill") for n in groups(root, "ag-node")}
+    for node in scene.nodes:
+        for child in groups(root, "ag-node"):
+            if child.get("data-node") == node.id:
+                shape = [c for c in child if "ag-shape" in (c.get("class") or "")][0]
+                assert shape.get("fill") == node.fill
+    assert set(svg_fills) == {n.id for n in scene.nodes}
+    plt.close(ax.figure)
+
+
+def test_notebook_display_carries_svg_and_png():
+    g = sin_graph()
+    bundle = g._repr_mimebundle_()
+    assert bundle["image/svg+xml"].startswith("<svg")
+    import base64
+
+    assert base64.b64decode(bundle["image/png"])[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_unknown_style_option_is_a_clear_error():
+    with pytest.raises(TypeError, match="unknown drawing option"):
+        sin_graph().to_svg(colour="red")
+
+
+# ----- big graphs -----------------------------------------------------------------------------------
+
+
+def transformer(layers):
+    torch.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(64, 4, 128, batch_first=True, dropout=0.0)
+    enc = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+    return TorchGraph(lambda x: enc(x).sum(), [torch.randn(2, 5, 64)])
+
+
+def test_ops_inside_modules_are_clustered_by_module_path():
+    torch.manual_seed(0)
+    mlp = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    g = TorchGraph(lambda x: mlp(x).sum(), [[1.0, 2.0, 3.0]])
+    root = svg_tree(g.to_svg())
+    modules = {c.get("data-module") for c in groups(root, "ag-cluster")}
+    assert {"0", "1", "2"} <= modules
+
+
+def test_depth_folds_deeper_modules_into_boxes():
+    g = transformer(2)
+    full = build_scene(g, max_nodes=10_000)
+    folded = build_scene(g, depth=1)
+    boxes = {n.title for n in folded.nodes if n.kind == "module"}
+    assert boxes == {"layers.0", "layers.1"}
+    assert len(folded.nodes) < len(full.nodes) / 5
+
+
+def test_big_graph_folds_itself_and_says_so():
+    g = transformer(6)
+    scene = build_scene(g)
+    assert len(scene.nodes) <= 300
+    assert "folded" in scene.caption
+    root = svg_tree(g.to_svg())
+    assert "folded" in "".join(t.text or "" for t in root.iter(f"{SVG}text"))
+
+
+def test_a_long_chain_without_modules_elides_its_middle():
+    def chain(x):
+        for _ in range(500):
+            x = x * 1.001
+        return x
+
+    g = TorchGraph(chain, [1.0])
+    scene = build_scene(g)
+    assert len(scene.nodes) <= 301
+    assert any(n.kind == "elided" for n in scene.nodes)
+    assert "hidden" in scene.caption
