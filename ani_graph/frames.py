@@ -143,7 +143,8 @@ def _fold_frames(frames: list[dict], owner: dict[str, str], G) -> list[dict]:
     """Map frames onto the drawing's boxes: a folded module animates as one step."""
     result: list[dict] = []
     for f in frames:
-        lit = [owner.get(n, n) for n in f["nodes_lit"]]
+        # ops light their box; tensors hidden inside a box are not lit on their own
+        lit = [owner.get(n, n) for n in f["nodes_lit"] if owner.get(n, n) == n or G.nodes[n]["kind"] == "op"]
         edges = [[owner.get(u, u), owner.get(v, v)] for u, v in f["edges_lit"]]
         edges = [e for e in edges if e[0] != e[1]]
         labels = {n: t for n, t in f["labels"].items() if owner.get(n, n) == n}

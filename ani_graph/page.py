@@ -24,10 +24,9 @@ def player_fragment(svg: str, frames: list[dict], interval_ms: int, frame: int =
         raise RuntimeError("player.js must end with `export default { render };`")
     css = (STATIC / "player.css").read_text(encoding="utf-8")
     key = "ag" + uuid.uuid4().hex[:10]
-    state = {"svg": svg, "frames": frames, "frame": frame, "playing": False, "interval_ms": interval_ms}
+    state = {"frames": frames, "frame": frame, "playing": False, "interval_ms": interval_ms}
     return f"""<div class="ag-standalone" id="{key}">
 <style>{css}</style>
-<noscript>{svg}</noscript>
 <div class="ag-static">{svg}</div>
 <script type="application/json" id="{key}-state">{_script_safe(json.dumps(state, ensure_ascii=False))}</script>
 <script>
@@ -35,6 +34,8 @@ def player_fragment(svg: str, frames: list[dict], interval_ms: int, frame: int =
 {_script_safe(js.replace(_EXPORT, ""))}
   var host = document.getElementById("{key}");
   var state = JSON.parse(document.getElementById("{key}-state").textContent);
+  var still = host.querySelector(".ag-static");
+  state.svg = still.innerHTML;  // the drawing is on the page once, and shows without script
   var listeners = {{}};
   var model = {{
     get: function (k) {{ return state[k]; }},
@@ -42,7 +43,6 @@ def player_fragment(svg: str, frames: list[dict], interval_ms: int, frame: int =
     save_changes: function () {{}},
     on: function (name, cb) {{ (listeners[name] = listeners[name] || []).push(cb); }}
   }};
-  var still = host.querySelector(".ag-static");
   mount(host, model);
   still.remove();
 }})();
