@@ -164,13 +164,12 @@ function mount(el, model) {
     play.setAttribute("aria-label", "Pause");
     play.title = "Pause";
     timer = setInterval(() => {
-      if (current >= last) {
+      setFrame(current + 1);
+      if (current >= last) {  // stop on the last frame, ready to start over
         stop();
         model.set("playing", false);
         model.save_changes();
-        return;
       }
-      setFrame(current + 1);
     }, Math.max(16, model.get("interval_ms") || 700));
   };
   const setPlaying = (on) => {
