@@ -54,7 +54,7 @@ def test_standalone_page_steps_plays_and_shows_no_errors(page, tmp_path):
     page.keyboard.press(" ")
     assert page.locator("button[aria-label='Pause']").count() == 1
     page.wait_for_function(
-        "() => document.querySelector('.ag-player input[type=range]').value === String(%d)" % last, timeout=10_000
+        "(v) => document.querySelector('.ag-player input[type=range]').value === String(v)", arg=last, timeout=10_000
     )
     assert page.locator("button[aria-label='Play']").count() == 1  # stops at the end
 
