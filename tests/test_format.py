@@ -28,6 +28,7 @@ def test_scalars_show_four_significant_digits(x, text):
 
 def test_up_to_six_elements_are_written_out():
     assert format_tensor(torch.tensor([1.0, 2.5, -3.0])) == "[1, 2.5, -3]"
+    assert format_tensor(torch.tensor([3.14159, -0.0123456])) == "[3.14, -0.0123]"  # one digit fewer than a scalar
     assert format_tensor(torch.tensor([[1.0, 2.0], [3.0, 4.0]])) == "[[1, 2], [3, 4]]"
     assert format_tensor(torch.arange(6.0).reshape(2, 3)) == "[[0, 1, 2], [3, 4, 5]]"
 

@@ -1,0 +1,96 @@
+"""`make assets`: the pictures in assets/, drawn by ani-graph itself from the lesson examples."""
+
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+
+from ani_graph import TorchGraph, trackable_function
+from ani_graph.render_mpl import scene_to_png
+from ani_graph.scene import build_scene
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+
+@trackable_function
+class Sigmoid(torch.autograd.Function):
+    name = "$\\sigma$"
+
+    @staticmethod
+    def forward(ctx, x):
+        y = 1 / (1 + torch.exp(-x))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * y * (1 - y)
+
+
+def sin_example(x, a, c):
+    y = torch.sin(a * x + c)
+    return y
+
+
+def add_example(a, b):
+    s = a + b
+    return s
+
+
+def mul_example(a, b):
+    p = a * b
+    return p
+
+
+def branch_example(x):
+    return torch.sqrt(x), torch.sqrt(x)
+
+
+def max_example(a, b):
+    m = torch.max(a, b)
+    return m
+
+
+def sigmoid_example(x):
+    s = Sigmoid.apply(x)
+    return s
+
+
+def chain_rule_example(a, b):
+    c = a + b
+    d = b + 1
+    e = c * d
+    return e
+
+
+def mlp_example():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
+    target = torch.tensor([1.0])
+    return lambda x: (model(x) - target).pow(2).sum(), [[0.5, -1.0, 2.0]]
+
+
+EXAMPLES = {
+    "sin": (sin_example, [2, 3, 4], None),
+    "add": (add_example, [2, 3], [5]),
+    "mul": (mul_example, [2, 3], [5]),
+    "branch": (branch_example, [4], [4, 8]),
+    "max": (max_example, [3, 1], None),
+    "sigmoid": (sigmoid_example, [0.5], None),
+    "chain_rule": (chain_rule_example, [2, 1], None),
+    "mlp": (*mlp_example(), None),
+}
+
+
+def main():
+    ASSETS.mkdir(exist_ok=True)
+    for name, (func, inputs, grad_outputs) in EXAMPLES.items():
+        g = TorchGraph(func, inputs, grad_outputs)
+        path = ASSETS / f"{name}.png"
+        path.write_bytes(scene_to_png(build_scene(g, with_all=True), dpi=130))
+        print(path.relative_to(ASSETS.parent), f"{path.stat().st_size // 1024} KB")
+
+
+if __name__ == "__main__":
+    main()
