@@ -111,7 +111,7 @@ class TorchGraph:
         upstream = to_grad_outputs(grad_outputs, outputs, out_names)
         grads, shares = rec.backward(outputs, upstream, retain_graph=retain_graph)
 
-        G = nx.DiGraph()
+        G = nx.DiGraph(module_types=dict(rec.trace.module_types))
         for nid, attrs in nodes.items():
             attrs = dict(attrs)
             if attrs["kind"] != "op":

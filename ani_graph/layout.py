@@ -101,7 +101,19 @@ def _view(G, depth):
     for n in G.nodes:
         box = _fold(_owner_module(G, n), depth)
         owner[n] = f"m:{box}" if box else n
+    for n, a in G.nodes(data=True):
+        # a named tensor that leaves its folded module stays visible: the user called it something
+        if a["kind"] == "intermediate" and a.get("name") and owner[n] != n:
+            if any(owner[s] != owner[n] for s in G.successors(n)):
+                owner[n] = n
     return owner
+
+
+def box_label(G, box: str) -> str:
+    """A folded module's title: its path and its class, e.g. `layers.0 · TransformerEncoderLayer`."""
+    path = box[2:]
+    cls = G.graph.get("module_types", {}).get(path)
+    return f"{path} · {cls}" if cls else path
 
 
 def _size(G, owner) -> tuple[int, int]:
@@ -233,7 +245,7 @@ def _build_agraph(G, owner, edge_labels: bool):
         members.setdefault(owner[n], []).append(n)
     for box, inner in members.items():
         if box.startswith("m:") or box == "elided":
-            label = box[2:] if box.startswith("m:") else f"⋯ {len(inner)} nodes ⋯"
+            label = box_label(G, box) if box.startswith("m:") else f"⋯ {len(inner)} nodes ⋯"
             w, h = max(70.0, text_width(label) + 20), 40.0
         else:
             w, h = node_size(G, box)
@@ -260,13 +272,22 @@ def _build_agraph(G, owner, edge_labels: bool):
 def _add_clusters(A, G, owner):
     """Nest graphviz clusters by module path, for the boxes that are not folded."""
     by_module: dict[str, list[str]] = {}
+    folded = {b[2:] for b in set(owner.values()) if b.startswith("m:")}
+
+    def outside_folds(mod):
+        # a tensor that leaves a folded module sits next to its box, in the box's parent
+        for f in folded:
+            if mod == f or mod.startswith(f + "."):
+                return f.rsplit(".", 1)[0] if "." in f else None
+        return mod
+
     for n in G.nodes:
         if owner[n] != n:
             continue
         mod = _owner_module(G, n)
+        mod = outside_folds(mod) if mod else None
         if mod:
             by_module.setdefault(mod, []).append(n)
-    folded = {b[2:] for b in set(owner.values()) if b.startswith("m:")}
     for box in folded:
         parent = box.rsplit(".", 1)[0] if "." in box else None
         if parent:

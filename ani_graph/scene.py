@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from .format import format_tensor
-from .layout import MAX_NODES, display_names, layout_of, tensor_texts
+from .layout import MAX_NODES, box_label, display_names, layout_of, tensor_texts
 from .style import KIND_COLOURS, math_to_text
 
 MARGIN = 14.0
@@ -102,7 +102,7 @@ def build_scene(graph, with_all: bool = False, state: dict | None = None, depth=
             item.title = math_to_text(label)
             item.math = label
         elif box.kind == "module":
-            item.title = box.id[2:]
+            item.title = box_label(G, box.id)
         elif box.kind == "elided":
             item.title = f"⋯ {len(box.members)} nodes ⋯"
         else:

@@ -39,6 +39,7 @@ class Trace:
     edges: list[tuple[str, str, dict]] = field(default_factory=list)
     inputs: list[str] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
+    module_types: dict[str, str] = field(default_factory=dict)  # module path -> class name
 
 
 def _flatten(obj, out: list) -> list:
@@ -190,6 +191,7 @@ class Recorder(TorchFunctionMode):
         join = (lambda n: f"{prefix}.{n}" if n else prefix) if prefix else (lambda n: n)
         for name, sub in module.named_modules():
             self._module_names.setdefault(id(sub), join(name))
+            self.trace.module_types.setdefault(join(name), type(sub).__name__)
         for name, p in module.named_parameters():
             self._param_names.setdefault(id(p), join(name))
         for name, b in module.named_buffers():
@@ -201,6 +203,7 @@ class Recorder(TorchFunctionMode):
                 self.add_root_module(module)
             else:
                 self._module_names[id(module)] = type(module).__name__.lower()
+                self.trace.module_types.setdefault(self._module_names[id(module)], type(module).__name__)
         self._module_stack.append(self._module_names[id(module)] or None)
 
     def _leave_module(self, module, args, output):
