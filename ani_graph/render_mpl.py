@@ -31,6 +31,10 @@ def _plain(text: str) -> str:
     return text.replace("$", r"\$")
 
 
+def _text(ax, x, y, text, size, ha="left", colour=TEXT_COLOUR, zorder=4, **kw):
+    return ax.text(x, y, text, fontsize=size, ha=ha, va="center", color=colour, zorder=zorder, family=FONT, **kw)
+
+
 def draw_scene(scene: Scene, ax, scale: float | None = None):
     """Draw a scene into an Axes whose data units are the scene's points."""
     from matplotlib.patches import Ellipse, FancyBboxPatch, PathPatch, Polygon, Rectangle
@@ -54,18 +58,7 @@ def draw_scene(scene: Scene, ax, scale: float | None = None):
             FancyBboxPatch((c.x0, c.y0), c.x1 - c.x0, c.y1 - c.y0, boxstyle="round,pad=0,rounding_size=6",
                            facecolor=CLUSTER_FILL, edgecolor=CLUSTER_STROKE, linestyle=(0, (4, 3)), linewidth=scale, zorder=1)
         )  # fmt: skip
-        ax.text(
-            c.x0 + 6,
-            c.y0 + 8,
-            _plain(c.module),
-            fontsize=fs * 0.9,
-            va="center",
-            ha="left",
-            color=TEXT_COLOUR,
-            alpha=0.8,
-            zorder=1.5,
-            family=FONT,
-        )
+        _text(ax, c.x0 + 6, c.y0 + 8, _plain(c.module), fs * 0.9, alpha=0.8, zorder=1.5)
     for e in scene.edges:
         if len(e.points) >= 4:
             codes = [Path.MOVETO] + [Path.CURVE4] * (len(e.points) - 1 - (len(e.points) - 1) % 3)
@@ -77,25 +70,14 @@ def draw_scene(scene: Scene, ax, scale: float | None = None):
         if arrow:
             ax.add_patch(Polygon(arrow, closed=True, facecolor=EDGE_COLOUR, edgecolor="none", zorder=2))
         if e.show_grad and e.label_pos is not None:
-            ax.text(*e.label_pos, _plain(e.grad), fontsize=fs * 0.9, ha="center", va="center", color=GRAD_COLOUR, zorder=5, family=FONT,
+            _text(ax, *e.label_pos, _plain(e.grad), fs * 0.9, ha="center", colour=GRAD_COLOUR, zorder=5,
                     bbox={"boxstyle": "round,pad=0.1", "facecolor": CARD_COLOUR, "edgecolor": "none", "alpha": 0.85})  # fmt: skip
     for n in scene.nodes:
         lw = (2.8 if n.lit else 1.6) * scale
         if n.kind == "op":
             ax.add_patch(Ellipse((n.x, n.y), n.w, n.h, facecolor=n.fill, edgecolor=n.stroke, linewidth=lw, zorder=3))
             label = n.math if n.math and is_math(n.math) else _plain(n.title)
-            ax.text(
-                n.x,
-                n.y,
-                label,
-                fontsize=fs * 1.15,
-                fontweight="bold",
-                ha="center",
-                va="center",
-                color=TEXT_COLOUR,
-                zorder=4,
-                family=FONT,
-            )
+            _text(ax, n.x, n.y, label, fs * 1.15, ha="center", fontweight="bold")
             continue
         dashed = (0, (5, 3)) if n.kind in ("module", "elided") else "solid"
         ax.add_patch(
@@ -103,18 +85,7 @@ def draw_scene(scene: Scene, ax, scale: float | None = None):
                            facecolor=n.fill, edgecolor=n.stroke, linewidth=lw, linestyle=dashed, zorder=3)
         )  # fmt: skip
         rows = row_centres(n)
-        ax.text(
-            n.x,
-            rows[0],
-            _plain(n.title),
-            fontsize=fs,
-            fontweight="bold",
-            ha="center",
-            va="center",
-            color=TEXT_COLOUR,
-            zorder=4,
-            family=FONT,
-        )
+        _text(ax, n.x, rows[0], _plain(n.title), fs, ha="center", fontweight="bold")
         left = n.x - n.w / 2 + 4
         for show, text, key, colour, row in (
             (n.show_value, n.value, "=", VALUE_COLOUR, 1),
@@ -134,24 +105,10 @@ def draw_scene(scene: Scene, ax, scale: float | None = None):
                     zorder=3.5,
                 )
             )
-            ax.text(
-                left + 4,
-                cy,
-                key,
-                fontsize=fs * 0.9,
-                ha="left",
-                va="center",
-                color=TEXT_COLOUR,
-                alpha=0.75,
-                zorder=4,
-                family=FONT,
-            )
-            ax.text(
-                left + 15, cy, _plain(text), fontsize=fs, ha="left", va="center", color=colour, zorder=4, family=FONT
-            )
+            _text(ax, left + 4, cy, key, fs * 0.9, alpha=0.75)
+            _text(ax, left + 15, cy, _plain(text), fs, colour=colour)
     if scene.caption:
-        ax.text(14, scene.height - CAPTION_HEIGHT / 2 - 4, _plain(scene.caption), fontsize=fs, style="italic",
-                ha="left", va="center", color=TEXT_COLOUR, alpha=0.85, family=FONT)  # fmt: skip
+        _text(ax, 14, scene.height - CAPTION_HEIGHT / 2 - 4, _plain(scene.caption), fs, style="italic", alpha=0.85)
     return ax
 
 

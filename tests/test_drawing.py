@@ -17,6 +17,8 @@ from ani_graph.format import format_tensor  # noqa: E402
 from ani_graph.layout import layout_of  # noqa: E402
 from ani_graph.scene import build_scene  # noqa: E402
 
+from .test_trace import Sigmoid  # noqa: E402
+
 SVG = "{http://www.w3.org/2000/svg}"
 
 
@@ -38,22 +40,6 @@ def groups(root, cls):
 
 def texts(el, cls):
     return [t for t in el.iter(f"{SVG}text") if cls in (t.get("class") or "").split()]
-
-
-@trackable_function
-class Sigmoid(torch.autograd.Function):
-    name = "$\\sigma$"
-
-    @staticmethod
-    def forward(ctx, x):
-        y = torch.sigmoid(x)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, grad):
-        (y,) = ctx.saved_tensors
-        return grad * y * (1 - y)
 
 
 # ----- layout -------------------------------------------------------------------------------
