@@ -60,6 +60,8 @@ def format_tensor(t, max_chars: int = 40, digits: int = 4) -> str:
         return ""
     if isinstance(t, (int, float)):
         return format_number(t, digits)
+    if hasattr(t, "std") and not callable(t.std):  # a TensorSummary: only statistics were kept
+        return f"{format_shape(t.shape)} · mean {format_number(t.mean, 2)}"[:max_chars]
     numel = t.numel()
     shape = tuple(t.shape)
     if t.dtype.is_complex:

@@ -17,6 +17,7 @@ import networkx as nx
 import torch
 
 from .inputs import input_names, to_grad_outputs, to_input, to_outputs
+from .summary import VALUE_LIMIT
 from .trace import Recorder
 
 
@@ -62,7 +63,7 @@ class TorchGraph:
     (6.0, 4.0)
     """
 
-    def __init__(self, func, inputs, grad_outputs=None):
+    def __init__(self, func, inputs, grad_outputs=None, *, value_limit: int = VALUE_LIMIT):
         if not callable(func):
             raise TypeError(f"func must be callable (a function, lambda or nn.Module), not {type(func).__name__}.")
         if not isinstance(inputs, (list, tuple)):
@@ -73,7 +74,9 @@ class TorchGraph:
             )
         names = input_names(func, len(inputs))
         tensors = [to_input(v, n) for v, n in zip(inputs, names)]
-        rec = Recorder(input_kind_for_unknown_leaves="param")
+        if isinstance(value_limit, bool) or not isinstance(value_limit, int) or value_limit < 1:
+            raise ValueError(f"value_limit must be a positive number of elements, not {value_limit!r}.")
+        rec = Recorder(input_kind_for_unknown_leaves="param", value_limit=value_limit)
         for t, n in zip(tensors, names):
             rec.add_input(t, n)
         for prefix, module in _modules_used_by(func):
@@ -151,7 +154,7 @@ class TorchGraph:
         raise KeyError(f"no tensor named {name!r} in this graph; named tensors: {known}")
 
     def value(self, name: str) -> torch.Tensor:
-        """The value of a named tensor node (a detached copy)."""
+        """The value of a named tensor node (a detached copy), or a `TensorSummary` above the value limit."""
         return self.nx.nodes[self.node_id(name)]["value"].clone()
 
     def grad(self, name: str) -> torch.Tensor | None:
@@ -204,8 +207,8 @@ class TorchGraph:
 class Recording:
     """What `record()` returns: call `.graph(outputs)` after the `with` block."""
 
-    def __init__(self):
-        self._recorder = Recorder(input_kind_for_unknown_leaves="input")
+    def __init__(self, value_limit: int = VALUE_LIMIT):
+        self._recorder = Recorder(input_kind_for_unknown_leaves="input", value_limit=value_limit)
         self._frame = None
         self._locals: dict | None = None
 
@@ -237,7 +240,7 @@ class Recording:
         return TorchGraph._from_recorder(self._recorder, outputs, grad_outputs, self._locals)
 
 
-def record() -> Recording:
+def record(value_limit: int = VALUE_LIMIT) -> Recording:
     """Record code you already have, then draw it.
 
     >>> import torch
@@ -248,4 +251,4 @@ def record() -> Recording:
     >>> g.grad("w").tolist()
     [2.0, 4.0]
     """
-    return Recording()
+    return Recording(value_limit)

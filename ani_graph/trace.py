@@ -25,6 +25,7 @@ from torch.overrides import TorchFunctionMode
 
 from .format import format_tensor
 from .ops import canonical_name, lookup
+from .summary import VALUE_LIMIT, TensorSummary, keep
 
 # Recorders currently inside their `with` block; the `Function.apply` wrapper reports to
 # the innermost one.
@@ -81,8 +82,9 @@ def _storage_key(t: torch.Tensor):
 class Recorder(TorchFunctionMode):
     """Records the ops of one forward pass. Use it as a context manager."""
 
-    def __init__(self, *, input_kind_for_unknown_leaves: str = "param"):
+    def __init__(self, *, input_kind_for_unknown_leaves: str = "param", value_limit: int = VALUE_LIMIT):
         super().__init__()
+        self.value_limit = value_limit
         self.trace = Trace()
         self._unknown_leaf_kind = input_kind_for_unknown_leaves
         self._n_tensors = 0
@@ -221,7 +223,9 @@ class Recorder(TorchFunctionMode):
             if t.grad_fn is not None:
                 self._by_grad_fn[(id(t.grad_fn), t.output_nr)] = nid
                 self._keep.append(t.grad_fn)
-        if t is not None:
+        if value.numel() > self.value_limit:
+            value = TensorSummary.of(value)  # too large to keep: statistics only
+        elif t is not None:
             key = _storage_key(t)
             if key is None:
                 value = value.clone()
@@ -434,10 +438,11 @@ class Recorder(TorchFunctionMode):
         finally:
             for h in handles:
                 h.remove()
-        grads = {nid: None if g is None else g.detach() for (nid, _), g in zip(wanted, found)}
+        grads = {nid: keep(None if g is None else g.detach(), self.value_limit) for (nid, _), g in zip(wanted, found)}
         for nid in self._superseded:  # an old version's gradient is what its readers sent back
             parts = [g for (u, _), g in shares.items() if u == nid]
-            grads[nid] = sum(parts[1:], parts[0]) if parts else None
+            grads[nid] = keep(sum(parts[1:], parts[0]) if parts else None, self.value_limit)
+        shares = {k: keep(g, self.value_limit) for k, g in shares.items()}
         return grads, shares
 
     @staticmethod

@@ -604,3 +604,24 @@ def test_nested_modules_of_one_class_name_the_outermost_forward():
     x = torch.tensor([1.0, 2.0], requires_grad=True)
     (ref,) = torch.autograd.grad(outer(x).sum(), [x])
     assert torch.allclose(g.grad("input"), ref)
+
+
+def test_tensors_above_the_value_limit_keep_only_a_summary():
+    from ani_graph.summary import TensorSummary
+
+    def f(w):
+        h = w * 2
+        return h.sum()
+
+    big = torch.ones(100, 50)
+    g = TorchGraph(f, [big], value_limit=1000)
+    summary = g.value("h")
+    assert isinstance(summary, TensorSummary)
+    assert tuple(summary.shape) == (100, 50) and summary.mean == 2.0 and summary.max == 2.0
+    assert isinstance(g.grad("w"), TensorSummary) and g.grad("w").mean == 2.0
+    assert "100×50 · mean 2" in g.to_svg(with_all=True)
+    raised = TorchGraph(f, [big], value_limit=10_000)  # the user raises the limit: full values
+    assert torch.equal(raised.value("h"), big * 2)
+    assert torch.equal(raised.grad("w"), torch.full((100, 50), 2.0))
+    with pytest.raises(ValueError, match="value_limit"):
+        TorchGraph(f, [big], value_limit=0)

@@ -1,0 +1,57 @@
+"""What the graph keeps of a tensor above the size limit: its shape and statistics.
+
+Values and gradients larger than `VALUE_LIMIT` elements are summarised rather than kept,
+so a graph of a big model does not hold every activation alive. Raise the limit per
+graph with `TorchGraph(..., value_limit=n)`.
+
+>>> import torch
+>>> s = TensorSummary.of(torch.ones(1000, 2000))
+>>> s.shape, s.mean
+(torch.Size([1000, 2000]), 1.0)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+VALUE_LIMIT = 1_000_000  # elements kept in full per tensor (4 MB of float32)
+
+
+@dataclass(frozen=True)
+class TensorSummary:
+    """Shape, dtype and statistics of a tensor that was too large to keep."""
+
+    shape: torch.Size
+    dtype: torch.dtype
+    mean: float
+    std: float
+    min: float
+    max: float
+
+    @classmethod
+    def of(cls, t: torch.Tensor) -> TensorSummary:
+        d = t.detach().double()
+        return cls(
+            t.shape, t.dtype, float(d.mean()), float(d.std()) if t.numel() > 1 else 0.0, float(d.min()), float(d.max())
+        )
+
+    def numel(self) -> int:
+        return self.shape.numel()
+
+    def clone(self) -> TensorSummary:
+        return self  # immutable
+
+    def __repr__(self) -> str:
+        return (
+            f"TensorSummary(shape={tuple(self.shape)}, mean={self.mean:.4g}, std={self.std:.4g}, "
+            f"min={self.min:.4g}, max={self.max:.4g}; above the value limit, pass value_limit= to keep it)"
+        )
+
+
+def keep(t, limit: int):
+    """The tensor itself, or its summary when it has more than `limit` elements."""
+    if t is None or isinstance(t, TensorSummary) or t.numel() <= limit:
+        return t
+    return TensorSummary.of(t)
