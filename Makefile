@@ -30,7 +30,7 @@ assets: $(STAMP)  ## the pictures in assets/, made with ani-graph itself
 	$(PY) scripts/make_assets.py
 
 bench: $(STAMP)  ## benchmarks against torchviz; results in benchmarks/RESULTS.md
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/run.py --write
 
 clean:
 	rm -rf $(VENV) demo test-artifacts
