@@ -208,17 +208,10 @@ def build_frames(graph, direction: str = "backward", depth=None, max_nodes=MAX_N
         backward = _backward_frames(G, order, names)
         if direction == "backward":
             # the drawing starts with every value shown, so the gradients have context
-            backward[0] = {
-                **backward[0],
-                "labels": {
-                    **{n: {"value": _num(a["value"])} for n, a in G.nodes(data=True) if a["kind"] != "op"},
-                    **backward[0]["labels"],
-                },
-            }
-            merged = backward[0]["labels"]
-            for o, t in list(merged.items()):
-                if "grad" in t and G.nodes[o]["kind"] != "op":
-                    merged[o] = {"value": _num(G.nodes[o]["value"]), "grad": t["grad"]}
+            labels = {n: {"value": _num(a["value"])} for n, a in G.nodes(data=True) if a["kind"] != "op"}
+            for n, texts in backward[0]["labels"].items():
+                labels[n].update(texts)
+            backward[0] = {**backward[0], "labels": labels}
             frames = backward
         else:
             frames = forward + backward
