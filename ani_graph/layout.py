@@ -339,8 +339,17 @@ def _parse_point(text, height):
     return float(x), height - float(y)
 
 
+def check_view_options(depth, max_nodes):
+    """Clear errors for the folding options, before any work is done."""
+    if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 0):
+        raise ValueError(f"depth must be None or a whole number ≥ 0 (how many module levels stay open), not {depth!r}.")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 2:
+        raise ValueError(f"max_nodes must be a whole number ≥ 2, not {max_nodes!r}.")
+
+
 def layout_of(graph, depth=None, max_nodes=MAX_NODES, edge_labels: bool = True) -> Layout:
     """The cached layout of a TorchGraph (computed on first use)."""
+    check_view_options(depth, max_nodes)
     key = ("layout", depth, max_nodes, edge_labels)
     cache = graph._cache
     if key not in cache:
@@ -387,6 +396,7 @@ def compute_layout(G, depth=None, max_nodes=MAX_NODES, edge_labels: bool = True)
 
 def to_dot(graph, depth=None, max_nodes=MAX_NODES) -> str:
     """The DOT source ani-graph lays out (sizes fixed, labels drawn by ani-graph itself)."""
+    check_view_options(depth, max_nodes)
     owner, _, _ = choose_view(graph.nx, depth, max_nodes)
     A, _, _, _ = _build_agraph(graph.nx, owner, edge_labels=True)
     _add_clusters(A, graph.nx, owner)

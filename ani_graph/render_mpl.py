@@ -116,6 +116,8 @@ def plot(graph, with_all: bool = False, ax=None, depth=None, max_nodes=MAX_NODES
     """Draw a TorchGraph into `ax`, or into the current figure; returns the Axes."""
     if style:
         raise TypeError(f"unknown drawing option(s): {', '.join(sorted(style))}")
+    if ax is not None and not hasattr(ax, "add_patch"):
+        raise TypeError(f"ax must be a matplotlib Axes (e.g. from plt.subplots()), not {type(ax).__name__}.")
     scene = build_scene(graph, with_all=with_all, depth=depth, max_nodes=max_nodes)
     if ax is None:
         import matplotlib.pyplot as plt

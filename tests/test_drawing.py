@@ -301,3 +301,18 @@ def test_a_long_chain_without_modules_elides_its_middle():
     assert len(scene.nodes) <= 301
     assert any(n.kind == "elided" for n in scene.nodes)
     assert "hidden" in scene.caption
+
+
+@pytest.mark.parametrize(
+    "call,error,pattern",
+    [
+        (lambda g: g.to_svg(depth=-1), ValueError, "depth must be"),
+        (lambda g: g.plot(max_nodes=0), ValueError, "max_nodes must be"),
+        (lambda g: g.plot(ax="left"), TypeError, "matplotlib Axes"),
+        (lambda g: g.animate(depth="deep"), ValueError, "depth must be"),
+        (lambda g: g.to_dot(max_nodes=1.5), ValueError, "max_nodes must be"),
+    ],
+)
+def test_bad_drawing_options_get_clear_errors(call, error, pattern):
+    with pytest.raises(error, match=pattern):
+        call(sin_graph())
