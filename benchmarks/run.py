@@ -139,7 +139,7 @@ def run_torchviz(make):
 # ----- peak memory, each in its own process -------------------------------------------------------
 
 _MEMORY_SNIPPET = """
-import ctypes, json, sys, threading, torch
+import ctypes, json, sys, threading, time, torch
 sys.path.insert(0, {here!r})
 from run import MODELS
 from ani_graph import TorchGraph
@@ -161,7 +161,8 @@ peak, done = [0], [False]
 def sample():
     while not done[0]:
         peak[0] = max(peak[0], in_use())
-sys.setswitchinterval(1e-5)
+        time.sleep(0.0005)
+sys.setswitchinterval(5e-4)
 base = in_use()
 thread = threading.Thread(target=sample); thread.start()
 if {mode!r} == "plain":
