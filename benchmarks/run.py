@@ -117,6 +117,18 @@ def run_ani(make):
     return times, len(page.encode()), g.nx.number_of_nodes()
 
 
+def unfolded_pipeline(make, rounds: int) -> float:
+    from ani_graph import TorchGraph
+
+    func, inputs, go = make()
+    times = []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        TorchGraph(func, inputs, go).animate(direction="both", depth=99).to_html()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
 def run_torchviz(make):
     import pygraphviz
     from torchviz import make_dot
@@ -276,6 +288,12 @@ def main():
     table = "\n".join(lines)
     imp = import_cost()
     summary = f"`import ani_graph` after `import torch`: median {imp * 1000:.0f} ms over 5 fresh processes."
+    if "transformer48" in names:
+        unfolded = unfolded_pipeline(MODELS["transformer48"], rounds=3)
+        summary += (
+            f"\n\nThe 48-layer transformer with nothing folded (`animate(direction='both', depth=99)`), "
+            f"trace to page: median {unfolded:.2f} s over 3 runs."
+        )
     print(table)
     print(summary)
     if args.write:

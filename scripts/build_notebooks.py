@@ -191,6 +191,8 @@ so its gradient is the **sum** of what each path sends back. Below, $x = 4$ feed
 square roots whose outputs get upstream gradients 4 and 8. Each path contributes
 $g \\cdot \\frac{1}{2\\sqrt{x}} = g/4$, so $\\partial L/\\partial x = 4/4 + 8/4 = 3$.
 Watch the second contribution being added in the animation.
+
+![x feeds two square roots; the edges carry 1 and 2, which add up to 3](../assets/branch.png)
 """),
     code("""
 def two_roots(x):
@@ -206,6 +208,8 @@ g_branch.animate()
 
 $m = \\max(a, b)$ passes the whole gradient to the larger input and nothing to the other:
 moving the smaller input a little does not change the maximum at all.
+
+![max(3, 1): a gets gradient 1, b gets 0](../assets/max.png)
 """),
     code("""
 def bigger(a, b):

@@ -9,6 +9,7 @@ from .conftest import JupyterServer, artifact, cell_errors, need_browser, run_al
 
 CELLS = [
     "import torch\nfrom ani_graph import TorchGraph",
+    "g0 = TorchGraph(lambda x, a, c: torch.sin(a * x + c), [2, 3, 4])\ng0",
     "def func_mult(a, b):\n    y = a * b\n    return y\n\ng = TorchGraph(func_mult, [2, 3], [2])\nanim = g.animate(direction='both', interval_ms=150)\nanim",
 ]
 
@@ -29,6 +30,12 @@ def test_animate_shows_a_widget_that_plays(server, page):
     page.goto(server.url("animate.ipynb"))
     run_all_cells(page)
     assert cell_errors(page) == []
+    # a bare graph shows its static drawing (SVG, with a PNG in the same output)
+    static = page.locator(
+        ".jp-OutputArea-output[data-mime-type='image/svg+xml'] img, .jp-OutputArea-output svg.ag-graph"
+    ).first
+    static.wait_for(timeout=30_000)
+    assert static.bounding_box()["width"] > 200
     player = page.locator(".jp-OutputArea-output .ag-player").first
     player.wait_for(timeout=30_000)
     # the widget rendered (not the HTML fallback): it sits in a widget view
