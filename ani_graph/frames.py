@@ -2,8 +2,10 @@
 
 A frame is a plain dict:
 
-- `caption`: one line saying what happens, with numbers
-  (`∂L/∂a = ∂L/∂y · ∂y/∂a = 2 · 3 = 6  ·  ×: the inputs swap`);
+- `caption`: one line saying what happens, with numbers. A backward step reads
+  `<step with numbers>  —  <op>: <its local rule>` (the player shows the rule on a line
+  of its own), e.g. `∂L/∂a = ∂L/∂y · ∂y/∂a = 2 · 3 = 6  —  ×: … the inputs swap`; where a
+  tensor feeds several ops, later arrivals read `∂L/∂b += … = 2 (second path) → 5`;
 - `phase`: "forward" or "backward";
 - `nodes_lit`, `edges_lit`: what glows in this frame (ids of the drawing's nodes, which
   are graph node ids or, for folded modules, `m:<path>`);
@@ -11,8 +13,10 @@ A frame is a plain dict:
   `{node: {"grad": ...}}`;
 - `edge_labels`: edge texts that change, `{"u->v": gradient share}`.
 
-`labels` and `edge_labels` are deltas, so a page holds each text once; `state_at`
-accumulates them into what the drawing shows at a frame.
+`labels` and `edge_labels` are deltas, so a page holds each text once and its size grows
+linearly with nodes + frames; `state_at` accumulates them into what the drawing shows at
+a frame (the player does the same in the browser). With direction "backward" the first
+frame also carries every value, so the gradients arrive on a drawing that has its numbers.
 
 >>> import torch
 >>> from ani_graph import TorchGraph
@@ -33,6 +37,13 @@ from .style import math_to_text
 DIRECTIONS = ("forward", "backward", "both")
 INFIX = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "matmul": "@", "mm": "@", "dot": "·"}
 ORDINALS = {2: "second", 3: "third", 4: "fourth", 5: "fifth"}
+RULE_SEPARATOR = "  —  "  # a backward caption is "<the step with numbers>  —  <op label>: <local rule>"
+# ops whose local derivative acts element by element: for them the step can be written
+# out as upstream ⊙ local, element by element, when the tensors are small
+ELEMENTWISE = {
+    "add", "sub", "mul", "div", "neg", "pow", "sqrt", "exp", "log", "square", "sin", "cos", "tanh",
+    "sigmoid", "relu", "maximum", "minimum", "abs", "clamp", "gelu", "clone",
+}  # fmt: skip
 
 
 def _is_scalar(t) -> bool:
@@ -47,9 +58,16 @@ def _operands(G, op):
     return [u for u, _, _ in sorted(G.in_edges(op, data=True), key=lambda e: e[2].get("arg", 0))]
 
 
+def _operand_twice(G, op) -> bool:
+    """`x * x`: the graph holds one edge (carrying both contributions) for the two arguments."""
+    return G.nodes[op]["op"] in INFIX and G.in_degree(op) == 1
+
+
 def _expression(G, op, names, values: bool) -> str:
     a = G.nodes[op]
     args = [(_num(G.nodes[u]["value"]) if values else names[u]) for u in _operands(G, op)]
+    if _operand_twice(G, op):
+        args = args * 2
     symbol = INFIX.get(a["op"])
     if symbol and len(args) == 2:
         return f"{args[0]} {symbol} {args[1]}"
@@ -82,20 +100,52 @@ def _forward_op_frame(G, op, names) -> dict:
     }
 
 
+def _step_numbers(G, op, share, g_out) -> str | None:
+    """`upstream · local = share` with numbers, where the local derivative can be read off."""
+    if g_out is None or G.out_degree(op) != 1:
+        return None
+    if _is_scalar(share) and _is_scalar(g_out) and float(g_out) != 0:
+        local = float(share) / float(g_out)  # one number in, one out: the ratio is the derivative
+        return f"{_num(g_out)} · {format_tensor(local)} = {_num(share)}"
+    small = share.numel() <= 6
+    if G.nodes[op]["op"] in ELEMENTWISE and small and share.shape == g_out.shape and bool((g_out != 0).all()):
+        local = share / g_out
+        return f"{_num(g_out)} ⊙ {_num(local)} = {_num(share)}"
+    return None
+
+
 def _arrival_caption(G, u, op, share, running, arrival, names) -> str:
     outs = list(G.successors(op))
     out = outs[0] if outs else None
     g_out = G.nodes[out]["grad"] if out is not None else None
     head = f"∂L/∂{names[u]} {'=' if arrival == 1 else '+='} ∂L/∂{names[out]} · ∂{names[out]}/∂{names[u]}"
-    if _is_scalar(share) and _is_scalar(g_out) and float(g_out) != 0:
-        local = float(share) / float(g_out)
-        text = f"{head} = {_num(g_out)} · {format_tensor(local)} = {_num(share)}"
-    else:
-        text = f"{head}: {_num(share)}"
+    numbers = _step_numbers(G, op, share, g_out)
+    text = f"{head} = {numbers}" if numbers else f"{head}: {_num(share)}"
+    if _operand_twice(G, op):
+        text += f" ({names[u]} is both operands: both shares are in this sum)"
     if arrival > 1:
-        text += f" ({ORDINALS.get(arrival, f'path {arrival}')} path) → {_num(running)}"
+        text += f" ({ORDINALS.get(arrival, f'path {arrival}')} path) → {_num(running) if running is not None else '…'}"
     rule = lookup(G.nodes[op]["op"]).rule
-    return f"{text}  —  {math_to_text(G.nodes[op]['label'])}: {rule}"
+    return f"{text}{RULE_SEPARATOR}{math_to_text(G.nodes[op]['label'])}: {rule}"
+
+
+def _upstream(G, o):
+    """The gradient fed into output `o` from outside: its total minus what its own consumers sent."""
+    total = G.nodes[o]["grad"]
+    shares = [d["grad"] for _, _, d in G.out_edges(o, data=True) if d.get("grad") is not None]
+    if total is None or not shares:
+        return total
+    try:
+        return total - sum(shares)
+    except TypeError:  # summaries of huge tensors cannot be subtracted
+        return None
+
+
+def _plus(total, share):
+    try:
+        return share if total is None else total + share
+    except TypeError:  # summaries of huge tensors cannot be added
+        return None
 
 
 def _backward_frames(G, order, names) -> list[dict]:
@@ -104,18 +154,25 @@ def _backward_frames(G, order, names) -> list[dict]:
         for n, a in G.nodes(data=True)
         if a["kind"] == "output" or (a["kind"] != "op" and G.out_degree(n) == 0 and a["grad"] is not None)
     ]
+    upstream = {o: _upstream(G, o) for o in outputs}
+    upstream = {o: g for o, g in upstream.items() if g is not None}
     first = {
         "phase": "backward",
         "caption": "Backward pass starts: the upstream gradient "
-        + ", ".join(f"∂L/∂{names[o]} = {_num(G.nodes[o]['grad'])}" for o in outputs if G.nodes[o]["grad"] is not None),
+        + ", ".join(f"∂L/∂{names[o]} = {_num(g)}" for o, g in upstream.items()),
         "nodes_lit": outputs,
         "edges_lit": [],
-        "labels": {o: {"grad": _num(G.nodes[o]["grad"])} for o in outputs if G.nodes[o]["grad"] is not None},
+        "labels": {o: {"grad": _num(g)} for o, g in upstream.items()},
         "edge_labels": {},
     }
     frames = [first]
-    running: dict[str, object] = {o: G.nodes[o]["grad"] for o in outputs if G.out_degree(o) == 0}
-    arrivals: dict[str, int] = {}
+    running: dict[str, object] = dict(upstream)
+    arrivals: dict[str, int] = dict.fromkeys(upstream, 1)  # the upstream gradient was the first
+    # how many shares each tensor will receive: with the last one its badge shows autograd's total
+    expected: dict[str, int] = {}
+    for u, _, d in G.edges(data=True):
+        if d.get("grad") is not None and G.nodes[u].get("requires_grad"):
+            expected[u] = expected.get(u, 0) + 1
     for op in reversed(order):
         if G.nodes[op]["kind"] != "op":
             continue
@@ -124,7 +181,8 @@ def _backward_frames(G, order, names) -> list[dict]:
             if share is None or not G.nodes[u]["requires_grad"]:
                 continue
             arrivals[u] = arrivals.get(u, 0) + 1
-            total = share if u not in running or running[u] is None else running[u] + share
+            expected[u] -= 1
+            total = G.nodes[u]["grad"] if expected[u] == 0 else _plus(running.get(u), share)
             running[u] = total
             frames.append(
                 {
@@ -132,7 +190,7 @@ def _backward_frames(G, order, names) -> list[dict]:
                     "caption": _arrival_caption(G, u, op, share, total, arrivals[u], names),
                     "nodes_lit": [op, u],
                     "edges_lit": [[u, op]],
-                    "labels": {u: {"grad": _num(total)}},
+                    "labels": {u: {"grad": _num(total) if total is not None else "…"}},
                     "edge_labels": {f"{u}->{op}": _num(share)},
                 }
             )
@@ -183,6 +241,13 @@ def _fold_frames(frames: list[dict], owner: dict[str, str], G) -> list[dict]:
     return result
 
 
+def _source_text(G, n, names) -> str:
+    value = _num(G.nodes[n]["value"])
+    if G.nodes[n]["kind"] == "constant" and names[n] == value:
+        return f"the constant {value}"
+    return f"{names[n]} = {value}"
+
+
 def build_frames(graph, direction: str = "backward", depth=None, max_nodes=MAX_NODES) -> list[dict]:
     """The frame list of a TorchGraph for `direction` "forward", "backward" or "both"."""
     if direction not in DIRECTIONS:
@@ -194,7 +259,7 @@ def build_frames(graph, direction: str = "backward", depth=None, max_nodes=MAX_N
     values_known = {
         "phase": "forward",
         "caption": "Forward pass starts from the inputs: "
-        + ", ".join(f"{names[n]} = {_num(G.nodes[n]['value'])}" for n in sources[:6])
+        + ", ".join(_source_text(G, n, names) for n in sources[:6])
         + (" …" if len(sources) > 6 else ""),
         "nodes_lit": sources,
         "edges_lit": [],

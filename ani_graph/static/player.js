@@ -3,6 +3,8 @@
 // Used as an anywidget module (default export) and inlined by the stand-alone page
 // (which removes the final export line and calls mount() itself).
 
+const RULE_SEPARATOR = "  \u2014  ";  // frames.py: "<step>  —  <op>: <local rule>"
+
 function mount(el, model) {
   const frames = model.get("frames") || [];
   const last = Math.max(frames.length - 1, 0);
@@ -15,9 +17,15 @@ function mount(el, model) {
   const stage = document.createElement("div");
   stage.className = "ag-stage";
   stage.innerHTML = model.get("svg");
+  // a caption is "<step>  —  <op>: <rule>" (see frames.py): the rule gets a line of its own
   const caption = document.createElement("div");
   caption.className = "ag-caption";
   caption.setAttribute("aria-live", "polite");
+  const stepLine = document.createElement("div");
+  stepLine.className = "ag-step";
+  const ruleLine = document.createElement("div");
+  ruleLine.className = "ag-rule";
+  caption.append(stepLine, ruleLine);
   const controls = document.createElement("div");
   controls.className = "ag-controls";
   // icons as inline SVG: fonts on some machines lack the media-control glyphs
@@ -58,6 +66,14 @@ function mount(el, model) {
 
   // ----- elements by the ids the SVG promises --------------------------------------------
   const svg = stage.querySelector("svg");
+  // Projected in a lecture hall, the drawing's natural size is too small: let it grow
+  // (up to 1.8×, and not taller than most of the window); big graphs keep their size and scroll.
+  const naturalW = parseFloat(svg.getAttribute("width")) || 600;
+  const naturalH = parseFloat(svg.getAttribute("height")) || 400;
+  const windowH = (typeof window !== "undefined" && window.innerHeight) || 900;
+  const zoom = Math.max(1, Math.min(1.8, (0.7 * windowH) / naturalH));
+  root.style.setProperty("--ag-natural", naturalW + "px");
+  root.style.setProperty("--ag-max", Math.round(naturalW * zoom) + "px");
   const nodeEls = new Map();
   svg.querySelectorAll(".ag-node").forEach((g) => nodeEls.set(g.getAttribute("data-node"), g));
   const edgeEls = new Map();
@@ -110,6 +126,7 @@ function mount(el, model) {
 
   let current = -1;
   let lit = [];
+  let fresh = [];  // badges whose text this frame wrote, highlighted until the next step
   const show = (k) => {
     k = Math.min(Math.max(k | 0, 0), last);
     if (!frames.length) return;
@@ -123,6 +140,15 @@ function mount(el, model) {
     }
     for (const e of lit) e.classList.remove("ag-lit", "ag-flow-fwd", "ag-flow-back");
     lit = [];
+    for (const e of fresh) e.classList.remove("ag-fresh");
+    fresh = [];
+    for (const key of touched[k]) {
+      // a backward pass begins with every value on the drawing: that is context, not news
+      if (frames[k].phase === "backward" && key.endsWith(":value")) continue;
+      const s = slot(key);
+      const el = s && (s.holder || s.text);
+      if (el) { el.classList.add("ag-fresh"); fresh.push(el); }
+    }
     const f = frames[k];
     const flow = f.phase === "backward" ? "ag-flow-back" : "ag-flow-fwd";
     for (const n of f.nodes_lit || []) {
@@ -134,7 +160,9 @@ function mount(el, model) {
       if (g) { g.classList.add("ag-lit", flow); lit.push(g); }
     }
     root.classList.toggle("ag-backward", f.phase === "backward");
-    caption.textContent = f.caption;
+    const cut = f.caption.indexOf(RULE_SEPARATOR);
+    stepLine.textContent = cut < 0 ? f.caption : f.caption.slice(0, cut);
+    ruleLine.textContent = cut < 0 ? "" : f.caption.slice(cut + RULE_SEPARATOR.length);
     slider.value = String(k);
     counter.textContent = (k + 1) + " / " + frames.length;
     phase.textContent = f.phase === "backward" ? "backward: gradients" : "forward: values";

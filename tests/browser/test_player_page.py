@@ -3,8 +3,14 @@
 import torch
 
 from ani_graph import TorchGraph
+from ani_graph.frames import RULE_SEPARATOR
 
 from .conftest import artifact
+
+
+def step_of(frame: dict) -> str:
+    """The caption's first line, as the player shows it (the rule goes on a line of its own)."""
+    return frame["caption"].split(RULE_SEPARATOR)[0]
 
 
 def chain_rule(a, b):
@@ -20,14 +26,14 @@ def test_standalone_page_steps_plays_and_shows_no_errors(page, tmp_path):
     path = anim.save(tmp_path / "chain.html")
     page.goto(path.as_uri())
 
-    caption = page.locator(".ag-player .ag-caption")
+    caption = page.locator(".ag-player .ag-step")
     slider = page.locator(".ag-player input[type=range]")
-    assert caption.text_content() == anim.frames[0]["caption"]
+    assert caption.text_content() == step_of(anim.frames[0])
     assert page.locator("svg.ag-graph").count() == 1
 
     page.click("button[aria-label='Next step']")
     assert slider.input_value() == "1"
-    assert caption.text_content() == anim.frames[1]["caption"]
+    assert caption.text_content() == step_of(anim.frames[1])
     op = anim.frames[1]["nodes_lit"][0]
     assert "ag-lit" in page.locator(f"[data-node='{op}']").get_attribute("class")
 
@@ -35,7 +41,9 @@ def test_standalone_page_steps_plays_and_shows_no_errors(page, tmp_path):
     e = g.node_id("e")
     last = len(anim.frames) - 1
     slider.fill(str(last))
-    assert caption.text_content() == anim.frames[last]["caption"]
+    assert caption.text_content() == step_of(anim.frames[last])
+    rule = anim.frames[last]["caption"].split(RULE_SEPARATOR)[1]
+    assert page.locator(".ag-player .ag-rule").text_content() == rule
     assert page.locator(f"[data-node='{e}'] .ag-val").text_content() == "6"
     assert page.locator(f"[data-node='{g.node_id('b')}'] .ag-grad").text_content() == "5"
     assert page.locator(f"[data-node='{g.node_id('b')}'] .ag-badge-grad").get_attribute("class").count("ag-empty") == 0
@@ -82,5 +90,27 @@ def test_large_tensors_step_without_errors(page, tmp_path):
     page.goto(anim.save(tmp_path / "mlp.html").as_uri())
     for _ in range(len(anim.frames)):
         page.click("button[aria-label='Next step']")
-    assert page.locator(".ag-player .ag-caption").text_content() == anim.frames[-1]["caption"]
+    assert page.locator(".ag-player .ag-step").text_content() == step_of(anim.frames[-1])
+    assert page.errors == []
+
+
+def test_the_step_highlights_what_it_wrote_and_the_drawing_is_enlarged(page, tmp_path):
+    g = TorchGraph(chain_rule, [2, 1])
+    anim = g.animate(direction="backward")
+    page.goto(anim.save(tmp_path / "chain.html").as_uri())
+    slider = page.locator(".ag-player input[type=range]")
+    b = g.node_id("b")
+    second = max(i for i, f in enumerate(anim.frames) if b in f["labels"])
+    slider.fill(str(second))
+    assert "(second path) → 5" in page.locator(".ag-player .ag-step").text_content()
+    fresh = page.locator(".ag-fresh")
+    assert fresh.count() == 2  # b's gradient badge and the share on its edge
+    assert "ag-fresh" in page.locator(f"[data-node='{b}'] .ag-badge-grad").get_attribute("class")
+    page.wait_for_timeout(300)  # let the fade-in finish before the picture
+    page.screenshot(path=artifact("standalone-second-path.png"))
+    slider.fill("0")
+    assert page.locator(f"[data-node='{b}'] .ag-badge-grad.ag-fresh").count() == 0
+    # a small graph is drawn larger than its natural size, for a projector
+    svg = page.locator("svg.ag-graph")
+    assert svg.bounding_box()["width"] > 1.3 * float(svg.get_attribute("width"))
     assert page.errors == []
