@@ -4,7 +4,9 @@
 
 A step is timed from the click on "Next step" until the browser has recomputed style
 and layout for it (forced by reading the drawing's size), over every frame of the
-animation, five rounds; the table shows medians. Needs Debian's chromium.
+animation, five rounds; the table shows medians. A seek is a slider jump between the
+first and the last frame (every badge changes). Needs Debian's chromium. Exits with
+status 1 when a budget below is exceeded.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import statistics
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -19,10 +22,12 @@ import torch
 from ani_graph import TorchGraph
 
 CHROMIUM = "/usr/bin/chromium"
+STEP_BUDGET_MS = 2.0  # median step on the ~500-node graph
+HTML_BUDGET_KB = 150  # to_html() of the ~100-node graph, all frames (direction "both")
 
 
 def fan(branches: int) -> TorchGraph:
-    """A wide graph: `branches` parallel sin·2 paths from one input, summed."""
+    """A wide graph of 7·branches + 5 nodes: `branches` parallel sin·2 paths from one input, summed."""
 
     def f(x):
         parts = [torch.sin(x[i]) * 2 for i in range(branches)]
@@ -36,8 +41,9 @@ STEP_JS = """
   const next = document.querySelector("button[aria-label='Next step']");
   const svg = document.querySelector("svg.ag-graph");
   const slider = document.querySelector(".ag-player input[type=range]");
-  const times = [];
-  slider.value = "0"; slider.dispatchEvent(new Event("input"));
+  const seek = (k) => { slider.value = String(k); slider.dispatchEvent(new Event("input")); };
+  const steps = [], seeks = [];
+  seek(0);
   svg.getBoundingClientRect();
   const last = Number(slider.max);
   for (let i = 0; i < last; i++) {
@@ -45,15 +51,32 @@ STEP_JS = """
     next.click();
     svg.getBoundingClientRect();  // style and layout for the change, not just the handler
     document.body.offsetHeight;
-    times.push(performance.now() - t0);
+    steps.push(performance.now() - t0);
   }
-  return times;
+  for (const k of [0, last, 0, last]) {
+    const t0 = performance.now();
+    seek(k);
+    svg.getBoundingClientRect();
+    seeks.push(performance.now() - t0);
+  }
+  return [steps, seeks];
 }
 """
 
 
-def table() -> str:
-    """Measure, and return the results as a Markdown table."""
+@dataclass
+class Row:
+    nodes: int
+    drawn: int
+    frames: int
+    step_median: float
+    step_p95: float
+    seek_median: float
+    html_kb: float
+
+
+def measure(branch_counts=(14, 71), rounds: int = 5) -> list[Row]:
+    """Build each fan graph's page, open it in Chromium and time its steps."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
@@ -64,41 +87,73 @@ def table() -> str:
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
         )
         page = browser.new_page(viewport={"width": 1400, "height": 900})
-        for branches in (15, 80):
+        for branches in branch_counts:
             g = fan(branches)
             anim = g.animate(direction="both", max_nodes=2000)
             path = anim.save(Path(tmp) / f"fan{branches}.html")
             page.goto(path.as_uri())
             page.wait_for_selector(".ag-player")
-            samples = []
-            for _ in range(5):
-                samples += page.evaluate(STEP_JS)
-            drawn = page.locator(".ag-node").count()
+            steps, seeks = [], []
+            for _ in range(rounds):
+                s, k = page.evaluate(STEP_JS)
+                steps += s
+                seeks += k
+            steps.sort()
             rows.append(
-                (
-                    g.nx.number_of_nodes(),
-                    drawn,
-                    len(anim.frames),
-                    statistics.median(samples),
-                    max(samples),
-                    path.stat().st_size,
+                Row(
+                    nodes=g.nx.number_of_nodes(),
+                    drawn=page.locator(".ag-node").count(),
+                    frames=len(anim.frames),
+                    step_median=statistics.median(steps),
+                    step_p95=steps[int(0.95 * (len(steps) - 1))],
+                    seek_median=statistics.median(seeks),
+                    html_kb=path.stat().st_size / 1024,
                 )
             )
         browser.close()
-    lines = [
-        "| graph nodes | drawn | frames | median step | slowest step | to_html() size |",
-        "|---|---|---|---|---|---|",
+    return rows
+
+
+def checks(rows: list[Row]) -> list[tuple[str, bool]]:
+    """The budgets: a step on the largest graph, the page of the smallest."""
+    big, small = max(rows, key=lambda r: r.nodes), min(rows, key=lambda r: r.nodes)
+    return [
+        (
+            f"median step, {big.nodes} nodes: {big.step_median:.2f} ms (budget {STEP_BUDGET_MS:g} ms)",
+            big.step_median <= STEP_BUDGET_MS,
+        ),
+        (
+            f"to_html(), {small.nodes} nodes, {small.frames} frames: {small.html_kb:.0f} KB (budget {HTML_BUDGET_KB} KB)",
+            small.html_kb <= HTML_BUDGET_KB,
+        ),
     ]
-    for nodes, drawn, frames, med, worst, size in rows:
-        lines.append(f"| {nodes} | {drawn} | {frames} | {med:.2f} ms | {worst:.2f} ms | {size / 1024:.0f} KB |")
+
+
+def table(rows: list[Row] | None = None) -> str:
+    """Measure (unless given rows), and return the results as Markdown: a table and the budget checks."""
+    rows = measure() if rows is None else rows
+    lines = [
+        "| graph nodes | drawn | frames | median step | 95th pct step | median seek (first↔last) | to_html() size |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.nodes} | {r.drawn} | {r.frames} | {r.step_median:.2f} ms | {r.step_p95:.2f} ms "
+            f"| {r.seek_median:.2f} ms | {r.html_kb:.0f} KB |"
+        )
+    lines.append("")
+    lines += [f"- {'ok' if ok else 'OVER BUDGET'}: {text}" for text, ok in checks(rows)]
     return "\n".join(lines)
 
 
 def main():
     try:
-        print(table())
+        rows = measure()
     except RuntimeError as err:
         sys.exit(str(err))
+    print(table(rows))
+    if not all(ok for _, ok in checks(rows)):
+        sys.exit(1)
 
 
 if __name__ == "__main__":

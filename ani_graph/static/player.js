@@ -79,21 +79,28 @@ function mount(el, model) {
   const edgeEls = new Map();
   svg.querySelectorAll(".ag-edge").forEach((g) =>
     edgeEls.set(g.getAttribute("data-src") + "->" + g.getAttribute("data-dst"), g));
-  const slot = (key) => {
+  const findSlot = (key) => {
     // key: "n:<node>:value" | "n:<node>:grad" | "e:<u>-><v>"
     if (key.startsWith("e:")) {
       const g = edgeEls.get(key.slice(2));
-      return g ? { text: g.querySelector(".ag-egrad"), holder: g.querySelector(".ag-egrad") } : null;
+      const t = g ? g.querySelector(".ag-egrad") : null;
+      return t ? { text: t, holder: t } : null;
     }
     const cut = key.lastIndexOf(":");
     const g = nodeEls.get(key.slice(2, cut));
     if (!g) return null;
     const which = key.slice(cut + 1) === "value" ? "val" : "grad";
-    return { text: g.querySelector(".ag-" + which), holder: g.querySelector(".ag-badge-" + which) };
+    const t = g.querySelector(".ag-" + which);
+    return t ? { text: t, holder: g.querySelector(".ag-badge-" + which) || t } : null;
+  };
+  const slots = new Map();  // looked up once: a step then only touches the elements it changes
+  const slot = (key) => {
+    if (!slots.has(key)) slots.set(key, findSlot(key));
+    return slots.get(key);
   };
 
   // ----- per-key history, so seeking touches only what differs ---------------------------
-  const history = new Map(); // key -> [[frame, text], ...]
+  const history = new Map(); // key -> [[frame, text], ...], frames in increasing order
   const touched = frames.map(() => []);
   frames.forEach((f, i) => {
     for (const [node, texts] of Object.entries(f.labels || {})) {
@@ -112,16 +119,16 @@ function mount(el, model) {
     }
   });
   const textAt = (key, k) => {
-    const h = history.get(key);
-    let text = "";
-    for (let i = 0; i < h.length && h[i][0] <= k; i++) text = h[i][1];
-    return text;
+    const h = history.get(key);  // binary search: the last entry at or before frame k
+    let lo = 0, hi = h.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (h[mid][0] <= k) lo = mid + 1; else hi = mid; }
+    return lo === 0 ? "" : h[lo - 1][1];
   };
   const setSlot = (key, text) => {
     const s = slot(key);
-    if (!s || !s.text) return;
+    if (!s) return;
     if (s.text.textContent !== text) s.text.textContent = text;
-    if (s.holder) s.holder.classList.toggle("ag-empty", text === "");
+    s.holder.classList.toggle("ag-empty", text === "");
   };
 
   let current = -1;
@@ -146,8 +153,7 @@ function mount(el, model) {
       // a backward pass begins with every value on the drawing: that is context, not news
       if (frames[k].phase === "backward" && key.endsWith(":value")) continue;
       const s = slot(key);
-      const el = s && (s.holder || s.text);
-      if (el) { el.classList.add("ag-fresh"); fresh.push(el); }
+      if (s) { s.holder.classList.add("ag-fresh"); fresh.push(s.holder); }
     }
     const f = frames[k];
     const flow = f.phase === "backward" ? "ag-flow-back" : "ag-flow-fwd";

@@ -5,7 +5,7 @@ import time
 import nbformat
 import pytest
 
-from .conftest import JupyterServer, artifact, cell_errors, need_browser, run_all_cells
+from .conftest import KERNEL, JupyterServer, artifact, cell_errors, need_browser, run_all_cells
 
 CELLS = [
     "import torch\nfrom ani_graph import TorchGraph",
@@ -55,3 +55,30 @@ def test_animate_shows_a_widget_that_plays(server, page):
     caption = player.locator(".ag-caption").inner_text()
     assert caption.startswith(("y =", "Backward", "∂L/∂"))
     page.screenshot(path=artifact(f"widget-{server.app}.png"))
+
+    # it stops on the last frame; then Python drives it, and reads back where the browser is
+    player.locator("button[aria-label='Play']").wait_for(timeout=20_000)
+    assert slider.input_value() == slider.get_attribute("max")
+    assert run_code(page, "assert anim.frame == -1") == "error"  # the check can fail
+    assert run_code(page, f"assert anim.frame == {slider.input_value()}, anim.frame") == "ok"
+    assert run_code(page, "anim.frame = 1") == "ok"
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.ag-player input[type=range]')].some(s => s.value === '1')",
+        timeout=10_000,
+    )
+    player.locator("button[aria-label='Next step']").click()
+    deadline = time.time() + 10
+    while run_code(page, "assert anim.frame == 2, anim.frame") != "ok" and time.time() < deadline:
+        page.wait_for_timeout(200)
+    assert run_code(page, "assert anim.frame == 2, anim.frame") == "ok"
+
+
+def run_code(page, code: str) -> str:
+    """Run code in the notebook's kernel, outside any cell; the reply's status ("ok" or "error")."""
+    return page.evaluate(
+        f"""async (code) => {{
+            const reply = await {KERNEL}.requestExecute({{ code, store_history: false }}).done;
+            return reply.content.status;
+        }}""",
+        code,
+    )
