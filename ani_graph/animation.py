@@ -99,11 +99,25 @@ class Animation:
         title = "ani-graph: " + ", ".join(self.graph.outputs)
         return standalone_page(self._svg(), self.frames, self.interval_ms, title=html.escape(title))
 
-    def poster_png(self, index: int | None = None) -> bytes:
-        """A PNG of one frame (the last one by default: everything filled in)."""
+    def frame_image(self, index: int):
+        """One frame as a Pillow image: the matplotlib drawing, with the caption in a panel below."""
+        import io
+
+        from PIL import Image
+
         from .render_mpl import scene_to_png
 
-        return scene_to_png(self._scene(len(self.frames) - 1 if index is None else index))
+        index = range(len(self.frames))[index]
+        drawing = Image.open(io.BytesIO(scene_to_png(self._scene(index, with_caption=False)))).convert("RGB")
+        return _with_caption(drawing, self.frames[index])
+
+    def poster_png(self, index: int | None = None) -> bytes:
+        """A PNG of one frame (the last one by default: everything filled in)."""
+        import io
+
+        buf = io.BytesIO()
+        self.frame_image(-1 if index is None else index).save(buf, format="PNG", optimize=True)
+        return buf.getvalue()
 
     def save(self, path, fps: float | None = None) -> Path:
         """Write `.html` (the stand-alone page) or `.gif` (one image per frame)."""
@@ -118,13 +132,9 @@ class Animation:
         return path
 
     def _save_gif(self, path: Path, fps: float):
-        import io
-
-        from PIL import Image
-
-        images = [Image.open(io.BytesIO(self.poster_png(i))).convert("RGB") for i in range(len(self.frames))]
+        images = [self.frame_image(i) for i in range(len(self.frames))]
         size = (max(i.width for i in images), max(i.height for i in images))
-        images = [i if i.size == size else i.resize(size) for i in images]
+        images = [_pad(i, size) for i in images]
         images[0].save(path, save_all=True, append_images=images[1:], duration=int(1000 / fps), loop=0, optimize=True)
 
     # ----- notebook display ------------------------------------------------------------------------
@@ -145,3 +155,69 @@ class Animation:
         if widget_bundle:
             data.update({k: v for k, v in widget_bundle.items() if k != "text/plain"})
         return data
+
+
+# ----- caption panels for images (GIF frames and the poster) ------------------------------------
+PHASE_COLOURS = {"forward": (0, 114, 178), "backward": (176, 53, 127)}  # the player's glow colours
+
+
+def _font(bold: bool, size: int):
+    from matplotlib import font_manager
+    from PIL import ImageFont
+
+    props = font_manager.FontProperties(family="DejaVu Sans", weight="bold" if bold else "normal")
+    return ImageFont.truetype(font_manager.findfont(props), size)
+
+
+def _wrap(draw, text: str, font, width: float) -> list[str]:
+    lines, line = [], ""
+    for word in text.split(" "):
+        candidate = f"{line} {word}" if line else word
+        if line and draw.textlength(candidate, font=font) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    return lines + [line] if line else lines
+
+
+def _with_caption(drawing, frame: dict):
+    """The drawing above a panel with the frame's step (bold) and the op's rule, wrapped to fit."""
+    from PIL import Image, ImageDraw
+
+    from .frames import RULE_SEPARATOR
+
+    step, _, rule = frame["caption"].partition(RULE_SEPARATOR)
+    width = max(drawing.width, 560)
+    scale = max(1.0, width / 700)
+    big, small = _font(True, round(17 * scale)), _font(False, round(13 * scale))
+    pad = round(12 * scale)
+    measure = ImageDraw.Draw(drawing)
+    rows = [(t, big) for t in _wrap(measure, step, big, width - 3 * pad)]
+    rows += [(t, small) for t in _wrap(measure, rule, small, width - 3 * pad)] if rule else []
+    heights = [f.getbbox("Ag∂")[3] + round(5 * scale) for _, f in rows]
+    panel = sum(heights) + 2 * pad
+    image = Image.new("RGB", (width, drawing.height + panel), "white")
+    image.paste(drawing, (0, 0))
+    colour = PHASE_COLOURS.get(frame.get("phase"), PHASE_COLOURS["forward"])
+    tint = tuple(round(255 - 0.08 * (255 - c)) for c in colour)
+    draw = ImageDraw.Draw(image)
+    top = drawing.height
+    draw.rectangle([pad, top, width - pad, top + panel - pad // 2], fill=tint)
+    draw.rectangle([pad, top, pad + round(4 * scale), top + panel - pad // 2], fill=colour)
+    y = top + pad // 2 + 2
+    for (text, font), h in zip(rows, heights):
+        draw.text((2 * pad, y), text, font=font, fill=(31, 35, 40) if font is big else (87, 96, 106))
+        y += h
+    return image
+
+
+def _pad(image, size):
+    """The image on a white canvas of `size` (GIF frames must share one size; stretching would blur text)."""
+    if image.size == size:
+        return image
+    from PIL import Image
+
+    canvas = Image.new("RGB", size, "white")
+    canvas.paste(image, (0, 0))
+    return canvas

@@ -132,7 +132,8 @@ function mount(el, model) {
   };
 
   let current = -1;
-  let lit = [];
+  // the drawing arrives as frame 0 with its lights on; the player starts from no lights
+  let lit = Array.from(svg.querySelectorAll(".ag-lit"));
   let fresh = [];  // badges whose text this frame wrote, highlighted until the next step
   const show = (k) => {
     k = Math.min(Math.max(k | 0, 0), last);

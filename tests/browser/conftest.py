@@ -95,6 +95,9 @@ class JupyterServer:
              f"--ServerApp.token={self.token}", f"--{expose}.expose_app_in_browser=True",
              f"--ServerApp.root_dir={root}", "--ServerApp.disable_check_xsrf=True"],
             stdout=self.log, stderr=subprocess.STDOUT, cwd=root,
+            # settings (a theme a test switches to, say) stay in the test's folder, not the user's
+            env={**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(root / "settings"),
+                 "JUPYTERLAB_WORKSPACES_DIR": str(root / "workspaces")},
         )  # fmt: skip
         deadline = time.time() + 90
         while time.time() < deadline:

@@ -73,6 +73,41 @@ def test_animate_shows_a_widget_that_plays(server, page):
     assert run_code(page, "assert anim.frame == 2, anim.frame") == "ok"
 
 
+def test_widget_follows_jupyterlab_dark_theme(page, tmp_path):
+    need_browser()
+    nb = nbformat.v4.new_notebook()
+    cell = "g = TorchGraph(lambda a, b: a * b, [2, 3], [2])\nanim = g.animate(direction='both')\nanim.frame = 3\nanim"
+    nb.cells = [nbformat.v4.new_code_cell(CELLS[0]), nbformat.v4.new_code_cell(cell)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "dark.ipynb")
+    server = JupyterServer("lab", tmp_path)
+    try:
+        page.goto(server.url("dark.ipynb"))
+        run_all_cells(page)
+        player = page.locator(".jp-OutputArea-output .ag-player").first
+        player.wait_for(timeout=30_000)
+        # it opened on frame 3: only that frame's lights are on, none left over from the drawing's frame 0
+        assert player.locator("input[type=range]").input_value() == "3"
+        assert player.locator(".ag-node.ag-lit").count() == 2  # the × op and a
+        light_text = player.locator(".ag-step").evaluate("e => getComputedStyle(e).color")
+        page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
+        page.wait_for_function("document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
+        page.wait_for_timeout(500)
+        dark_text = player.locator(".ag-step").evaluate("e => getComputedStyle(e).color")
+        assert luminance(light_text) < 0.3 < 0.6 < luminance(dark_text)
+        card = player.locator("svg.ag-graph .ag-card").evaluate("e => getComputedStyle(e).fill")
+        assert luminance(card) < 0.3  # the drawing's card turned dark too
+        player.scroll_into_view_if_needed()
+        page.screenshot(path=artifact("widget-lab-dark.png"))
+    finally:
+        server.stop()
+
+
+def luminance(css_colour: str) -> float:
+    r, g, b = (int(v) / 255 for v in css_colour[css_colour.index("(") + 1 : css_colour.index(")")].split(",")[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
 def run_code(page, code: str) -> str:
     """Run code in the notebook's kernel, outside any cell; the reply's status ("ok" or "error")."""
     return page.evaluate(
