@@ -73,6 +73,9 @@ def _expression(G, op, names, values: bool) -> str:
         return f"{args[0]} {symbol} {args[1]}"
     if a["op"] == "neg" and len(args) == 1:
         return f"−{args[0]}"
+    label = math_to_text(a["label"])
+    if label.startswith("[") and len(args) == 1:  # indexing reads like the code: x[i], x[a:b]
+        return f"{args[0]}{label}"
     return f"{math_to_text(a['label'])}({', '.join(args)})"
 
 

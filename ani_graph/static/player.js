@@ -66,13 +66,14 @@ function mount(el, model) {
 
   // ----- elements by the ids the SVG promises --------------------------------------------
   const svg = stage.querySelector("svg");
-  // Projected in a lecture hall, the drawing's natural size is too small: let it grow
-  // (up to 1.8×, and not taller than most of the window); big graphs keep their size and scroll.
+  // Projected in a lecture hall, the drawing's natural size is too small: it grows with the
+  // room it has (up to 1.8×, and not taller than most of the window). A graph wider than the
+  // room shrinks to 0.7× at most; beyond that the stage scrolls and follows the lit step.
   const naturalW = parseFloat(svg.getAttribute("width")) || 600;
   const naturalH = parseFloat(svg.getAttribute("height")) || 400;
   const windowH = (typeof window !== "undefined" && window.innerHeight) || 900;
   const zoom = Math.max(1, Math.min(1.8, (0.7 * windowH) / naturalH));
-  root.style.setProperty("--ag-natural", naturalW + "px");
+  root.style.setProperty("--ag-min", Math.round(naturalW * 0.7) + "px");
   root.style.setProperty("--ag-max", Math.round(naturalW * zoom) + "px");
   const nodeEls = new Map();
   svg.querySelectorAll(".ag-node").forEach((g) => nodeEls.set(g.getAttribute("data-node"), g));
@@ -131,6 +132,33 @@ function mount(el, model) {
     s.holder.classList.toggle("ag-empty", text === "");
   };
 
+  // A drawing larger than its stage scrolls inside it (never the notebook around it); the
+  // stage scrolls to keep the lit step in view, measured after the step, in the next frame.
+  let followRequest = 0;
+  const follow = (nodes) => {
+    if (!nodes.length || typeof requestAnimationFrame === "undefined") return;
+    cancelAnimationFrame(followRequest);
+    followRequest = requestAnimationFrame(() => {
+      if (stage.scrollWidth <= stage.clientWidth + 1 && stage.scrollHeight <= stage.clientHeight + 1) return;
+      const view = stage.getBoundingClientRect();
+      let left = Infinity, right = -Infinity, top = Infinity, bottom = -Infinity;
+      for (const g of nodes) {
+        const r = g.getBoundingClientRect();
+        left = Math.min(left, r.left); right = Math.max(right, r.right);
+        top = Math.min(top, r.top); bottom = Math.max(bottom, r.bottom);
+      }
+      // centre what is lit; if it is larger than the stage, show its start (left, top)
+      const shift = (lo, hi, vlo, vhi) => {
+        if (lo >= vlo && hi <= vhi) return 0;
+        if (hi - lo <= vhi - vlo) return (lo + hi - vlo - vhi) / 2;
+        return lo >= vlo && lo < vhi - 40 ? 0 : lo - vlo - 12;
+      };
+      const dx = shift(left, right, view.left, view.right);
+      const dy = shift(top, bottom, view.top, view.bottom);
+      if (dx || dy) stage.scrollBy({ left: dx, top: dy, behavior: "smooth" });
+    });
+  };
+
   let current = -1;
   // the drawing arrives as frame 0 with its lights on; the player starts from no lights
   let lit = Array.from(svg.querySelectorAll(".ag-lit"));
@@ -158,10 +186,12 @@ function mount(el, model) {
     }
     const f = frames[k];
     const flow = f.phase === "backward" ? "ag-flow-back" : "ag-flow-fwd";
+    const litNodes = [];
     for (const n of f.nodes_lit || []) {
       const g = nodeEls.get(n);
-      if (g) { g.classList.add("ag-lit"); lit.push(g); }
+      if (g) { g.classList.add("ag-lit"); lit.push(g); litNodes.push(g); }
     }
+    follow(litNodes);
     for (const [u, v] of f.edges_lit || []) {
       const g = edgeEls.get(u + "->" + v);
       if (g) { g.classList.add("ag-lit", flow); lit.push(g); }
@@ -229,7 +259,8 @@ function mount(el, model) {
     ev.preventDefault();
   });
 
-  model.on("change:frame", () => show(model.get("frame")));
+  // our own steps come back through the model too: only another view or Python needs a redraw
+  model.on("change:frame", () => { if (model.get("frame") !== current) show(model.get("frame")); });
   model.on("change:playing", () => { if (model.get("playing") !== (timer !== null)) setPlaying(model.get("playing")); });
   model.on("change:interval_ms", () => { if (timer !== null) start(); });
 

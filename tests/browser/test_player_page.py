@@ -114,3 +114,24 @@ def test_the_step_highlights_what_it_wrote_and_the_drawing_is_enlarged(page, tmp
     svg = page.locator("svg.ag-graph")
     assert svg.bounding_box()["width"] > 1.3 * float(svg.get_attribute("width"))
     assert page.errors == []
+
+
+def test_a_drawing_wider_than_the_page_scrolls_to_follow_the_lit_step(page, tmp_path):
+    torch.manual_seed(0)
+    mlp = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+    anim = TorchGraph(lambda x: mlp(x).pow(2).mean(), [[0.5, -1.0, 2.0]]).animate(direction="both")
+    page.set_viewport_size({"width": 900, "height": 700})
+    page.goto(anim.save(tmp_path / "wide.html").as_uri())
+    stage = page.locator(".ag-player .ag-stage")
+    assert stage.evaluate("s => s.scrollWidth > s.clientWidth")  # this drawing does not fit
+    assert stage.evaluate("s => s.scrollLeft") == 0
+    last_forward = max(i for i, f in enumerate(anim.frames) if f["phase"] == "forward")
+    page.locator(".ag-player input[type=range]").fill(str(last_forward))  # the output, far right
+    page.wait_for_function("() => document.querySelector('.ag-stage').scrollLeft > 0", timeout=5_000)
+    page.wait_for_timeout(600)  # the smooth scroll settles
+    out = page.locator(f"g.ag-node[data-node='{anim.frames[last_forward]['nodes_lit'][-1]}']").bounding_box()
+    view = stage.bounding_box()
+    assert view["x"] <= out["x"] and out["x"] + out["width"] <= view["x"] + view["width"]
+    page.locator(".ag-player input[type=range]").fill("0")  # and back to the inputs, far left
+    page.wait_for_function("() => document.querySelector('.ag-stage').scrollLeft < 50", timeout=5_000)
+    assert page.errors == []
