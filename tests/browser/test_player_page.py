@@ -135,3 +135,20 @@ def test_a_drawing_wider_than_the_page_scrolls_to_follow_the_lit_step(page, tmp_
     page.locator(".ag-player input[type=range]").fill("0")  # and back to the inputs, far left
     page.wait_for_function("() => document.querySelector('.ag-stage').scrollLeft < 50", timeout=5_000)
     assert page.errors == []
+
+
+def test_two_html_fallbacks_on_one_page_play_independently(page, tmp_path):
+    """The text/html part of the display bundle, as in an exported notebook or a front end without widgets."""
+    first = TorchGraph(chain_rule, [2, 1]).animate()
+    second = TorchGraph(lambda x: torch.sin(x) * x, [0.5]).animate(direction="both")
+    body = "".join(a._repr_mimebundle_()["text/html"] for a in (first, second))
+    path = tmp_path / "exported.html"
+    path.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>{body}</body></html>")
+    page.goto(path.as_uri())
+    players = page.locator(".ag-player")
+    assert players.count() == 2
+    players.nth(1).locator("button[aria-label='Next step']").click()
+    assert players.nth(1).locator("input[type=range]").input_value() == "1"
+    assert players.nth(0).locator("input[type=range]").input_value() == "0"
+    assert players.nth(1).locator(".ag-step").text_content() == step_of(second.frames[1])
+    assert page.errors == []
