@@ -228,8 +228,15 @@ function mount(el, model) {
     play.innerHTML = icon("pause");
     play.setAttribute("aria-label", "Pause");
     play.title = "Pause";
+    // Several views of one widget (the same output shown twice) each run a timer. A tick
+    // that finds the frame moved by someone else since its own last step yields, so one
+    // view leads and the others follow, instead of each adding a step.
+    let expected = current;
     timer = setInterval(() => {
+      const now = model.get("frame");
+      if (now !== expected) { expected = now; return; }
       setFrame(current + 1);
+      expected = current;
       if (current >= last) {  // stop on the last frame, ready to start over
         stop();
         model.set("playing", false);

@@ -103,6 +103,33 @@ def test_widget_follows_jupyterlab_dark_theme(page, tmp_path):
         server.stop()
 
 
+def test_two_views_of_one_widget_play_in_step_at_the_set_speed(page, tmp_path):
+    need_browser()
+    nb = nbformat.v4.new_notebook()
+    build = (
+        "def chain(x):\n    for _ in range(12):\n        x = x * 1.1\n    return x\n\n"
+        "anim = TorchGraph(chain, [1.0]).animate(direction='both', interval_ms=250)\nanim"
+    )
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in (CELLS[0], build, "anim  # the same widget, a second view")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "twice.ipynb")
+    server = JupyterServer("lab", tmp_path)
+    try:
+        page.goto(server.url("twice.ipynb"))
+        run_all_cells(page)
+        players = page.locator(".jp-OutputArea-output .ag-player")
+        players.nth(1).wait_for(timeout=30_000)
+        players.nth(0).locator("button[aria-label='Play']").click()
+        page.wait_for_timeout(2_000)
+        players.nth(0).locator("button[aria-label='Pause']").click()
+        page.wait_for_timeout(300)
+        first, second = (int(players.nth(i).locator("input[type=range]").input_value()) for i in (0, 1))
+        assert first == second  # both views show the same frame
+        assert 4 <= first <= 11  # 2 s at 250 ms a step is 8 steps; two timers adding up would make ~16
+    finally:
+        server.stop()
+
+
 def luminance(css_colour: str) -> float:
     r, g, b = (int(v) / 255 for v in css_colour[css_colour.index("(") + 1 : css_colour.index(")")].split(",")[:3])
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
