@@ -134,6 +134,8 @@ def _arrival_caption(G, u, op, share, running, arrival, names) -> str:
 
 def _upstream(G, o):
     """The gradient fed into output `o` from outside: its total minus what its own consumers sent."""
+    if "upstream" in G.nodes[o]:  # recorded by the tracer for every output
+        return G.nodes[o]["upstream"]
     total = G.nodes[o]["grad"]
     shares = [d["grad"] for _, _, d in G.out_edges(o, data=True) if d.get("grad") is not None]
     if total is None or not shares:
@@ -304,4 +306,5 @@ def state_at(frames: list[dict], index: int) -> dict:
         "nodes_lit": frame["nodes_lit"],
         "edges_lit": frame["edges_lit"],
         "caption": frame["caption"],
+        "phase": frame.get("phase", ""),
     }

@@ -17,7 +17,7 @@ import networkx as nx
 import torch
 
 from .inputs import input_names, to_grad_outputs, to_input, to_outputs
-from .summary import VALUE_LIMIT
+from .summary import VALUE_LIMIT, keep
 from .trace import Recorder
 
 
@@ -115,10 +115,13 @@ class TorchGraph:
         grads, shares = rec.backward(outputs, upstream, retain_graph=retain_graph)
 
         G = nx.DiGraph(module_types=dict(rec.trace.module_types))
+        upstream_of = {nid: keep(g, rec.value_limit) for nid, g in zip(out_ids, upstream)}
         for nid, attrs in nodes.items():
             attrs = dict(attrs)
             if attrs["kind"] != "op":
                 attrs["grad"] = grads.get(nid)
+            if nid in upstream_of:  # the gradient fed into this output from outside (grad_outputs)
+                attrs["upstream"] = upstream_of[nid]
             G.add_node(nid, **attrs)
         for u, v, attrs in rec.trace.edges:
             attrs = dict(attrs)

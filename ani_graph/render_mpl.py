@@ -59,16 +59,19 @@ def draw_scene(scene: Scene, ax, scale: float | None = None):
                            facecolor=CLUSTER_FILL, edgecolor=CLUSTER_STROKE, linestyle=(0, (4, 3)), linewidth=scale, zorder=1)
         )  # fmt: skip
         _text(ax, c.x0 + 6, c.y0 + 8, _plain(c.module), fs * 0.9, alpha=0.8, zorder=1.5)
+    glow = GRAD_COLOUR if scene.phase == "backward" else VALUE_COLOUR  # what a lit edge is carrying
     for e in scene.edges:
+        colour, width, style = (glow, 2.8, (0, (4, 2.5))) if e.lit else (EDGE_COLOUR, 1.3, "solid")
         if len(e.points) >= 4:
             codes = [Path.MOVETO] + [Path.CURVE4] * (len(e.points) - 1 - (len(e.points) - 1) % 3)
             verts = e.points[: len(codes)]
+            path = Path(verts, codes)
             ax.add_patch(
-                PathPatch(Path(verts, codes), facecolor="none", edgecolor=EDGE_COLOUR, linewidth=1.3 * scale, zorder=2)
+                PathPatch(path, facecolor="none", edgecolor=colour, linewidth=width * scale, linestyle=style, zorder=2)
             )
         arrow = arrow_polygon(e.points, e.tip)
         if arrow:
-            ax.add_patch(Polygon(arrow, closed=True, facecolor=EDGE_COLOUR, edgecolor="none", zorder=2))
+            ax.add_patch(Polygon(arrow, closed=True, facecolor=colour, edgecolor="none", zorder=2))
         if e.show_grad and e.label_pos is not None:
             _text(ax, *e.label_pos, _plain(e.grad), fs * 0.9, ha="center", colour=GRAD_COLOUR, zorder=5,
                     bbox={"boxstyle": "round,pad=0.1", "facecolor": CARD_COLOUR, "edgecolor": "none", "alpha": 0.85})  # fmt: skip

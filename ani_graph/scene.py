@@ -71,6 +71,7 @@ class Scene:
     edges: list[EdgeItem]
     clusters: list[ClusterItem] = field(default_factory=list)
     caption: str = ""
+    phase: str = ""  # "forward" or "backward" for an animation frame: the colour of what is lit
 
 
 def dom_id(node_id: str) -> str:
@@ -145,4 +146,4 @@ def build_scene(graph, with_all: bool = False, state: dict | None = None, depth=
     clusters = [ClusterItem(c.module, c.x0 + dx, c.y0 + dy, c.x1 + dx, c.y1 + dy) for c in lay.clusters]
     caption = (state or {}).get("caption") or lay.caption
     height = lay.height + 2 * MARGIN + (CAPTION_HEIGHT if caption else 0)
-    return Scene(lay.width + 2 * MARGIN, height, nodes, edges, clusters, caption)
+    return Scene(lay.width + 2 * MARGIN, height, nodes, edges, clusters, caption, (state or {}).get("phase", ""))

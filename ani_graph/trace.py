@@ -63,6 +63,24 @@ def _is_number(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
+def _index_text(key) -> str:
+    """`x[1, :2]`'s key as text, `[1, :2]`, for the op's label."""
+    parts = []
+    for k in key if isinstance(key, tuple) else (key,):
+        if isinstance(k, int):
+            parts.append(str(k))
+        elif isinstance(k, slice):
+            text = f"{'' if k.start is None else k.start}:{'' if k.stop is None else k.stop}"
+            parts.append(text + (f":{k.step}" if k.step not in (None, 1) else ""))
+        elif k is Ellipsis:
+            parts.append("...")
+        elif k is None:
+            parts.append("None")
+        else:
+            parts.append("·")  # a tensor or list of indices
+    return "[" + ", ".join(parts) + "]"
+
+
 def _getitem_kind(key) -> str:
     keys = key if isinstance(key, tuple) else (key,)
     if all(isinstance(k, int) for k in keys):
@@ -276,11 +294,15 @@ class Recorder(TorchFunctionMode):
         elif name in {"__set__", "__repr__", "__format__"}:
             return func(*args, **kwargs)
         op, reflected, inplace = canonical_name(name)
+        label = None
         if op == "index" and len(args) > 1:
             op = _getitem_kind(args[1])
+            label = _index_text(args[1])  # the drawing shows x[1:], not a generic [a:b]
         if name == "__setitem__":
             op, inplace = "setitem", True
-        info = {"op": op, "label": lookup(op).label, "reflected": reflected, "inplace": inplace}
+        if label is None or len(label) > 12:
+            label = lookup(op).label
+        info = {"op": op, "label": label, "reflected": reflected, "inplace": inplace}
         return self._record_call(lambda: func(*args, **kwargs), info, args, kwargs)
 
     def _record_call(self, call, info: dict, args, kwargs):

@@ -175,8 +175,9 @@ OP_CASES = [
     ("mean", "mean", lambda x, y: torch.mean(x)),
     ("dot", "·", lambda x, y: torch.dot(x, y)),
     ("matmul", "@", lambda x, y: x @ y),
-    ("select", "[i]", lambda x, y: x[0]),
-    ("slice", "[a:b]", lambda x, y: x[1:]),
+    ("select", "[0]", lambda x, y: x[0]),
+    ("slice", "[1:]", lambda x, y: x[1:]),
+    ("slice", "[:, 1]", lambda x, y: x.view(2, 2)[:, 1]),
     ("view", "view", lambda x, y: x.view(2, 2)),
     ("reshape", "reshape", lambda x, y: x.reshape(4, 1)),
     ("transpose", "ᵀ", lambda x, y: x.view(2, 2).transpose(0, 1)),
@@ -636,3 +637,15 @@ def test_importing_the_package_loads_no_drawing_or_widget_library():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_outputs_record_their_upstream_gradient():
+    def f(y):
+        z = 3 * y
+        return y, z  # y is an output and also feeds z
+
+    g = TorchGraph(f, [2.0], [1.0, 1.0])
+    y = g.nx.nodes[g.node_id("y")]
+    assert float(y["upstream"]) == 1.0 and float(y["grad"]) == 4.0  # 1 from outside, 3 through z
+    assert float(g.nx.nodes[g.node_id("z")]["upstream"]) == 1.0
+    assert "upstream" not in g.nx.nodes[next(iter(g.nx.predecessors(g.node_id("z"))))]  # ops carry none
