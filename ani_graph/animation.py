@@ -3,7 +3,7 @@
 >>> import torch
 >>> from ani_graph import TorchGraph
 >>> anim = TorchGraph(lambda a, b: a * b, [2, 3], [2]).animate()
->>> anim.frames[1]["caption"].split("  —  ")[0]
+>>> anim.frames[1]["caption"]
 '∂L/∂a = ∂L/∂out · ∂out/∂a = 2 · 3 = 6'
 """
 
@@ -13,8 +13,9 @@ import base64
 import html
 from pathlib import Path
 
-from .frames import build_frames, state_at
-from .layout import MAX_NODES
+from .frames import state_at
+from .style import PHASE_COLOURS, rgb
+from .view import MAX_NODES
 
 
 class Animation:
@@ -34,7 +35,7 @@ class Animation:
         self.direction = direction
         self.interval_ms = interval_ms
         self._view = {"depth": depth, "max_nodes": max_nodes}
-        self.frames: list[dict] = build_frames(graph, direction, depth=depth, max_nodes=max_nodes)
+        self.frames: list[dict] = graph.frames(direction, depth=depth, max_nodes=max_nodes)
         self._frame = 0
         self._widget = None
         self._svg_cache = None
@@ -65,20 +66,25 @@ class Animation:
         return f"<Animation {self.direction}: {len(self.frames)} frames, frame {self.frame}>"
 
     # ----- drawing ------------------------------------------------------------------------------
-    def _scene(self, index: int, with_caption: bool = True):
-        from .scene import build_scene
+    def _scene(self, index: int, lights: bool = True):
+        from .scene import Show
 
         state = state_at(self.frames, index)
-        if not with_caption:  # the player writes captions itself, below the drawing
-            state["caption"] = ""
-        return build_scene(self.graph, state=state, **self._view)
+        show = Show(
+            texts=state["badges"],
+            edge_texts=state["edge_badges"],
+            nodes=frozenset(state["nodes"]) if lights else frozenset(),
+            edges=frozenset(map(tuple, state["edges"])) if lights else frozenset(),
+            phase=state["phase"],
+        )
+        return self.graph.scene(show=show, **self._view)
 
     def _svg(self) -> str:
-        """The drawing at frame 0: what shows before any script runs."""
+        """The drawing at frame 0, unlit (the player lights it): what shows before any script runs."""
         if self._svg_cache is None:
             from .render_svg import scene_to_svg
 
-            self._svg_cache = scene_to_svg(self._scene(0, with_caption=False))
+            self._svg_cache = scene_to_svg(self._scene(0, lights=False))
         return self._svg_cache
 
     @property
@@ -108,7 +114,7 @@ class Animation:
         from .render_mpl import scene_to_png
 
         index = range(len(self.frames))[index]
-        drawing = Image.open(io.BytesIO(scene_to_png(self._scene(index, with_caption=False)))).convert("RGB")
+        drawing = Image.open(io.BytesIO(scene_to_png(self._scene(index)))).convert("RGB")
         return _with_caption(drawing, self.frames[index])
 
     def poster_png(self, index: int | None = None) -> bytes:
@@ -158,7 +164,6 @@ class Animation:
 
 
 # ----- caption panels for images (GIF frames and the poster) ------------------------------------
-PHASE_COLOURS = {"forward": (0, 114, 178), "backward": (176, 53, 127)}  # the player's glow colours
 
 
 def _font(bold: bool, size: int):
@@ -185,9 +190,7 @@ def _with_caption(drawing, frame: dict):
     """The drawing above a panel with the frame's step (bold) and the op's rule, wrapped to fit."""
     from PIL import Image, ImageDraw
 
-    from .frames import RULE_SEPARATOR
-
-    step, _, rule = frame["caption"].partition(RULE_SEPARATOR)
+    step, rule = frame["caption"], frame["rule"]
     width = max(drawing.width, 560)
     scale = max(1.0, width / 700)
     big, small = _font(True, round(17 * scale)), _font(False, round(13 * scale))
@@ -199,7 +202,7 @@ def _with_caption(drawing, frame: dict):
     panel = sum(heights) + 2 * pad
     image = Image.new("RGB", (width, drawing.height + panel), "white")
     image.paste(drawing, (0, 0))
-    colour = PHASE_COLOURS.get(frame.get("phase"), PHASE_COLOURS["forward"])
+    colour = rgb(PHASE_COLOURS.get(frame["phase"], PHASE_COLOURS["forward"]))
     tint = tuple(round(255 - 0.08 * (255 - c)) for c in colour)
     draw = ImageDraw.Draw(image)
     top = drawing.height

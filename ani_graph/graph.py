@@ -10,6 +10,7 @@ True
 
 from __future__ import annotations
 
+import base64
 import inspect
 import sys
 
@@ -19,6 +20,7 @@ import torch
 from .inputs import input_names, to_grad_outputs, to_input, to_outputs
 from .summary import VALUE_LIMIT, keep
 from .trace import Recorder
+from .view import MAX_NODES, View, build_view
 
 
 def _code_of(func):
@@ -134,7 +136,7 @@ class TorchGraph:
         self._output_ids = out_ids
         self._upstream = dict(zip(out_ids, upstream))
         self._by_name = {a["name"]: nid for nid, a in G.nodes(data=True) if a.get("name")}
-        self._cache: dict = {}
+        self._stages: dict = {}
 
     # ----- reading values ---------------------------------------------------------
     @property
@@ -176,24 +178,58 @@ class TorchGraph:
             f"{ops} ops, {self.nx.number_of_nodes() - ops} tensors>"
         )
 
-    # ----- drawing (loaded on first use) ----------------------------------------------
-    def plot(self, with_all: bool = False, ax=None, **style):
+    # ----- the stages, each computed once per set of options -------------------------------
+    def _stage(self, key: tuple, make):
+        if key not in self._stages:
+            self._stages[key] = make()
+        return self._stages[key]
+
+    def view(self, depth: int | None = None, max_nodes: int = MAX_NODES) -> View:
+        """What the drawing shows: fold map, every box's texts and size, links and clusters."""
+        return self._stage(("view", depth, max_nodes), lambda: build_view(self.nx, depth, max_nodes))
+
+    def layout(self, depth: int | None = None, max_nodes: int = MAX_NODES):
+        """Where every box of the view goes (graphviz `dot`, run once per view)."""
+        from .layout import compute_layout
+
+        view = self.view(depth, max_nodes)
+        return self._stage(("layout", depth, max_nodes), lambda: compute_layout(view))
+
+    def scene(self, with_all: bool = False, depth: int | None = None, max_nodes: int = MAX_NODES, show=None):
+        """Every shape of the drawing; `show` (a `scene.Show`) overrides `with_all`."""
+        from .scene import build_scene, show_all
+
+        view = self.view(depth, max_nodes)
+        if show is None and with_all:
+            show = show_all(view)
+        return build_scene(view, self.layout(depth, max_nodes), show)
+
+    def frames(self, direction: str = "backward", depth: int | None = None, max_nodes: int = MAX_NODES) -> list[dict]:
+        """The teaching schedule for `direction` (see `ani_graph.frames` for the schema)."""
+        from .frames import build_frames
+
+        return build_frames(self.nx, self.view(depth, max_nodes), direction)
+
+    # ----- drawing (renderers are loaded on first use) ----------------------------------------
+    def plot(self, with_all: bool = False, ax=None, depth: int | None = None, max_nodes: int = MAX_NODES, **style):
         """Draw with matplotlib into `ax` or the current figure; returns the Axes."""
-        from .render_mpl import plot
+        _no_style(style)
+        from .render_mpl import plot_scene
 
-        return plot(self, with_all=with_all, ax=ax, **style)
+        return plot_scene(self.scene(with_all, depth, max_nodes), ax)
 
-    def to_svg(self, with_all: bool = False, **style) -> str:
+    def to_svg(self, with_all: bool = False, depth: int | None = None, max_nodes: int = MAX_NODES, **style) -> str:
         """The drawing as SVG text, with stable ids for every node and edge."""
-        from .render_svg import to_svg
+        _no_style(style)
+        from .render_svg import scene_to_svg
 
-        return to_svg(self, with_all=with_all, **style)
+        return scene_to_svg(self.scene(with_all, depth, max_nodes))
 
-    def to_dot(self, **options) -> str:
-        """The graphviz DOT source of the layout."""
+    def to_dot(self, depth: int | None = None, max_nodes: int = MAX_NODES) -> str:
+        """The graphviz DOT source of the layout (ids and sizes; ani-graph draws all text itself)."""
         from .layout import to_dot
 
-        return to_dot(self, **options)
+        return to_dot(self.view(depth, max_nodes))
 
     def animate(self, direction: str = "backward", **options):
         """An `Animation` of values flowing forward and/or gradients flowing backward."""
@@ -202,9 +238,21 @@ class TorchGraph:
         return Animation(self, direction=direction, **options)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        from .render_svg import mimebundle
+        """A bare `g` in a notebook: the SVG, plus a PNG for viewers that sanitise SVG."""
+        from .render_mpl import scene_to_png
+        from .render_svg import scene_to_svg
 
-        return mimebundle(self)
+        scene = self.scene(with_all=True)
+        return {
+            "image/svg+xml": scene_to_svg(scene),
+            "image/png": base64.b64encode(scene_to_png(scene)).decode("ascii"),
+            "text/plain": repr(self),
+        }
+
+
+def _no_style(style: dict) -> None:
+    if style:
+        raise TypeError(f"unknown drawing option(s): {', '.join(sorted(style))}")
 
 
 class Recording:

@@ -1,8 +1,23 @@
-"""What the drawing shows, as plain data: positions from the layout, looks from the style.
+"""The scene: every shape of the drawing, with its final coordinates and colours.
 
-Both renderers (SVG and matplotlib) draw a `Scene`, so the static plot, the notebook
-display and every animation frame look alike. A scene can show a graph's full state
-(`with_all=True`), just names, or one animation frame's state (`state=`).
+`build_scene(view, layout, show)` is the only place that decides geometry and colour:
+where a badge sits, how wide a lit stroke is, which colour an arrowhead takes. Both
+renderers translate its shapes one to one (SVG elements, matplotlib patches) and
+compute nothing of their own, so a plot, the notebook display and every animation
+frame look alike. What a scene shows of the graph's numbers and lights is a `Show`.
+
+Shapes are grouped as the player needs them: a group has a `role` (card, cluster,
+edge, node, badge, note), the CSS classes the SVG gives it, and `hidden` for an empty
+badge that keeps its place.
+
+>>> import torch
+>>> from ani_graph import TorchGraph
+>>> from ani_graph.view import build_view
+>>> from ani_graph.layout import compute_layout
+>>> view = build_view(TorchGraph(lambda a, b: a * b, [2, 3]).nx)
+>>> scene = build_scene(view, compute_layout(view), show_all(view))
+>>> sorted(g.key for g in scene.groups if g.role == "node")
+['op0', 't0', 't1', 't2']
 """
 
 from __future__ import annotations
@@ -10,68 +25,117 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .format import format_tensor
-from .layout import MAX_NODES, box_label, display_names, layout_of, tensor_texts
-from .style import KIND_COLOURS, math_to_text
-
-MARGIN = 14.0
-CAPTION_HEIGHT = 22.0
+from . import style as S
+from .layout import Layout
+from .view import View
 
 
-@dataclass
-class NodeItem:
-    id: str  # the graph's node id, or a folded box's id
-    dom_id: str
-    kind: str
+@dataclass(frozen=True)
+class Rect:
     x: float
     y: float
     w: float
     h: float
-    stroke: str
     fill: str
-    title: str  # plain text (mathtext already turned into Unicode)
-    math: str | None = None  # the op label as mathtext, for matplotlib
-    value: str = ""
-    grad: str = ""
-    value_row: bool = False  # the node has a value row / gradient row at all
-    grad_row: bool = False
-    show_value: bool = False
-    show_grad: bool = False
-    lit: bool = False
+    stroke: str = "none"
+    stroke_width: float = 0.0
+    rx: float = 0.0
+    dash: tuple[float, ...] | None = None
+    fill_opacity: float = 1.0
+    cls: str = ""
 
 
-@dataclass
-class EdgeItem:
-    id: str
-    dom_id: str
-    src: str
-    dst: str
-    points: list[tuple[float, float]]
-    tip: tuple[float, float] | None
-    label_pos: tuple[float, float] | None
-    grad: str = ""
-    show_grad: bool = False
-    lit: bool = False
+@dataclass(frozen=True)
+class Ellipse:
+    cx: float
+    cy: float
+    rx: float
+    ry: float
+    fill: str
+    stroke: str
+    stroke_width: float
+    cls: str = ""
 
 
-@dataclass
-class ClusterItem:
-    module: str
-    x0: float
-    y0: float
-    x1: float
-    y1: float
+@dataclass(frozen=True)
+class Text:
+    x: float
+    y: float  # the vertical centre of the line
+    text: str  # plain text, shown literally
+    size: float
+    colour: str
+    anchor: str = "start"  # or "middle"
+    bold: bool = False
+    italic: bool = False
+    opacity: float = 1.0
+    math: str | None = None  # the same text as mathtext, for a renderer that typesets it
+    halo: bool = False  # a card-coloured outline, so the text reads over lines
+    cls: str = ""
+    hidden: bool = False
+    node: str | None = None  # the graph node whose number this is
 
 
-@dataclass
+@dataclass(frozen=True)
+class Curve:
+    points: tuple[tuple[float, float], ...]  # cubic Bézier control points: 1 + 3k of them
+    stroke: str
+    width: float
+    dash: tuple[float, ...] | None = None
+    cls: str = ""
+
+
+@dataclass(frozen=True)
+class Polygon:
+    points: tuple[tuple[float, float], ...]
+    fill: str
+    cls: str = ""
+
+
+@dataclass(frozen=True)
+class Group:
+    role: str  # card, cluster, edge, node, badge or note
+    items: tuple = ()
+    cls: str = ""  # the classes of the SVG group, e.g. "ag-node ag-op ag-lit"
+    key: str = ""  # a node's box id, a cluster's module path
+    src: str = ""  # an edge's two box ids
+    dst: str = ""
+    dom_id: str = ""
+    hidden: bool = False
+    bounds: tuple[float, float, float, float] | None = None  # a node's box: centre x, centre y, w, h
+
+
+@dataclass(frozen=True)
 class Scene:
     width: float
     height: float
-    nodes: list[NodeItem]
-    edges: list[EdgeItem]
-    clusters: list[ClusterItem] = field(default_factory=list)
-    caption: str = ""
-    phase: str = ""  # "forward" or "backward" for an animation frame: the colour of what is lit
+    groups: tuple[Group, ...]
+    phase: str = ""  # "forward" or "backward" when a frame is shown: the colour of what is lit
+    note: str = ""
+
+    def nodes(self) -> list[Group]:
+        return [g for g in self.groups if g.role == "node"]
+
+    def edges(self) -> list[Group]:
+        return [g for g in self.groups if g.role == "edge"]
+
+
+@dataclass(frozen=True)
+class Show:
+    """What a scene shows: badge texts, edge texts, what is lit, and in which phase."""
+
+    texts: dict[str, dict[str, str]] = field(default_factory=dict)  # box -> {"value": …, "grad": …}
+    edge_texts: dict[tuple[str, str], str] = field(default_factory=dict)
+    nodes: frozenset = frozenset()
+    edges: frozenset = frozenset()  # (u, v) pairs
+    phase: str = ""
+    note: str | None = None  # None: the view's own note (why it folded)
+
+
+def show_all(view: View) -> Show:
+    """Every value, gradient and edge share the view has."""
+    texts = {b.id: {"value": b.value, "grad": b.grad} for b in view.boxes.values() if b.value_row}
+    edge_texts = {k: link.grad for k, link in view.links.items() if link.grad}
+    return Show(texts, edge_texts)
 
 
 def dom_id(node_id: str) -> str:
@@ -79,71 +143,122 @@ def dom_id(node_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", node_id)
 
 
-def build_scene(graph, with_all: bool = False, state: dict | None = None, depth=None, max_nodes=MAX_NODES) -> Scene:
-    """The scene of a TorchGraph.
+# ----- building ------------------------------------------------------------------------------------
 
-    `state`, if given, is an animation frame's accumulated state:
-    `{"labels": {node: {"value": str, "grad": str}}, "edge_labels": {"u->v": str},
-    "nodes_lit": [...], "edges_lit": [[u, v], ...], "caption": str}`.
-    """
-    G = graph.nx
-    lay = layout_of(graph, depth=depth, max_nodes=max_nodes)
-    dx, dy = MARGIN, MARGIN
-    labels = (state or {}).get("labels", {})
-    edge_labels = (state or {}).get("edge_labels", {})
-    lit_nodes = set((state or {}).get("nodes_lit", []))
-    lit_edges = {tuple(e) for e in (state or {}).get("edges_lit", [])}
 
-    nodes = []
-    for box in lay.nodes.values():
-        stroke, fill = KIND_COLOURS.get(box.kind, KIND_COLOURS["intermediate"])
-        item = NodeItem(box.id, dom_id(box.id), box.kind, box.x + dx, box.y + dy, box.w, box.h, stroke, fill, "")
-        if box.kind == "op":
-            label = G.nodes[box.id]["label"]
-            item.title = math_to_text(label)
-            item.math = label
-        elif box.kind == "module":
-            item.title = box_label(G, box.id)
-        elif box.kind == "elided":
-            item.title = f"⋯ {len(box.members)} nodes ⋯"
-        else:
-            a = G.nodes[box.id]
-            title, value, grad = tensor_texts(a, display_names(G)[box.id])
-            item.title = title
-            item.value_row = a["kind"] != "constant"
-            item.grad_row = item.value_row and a["requires_grad"]
-            if state is not None:
-                item.value = labels.get(box.id, {}).get("value", "")
-                item.grad = labels.get(box.id, {}).get("grad", "")
-            elif with_all:
-                item.value, item.grad = value, grad
-            item.show_value = item.value_row and bool(item.value)
-            item.show_grad = item.grad_row and bool(item.grad)
-        item.lit = box.id in lit_nodes
-        nodes.append(item)
+def _glow(phase: str) -> str:
+    return S.PHASE_COLOURS.get(phase) or S.PHASE_COLOURS["forward"]
 
-    edges = []
-    for (u, v), path in lay.edges.items():
-        item = EdgeItem(
-            f"{u}-{v}",
-            f"{dom_id(u)}-{dom_id(v)}",
-            u,
-            v,
-            [(x + dx, y + dy) for x, y in path.points],
-            None if path.tip is None else (path.tip[0] + dx, path.tip[1] + dy),
-            None if path.label_pos is None else (path.label_pos[0] + dx, path.label_pos[1] + dy),
+
+def _flow(phase: str) -> str:
+    return "ag-flow-back" if phase == "backward" else "ag-flow-fwd"
+
+
+def arrow_polygon(points, tip, size: float = S.ARROW_SIZE):
+    """Three corners of the arrowhead from the last curve point to the tip."""
+    if tip is None or not points:
+        return None
+    (x0, y0), (x1, y1) = points[-1], tip
+    dx, dy = x1 - x0, y1 - y0
+    length = max((dx * dx + dy * dy) ** 0.5, 1e-6)
+    ux, uy = dx / length, dy / length
+    bx, by = x1 - ux * size, y1 - uy * size
+    half = size * 0.45
+    return ((x1, y1), (bx - uy * half, by + ux * half), (bx + uy * half, by - ux * half))
+
+
+def _cluster(path: str, box) -> Group:
+    x0, y0, x1, y1 = (v + S.MARGIN for v in box)
+    frame = Rect(x0, y0, x1 - x0, y1 - y0, S.CLUSTER_FILL, S.CLUSTER_STROKE, 1.0, S.CORNER_RADIUS, S.CLUSTER_DASH)
+    title = Text(x0 + 6, y0 + 8, path, S.SMALL_FONT, S.TEXT_COLOUR, opacity=0.8)
+    return Group("cluster", (frame, title), "ag-cluster", key=path)
+
+
+def _edge(view: View, lay: Layout, key, show: Show) -> Group:
+    u, v = key
+    spline = lay.splines[key]
+    shift = lambda p: None if p is None else (p[0] + S.MARGIN, p[1] + S.MARGIN)  # noqa: E731
+    points = tuple(shift(p) for p in spline.points)
+    tip = shift(spline.tip)
+    lit = key in show.edges
+    colour = _glow(show.phase) if lit else S.EDGE_COLOUR
+    items = [Curve(points, colour, S.LIT_EDGE_WIDTH if lit else S.EDGE_WIDTH, S.LIT_DASH if lit else None, "ag-path")]
+    arrow = arrow_polygon(points, tip)
+    if arrow:
+        items.append(Polygon(arrow, colour, "ag-arrow"))
+    if spline.label_pos is not None and view.links[key].grad:
+        x, y = shift(spline.label_pos)
+        text = show.edge_texts.get(key, "")
+        items.append(
+            Text(x, y, text, S.SMALL_FONT, S.GRAD_COLOUR, "middle", halo=True, cls="ag-egrad", hidden=not text)
         )
-        if path.label_pos is not None and len(path.members) == 1:
-            grad = G.edges[path.members[0]].get("grad")
-            if state is not None:
-                item.grad = edge_labels.get(f"{u}->{v}", "")
-            elif with_all and grad is not None:
-                item.grad = format_tensor(grad)
-            item.show_grad = bool(item.grad)
-        item.lit = (u, v) in lit_edges
-        edges.append(item)
+    cls = "ag-edge" + (f" ag-lit {_flow(show.phase)}" if lit else "")
+    return Group("edge", tuple(items), cls, src=u, dst=v, dom_id=f"ag-e-{dom_id(u)}-{dom_id(v)}")
 
-    clusters = [ClusterItem(c.module, c.x0 + dx, c.y0 + dy, c.x1 + dx, c.y1 + dy) for c in lay.clusters]
-    caption = (state or {}).get("caption") or lay.caption
-    height = lay.height + 2 * MARGIN + (CAPTION_HEIGHT if caption else 0)
-    return Scene(lay.width + 2 * MARGIN, height, nodes, edges, clusters, caption, (state or {}).get("phase", ""))
+
+def row_centres(y: float, rows: int) -> list[float]:
+    """Vertical centres of a box's text rows (title, value, gradient), around its centre `y`."""
+    top = y - rows * S.LINE_HEIGHT / 2
+    return [top + S.LINE_HEIGHT * (i + 0.5) for i in range(rows)]
+
+
+def _badge(which: str, box, x: float, cy: float, text: str) -> Group:
+    """The value (`val`) or gradient (`grad`) row of a tensor box: tint, key and number."""
+    key, colour = ("=", S.VALUE_COLOUR) if which == "val" else ("∂", S.GRAD_COLOUR)
+    left = x - box.width / 2 + S.BADGE_INSET
+    tint = Rect(
+        left, cy - S.LINE_HEIGHT / 2 + 1, box.width - 2 * S.BADGE_INSET, S.LINE_HEIGHT - 2, colour,
+        rx=3.0, fill_opacity=S.BADGE_TINT, cls=f"ag-{which}-bg",
+    )  # fmt: skip
+    items = (
+        tint,
+        Text(left + S.BADGE_KEY_DX, cy, key, S.SMALL_FONT, S.TEXT_COLOUR, opacity=0.75, cls="ag-key"),
+        Text(left + S.BADGE_TEXT_DX, cy, text, S.FONT_SIZE, colour, cls=f"ag-{which}", node=box.id),
+    )
+    return Group("badge", items, f"ag-badge ag-badge-{which}", hidden=not text)
+
+
+def _node(box, x: float, y: float, show: Show) -> Group:
+    lit = box.id in show.nodes
+    stroke, fill = S.KIND_COLOURS.get(box.kind, S.KIND_COLOURS["intermediate"])
+    stroke = _glow(show.phase) if lit else stroke
+    width = S.LIT_STROKE_WIDTH if lit else S.STROKE_WIDTH
+    if box.kind == "op":
+        shape = Ellipse(x, y, box.width / 2, box.height / 2, fill, stroke, width, "ag-shape")
+        title = Text(x, y, box.title, S.OP_FONT, S.TEXT_COLOUR, "middle", bold=True, math=box.math, cls="ag-title")
+        items = (shape, title)
+    else:
+        dash = S.MODULE_DASH if box.kind in ("module", "elided") else None
+        x0, y0 = x - box.width / 2, y - box.height / 2
+        shape = Rect(x0, y0, box.width, box.height, fill, stroke, width, S.CORNER_RADIUS, dash, cls="ag-shape")
+        rows = row_centres(y, 1 + box.value_row + box.grad_row)
+        title = Text(x, rows[0], box.title, S.FONT_SIZE, S.TEXT_COLOUR, "middle", bold=True, cls="ag-title")
+        items = [shape, title]
+        texts = show.texts.get(box.id, {})
+        if box.value_row:
+            items.append(_badge("val", box, x, rows[1], texts.get("value", "")))
+        if box.grad_row:
+            items.append(_badge("grad", box, x, rows[2], texts.get("grad", "")))
+        items = tuple(items)
+    cls = f"ag-node ag-{box.kind}" + (f" ag-lit {_flow(show.phase)}" if lit else "")
+    return Group("node", items, cls, key=box.id, dom_id=f"ag-n-{dom_id(box.id)}", bounds=(x, y, box.width, box.height))
+
+
+def build_scene(view: View, lay: Layout, show: Show | None = None) -> Scene:
+    """Every shape of the drawing of `view` laid out as `lay`, showing `show` (names only by default)."""
+    show = show or Show()
+    note = view.note if show.note is None else show.note
+    width = lay.width + 2 * S.MARGIN
+    height = lay.height + 2 * S.MARGIN + (S.CAPTION_HEIGHT if note else 0)
+    card = Rect(0.0, 0.0, width, height, S.CARD_COLOUR, rx=8.0, cls="ag-card")
+    groups = [Group("card", (card,))]
+    groups += [_cluster(path, lay.clusters[path]) for path in view.clusters if path in lay.clusters]
+    groups += [_edge(view, lay, key, show) for key in view.links]
+    for box in view.boxes.values():
+        x, y = lay.centres[box.id]
+        groups.append(_node(box, x + S.MARGIN, y + S.MARGIN, show))
+    if note:
+        text = Text(S.MARGIN, height - S.CAPTION_HEIGHT / 2 - 4, note, S.FONT_SIZE, S.TEXT_COLOUR,
+                    italic=True, opacity=0.85, cls="ag-note")  # fmt: skip
+        groups.append(Group("note", (text,)))
+    return Scene(width, height, tuple(groups), show.phase, note)

@@ -32,14 +32,65 @@ EDGE_COLOUR = "#8A8F98"
 CARD_COLOUR = "#FFFFFF"
 CLUSTER_STROKE = "#B8B0D0"
 CLUSTER_FILL = "#F7F5FB"
+# what is lit glows in the colour of what flows: values forward, gradients backward
+PHASE_COLOURS = {"forward": "#0072B2", "backward": "#B0357F"}
 
-KIND_NAMES = {
-    "input": "input",
-    "param": "parameter",
-    "constant": "constant",
-    "intermediate": "intermediate",
-    "output": "output",
+# Dark themes (JupyterLab's dark theme, a page in a dark colour scheme): the same roles.
+DARK = {
+    "card": "#1D2026",
+    "text": "#E6E6E6",
+    "val": "#7CC4EF",
+    "grad": "#E58CC1",
+    "edge": "#9AA3AD",
+    "cluster": "rgba(120, 110, 160, 0.12)",
+    "glow-fwd": "#56B4E9",
+    "glow-back": "#E58CC1",
 }
+DARK_FILL_OPACITY = 0.22  # node tints turn translucent so light text stays readable
+
+# geometry, in points
+MARGIN = 14.0  # around the drawing
+CAPTION_HEIGHT = 22.0  # the note line under a folded or elided drawing
+ZOOM = 1.25  # the SVG is drawn a little larger than the layout, to read well on a projector
+STROKE_WIDTH = 1.6  # node outlines
+LIT_STROKE_WIDTH = 3.2
+EDGE_WIDTH = 1.3
+LIT_EDGE_WIDTH = 2.6
+LIT_DASH = (7.0, 5.0)  # a lit edge is dashed; in the player the dashes move
+MODULE_DASH = (5.0, 3.0)  # folded modules and the hidden middle have dashed outlines
+CLUSTER_DASH = (4.0, 3.0)
+CORNER_RADIUS = 6.0
+ARROW_SIZE = 7.0
+BADGE_INSET = 4.0  # a badge's distance from its box's edge
+BADGE_KEY_DX = 4.0  # the key (= or ∂) from the badge's left edge
+BADGE_TEXT_DX = 15.0  # the number from the badge's left edge
+BADGE_TINT = 0.08  # fill opacity of a badge's background
+SMALL_FONT = FONT_SIZE - 1  # cluster titles, edge labels, badge keys
+OP_FONT = FONT_SIZE + 2
+
+
+def theme_css() -> str:
+    """CSS custom properties for the player and the drawing, light and dark, from this module."""
+    light = (
+        f"--ag-text: {TEXT_COLOUR}; --ag-edge: {EDGE_COLOUR}; --ag-card: {CARD_COLOUR}; --ag-val: {VALUE_COLOUR}; "
+        f"--ag-grad: {GRAD_COLOUR}; --ag-cluster: {CLUSTER_FILL}; --ag-cluster-stroke: {CLUSTER_STROKE}; "
+        f"--ag-glow-fwd: {PHASE_COLOURS['forward']}; --ag-glow-back: {PHASE_COLOURS['backward']}; "
+        f"--ag-lit-width: {LIT_STROKE_WIDTH}px; --ag-lit-edge-width: {LIT_EDGE_WIDTH}px;"
+    )
+    dark = " ".join(f"--ag-{k}: {v};" for k, v in DARK.items())
+    return (
+        f".ag-player, .ag-graph {{ {light} }}\n"
+        f'body[data-jp-theme-light="false"] .ag-player, body[data-jp-theme-light="false"] .ag-graph '
+        f"{{ {dark} --ag-fill-opacity: {DARK_FILL_OPACITY}; color-scheme: dark; }}\n"
+        f"@media (prefers-color-scheme: dark) {{ body.ag-page .ag-player, body.ag-page .ag-graph "
+        f"{{ {dark} --ag-fill-opacity: {DARK_FILL_OPACITY}; }} }}\n"
+    )
+
+
+def rgb(colour: str) -> tuple[int, int, int]:
+    """`#RRGGBB` as an (r, g, b) tuple, for Pillow."""
+    return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+
 
 _GREEK = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "zeta": "ζ", "eta": "η",

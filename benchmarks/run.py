@@ -97,7 +97,6 @@ def run_ani(make):
     and the frames reuse it, and the page reuses the frames.
     """
     from ani_graph import TorchGraph
-    from ani_graph.layout import layout_of
 
     func, inputs, go = make()
     times = {}
@@ -109,7 +108,7 @@ def run_ani(make):
         return result
 
     g = timed("trace", lambda: TorchGraph(func, inputs, go))
-    timed("layout", lambda: layout_of(g))
+    timed("layout", g.layout)
     timed("svg", lambda: g.to_svg())
     anim = timed("frames", lambda: g.animate(direction="both"))
     page = timed("html", anim.to_html)

@@ -7,7 +7,6 @@ import torch.nn as nn
 
 from ani_graph import TorchGraph, trackable_function
 from ani_graph.render_mpl import scene_to_png
-from ani_graph.scene import build_scene
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -88,7 +87,7 @@ def main():
     for name, (func, inputs, grad_outputs) in EXAMPLES.items():
         g = TorchGraph(func, inputs, grad_outputs)
         path = ASSETS / f"{name}.png"
-        path.write_bytes(scene_to_png(build_scene(g, with_all=True), dpi=130))
+        path.write_bytes(scene_to_png(g.scene(with_all=True), dpi=130))
         print(path.relative_to(ASSETS.parent), f"{path.stat().st_size // 1024} KB")
 
 

@@ -80,7 +80,7 @@ def test_save_chooses_the_writer_by_suffix(tmp_path):
 
 
 def test_image_frames_carry_the_caption_in_a_panel_coloured_by_phase():
-    from ani_graph.animation import PHASE_COLOURS
+    from ani_graph.style import PHASE_COLOURS, rgb
 
     anim = TorchGraph(func_mult, [2, 3], [2]).animate(direction="both")
     images = [anim.frame_image(i) for i in range(len(anim.frames))]
@@ -88,7 +88,7 @@ def test_image_frames_carry_the_caption_in_a_panel_coloured_by_phase():
         bar = max(  # the panel's left bar: the most saturated pixel in the strip under the drawing
             (image.getpixel((x, image.height - 12)) for x in range(0, 40)), key=lambda c: max(c) - min(c)
         )
-        assert bar == PHASE_COLOURS[f["phase"]]
+        assert bar == rgb(PHASE_COLOURS[f["phase"]])
     # one panel per frame; its height follows the text, so long captions wrap instead of being cut
     width = images[0].width
     assert all(i.width == width for i in images)

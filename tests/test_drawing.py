@@ -14,8 +14,7 @@ import torch.nn as nn  # noqa: E402
 
 from ani_graph import TorchGraph, trackable_function  # noqa: E402
 from ani_graph.format import format_tensor  # noqa: E402
-from ani_graph.layout import layout_of  # noqa: E402
-from ani_graph.scene import build_scene  # noqa: E402
+from ani_graph.scene import Show  # noqa: E402
 
 from .test_trace import Sigmoid  # noqa: E402
 
@@ -47,40 +46,63 @@ def texts(el, cls):
 
 def test_layout_runs_once_and_is_cached():
     g = sin_graph()
-    assert layout_of(g) is layout_of(g)
+    assert g.layout() is g.layout()
+    assert g.view() is g.view()
 
 
 def test_inputs_are_left_of_outputs():
     g = sin_graph()
-    lay = layout_of(g)
-    xs = {g.nx.nodes[n].get("name"): lay.nodes[n].x for n in g.nx if g.nx.nodes[n]["kind"] != "op"}
+    lay = g.layout()
+    xs = {g.nx.nodes[n].get("name"): lay.centres[n][0] for n in g.nx if g.nx.nodes[n]["kind"] != "op"}
     assert max(xs["x"], xs["a"]) < xs["y"]
 
 
 def test_nothing_moves_between_plain_with_all_and_animation_states():
     g = sin_graph()
-    plain = build_scene(g)
-    full = build_scene(g, with_all=True)
-    frame = build_scene(g, state={"labels": {}, "nodes_lit": ["op0"]})
-    for a, b, c in zip(plain.nodes, full.nodes, frame.nodes):
-        assert (a.x, a.y, a.w, a.h) == (b.x, b.y, b.w, b.h) == (c.x, c.y, c.w, c.h)
+    plain = g.scene()
+    full = g.scene(with_all=True)
+    frame = g.scene(show=Show(nodes=frozenset({"op0"}), edges=frozenset({("t0", "op0")}), phase="backward"))
+    for a, b, c in zip(plain.nodes(), full.nodes(), frame.nodes()):
+        assert a.key == b.key == c.key
+        assert a.bounds == b.bounds == c.bounds
 
 
 def boxes_overlap(a, b) -> bool:
-    return abs(a.x - b.x) * 2 < a.w + b.w and abs(a.y - b.y) * 2 < a.h + b.h
+    (ax, ay, aw, ah), (bx, by, bw, bh) = a.bounds, b.bounds
+    return abs(ax - bx) * 2 < aw + bw and abs(ay - by) * 2 < ah + bh
 
 
 def test_no_two_nodes_overlap_and_every_label_fits_its_box():
     torch.manual_seed(0)
     mlp = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
     for g in [sin_graph(), TorchGraph(lambda x: mlp(x).pow(2).sum(), [[0.5, -1.0, 2.0]])]:
-        scene = build_scene(g, with_all=True)
-        for i, a in enumerate(scene.nodes):
-            for b in scene.nodes[i + 1 :]:
-                assert not boxes_overlap(a, b), (a.id, b.id)
-            for text in (a.title, a.value and "= " + a.value, a.grad and "∂ " + a.grad):
+        nodes = g.scene(with_all=True).nodes()
+        for i, a in enumerate(nodes):
+            for b in nodes[i + 1 :]:
+                assert not boxes_overlap(a, b), (a.key, b.key)
+            box = g.view().boxes[a.key]
+            for text in (box.title, box.value and "= " + box.value, box.grad and "∂ " + box.grad):
                 if text:
-                    assert len(text) * 11 * 0.62 <= a.w, (a.id, text)
+                    assert len(text) * 11 * 0.62 <= a.bounds[2], (a.key, text)
+
+
+def test_lit_things_take_the_colour_of_their_phase_in_both_renderers():
+    from ani_graph.style import PHASE_COLOURS
+
+    g = sin_graph()
+    show = Show(nodes=frozenset({"op0"}), edges=frozenset({("t0", "op0")}), phase="backward")
+    scene = g.scene(show=show)
+    op = next(n for n in scene.nodes() if n.key == "op0")
+    edge = next(e for e in scene.edges() if (e.src, e.dst) == ("t0", "op0"))
+    assert op.items[0].stroke == edge.items[0].stroke == PHASE_COLOURS["backward"]
+    assert "ag-lit" in op.cls and "ag-flow-back" in edge.cls
+    fig, ax = plt.subplots()
+    from ani_graph.render_mpl import draw_scene
+
+    draw_scene(scene, ax)
+    strokes = {matplotlib.colors.to_hex(p.get_edgecolor()).upper() for p in ax.patches}
+    assert PHASE_COLOURS["backward"].upper() in strokes
+    plt.close(fig)
 
 
 def test_label_starting_with_a_newline_does_not_crash_graphviz():
@@ -226,16 +248,17 @@ def test_plot_draws_into_a_given_axes(tmp_path):
 
 def test_plot_and_svg_share_positions_and_colours():
     g = sin_graph()
-    scene = build_scene(g, with_all=True)
+    scene = g.scene(with_all=True)
     ax = g.plot(with_all=True)
     root = svg_tree(g.to_svg(with_all=True))
-    svg_fills = {n.get("data-node"): next(n.iter()).get("fill") for n in groups(root, "ag-node")}
-    for node in scene.nodes:
-        for child in groups(root, "ag-node"):
-            if child.get("data-node") == node.id:
-                shape = [c for c in child if "ag-shape" in (c.get("class") or "")][0]
-                assert shape.get("fill") == node.fill
-    assert set(svg_fills) == {n.id for n in scene.nodes}
+    svg_nodes = {n.get("data-node"): n for n in groups(root, "ag-node")}
+    mpl_fills = {matplotlib.colors.to_hex(p.get_facecolor()).upper() for p in ax.patches}
+    for node in scene.nodes():
+        shape = node.items[0]
+        svg_shape = [c for c in svg_nodes[node.key] if "ag-shape" in (c.get("class") or "")][0]
+        assert svg_shape.get("fill") == shape.fill and svg_shape.get("stroke") == shape.stroke
+        assert shape.fill.upper() in mpl_fills
+    assert set(svg_nodes) == {n.key for n in scene.nodes()}
     plt.close(ax.figure)
 
 
@@ -274,18 +297,19 @@ def test_ops_inside_modules_are_clustered_by_module_path():
 
 def test_depth_folds_deeper_modules_into_boxes():
     g = transformer(2)
-    full = build_scene(g, depth=99)  # nothing is that deep: every op drawn
-    folded = build_scene(g, depth=1)
-    boxes = {n.title for n in folded.nodes if n.kind == "module"}
+    full = g.view(depth=99)  # nothing is that deep: every op drawn
+    folded = g.view(depth=1)
+    boxes = {b.title for b in folded.boxes.values() if b.kind == "module"}
     assert boxes == {"layers.0 · TransformerEncoderLayer", "layers.1 · TransformerEncoderLayer"}
-    assert len(folded.nodes) < len(full.nodes) / 5
+    assert len(folded.boxes) < len(full.boxes) / 5
+    assert len(g.scene(depth=1).nodes()) == len(folded.boxes)
 
 
 def test_big_graph_folds_itself_and_says_so():
     g = transformer(6)
-    scene = build_scene(g)
-    assert len(scene.nodes) <= 300
-    assert "folded" in scene.caption
+    view = g.view()
+    assert len(view.boxes) <= 300
+    assert "folded" in view.note and g.scene().note == view.note
     root = svg_tree(g.to_svg())
     assert "folded" in "".join(t.text or "" for t in root.iter(f"{SVG}text"))
 
@@ -297,10 +321,10 @@ def test_a_long_chain_without_modules_elides_its_middle():
         return x
 
     g = TorchGraph(chain, [1.0])
-    scene = build_scene(g)
-    assert len(scene.nodes) <= 301
-    assert any(n.kind == "elided" for n in scene.nodes)
-    assert "hidden" in scene.caption
+    view = g.view()
+    assert len(view.boxes) <= 301
+    assert any(b.kind == "elided" for b in view.boxes.values())
+    assert "hidden" in view.note
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,8 @@
 // Used as an anywidget module (default export) and inlined by the stand-alone page
 // (which removes the final export line and calls mount() itself).
 
-const RULE_SEPARATOR = "  \u2014  ";  // frames.py: "<step>  —  <op>: <local rule>"
+// A frame (frames.py) has separate fields: phase, caption, rule, nodes, edges, badges
+// ({node: {value|grad: text}}) and edge_badges ([[u, v, text], ...]). Nothing is parsed.
 
 function mount(el, model) {
   const frames = model.get("frames") || [];
@@ -17,7 +18,7 @@ function mount(el, model) {
   const stage = document.createElement("div");
   stage.className = "ag-stage";
   stage.innerHTML = model.get("svg");
-  // a caption is "<step>  —  <op>: <rule>" (see frames.py): the rule gets a line of its own
+  // the step with its numbers, and under it the op's local rule
   const caption = document.createElement("div");
   caption.className = "ag-caption";
   caption.setAttribute("aria-live", "polite");
@@ -77,20 +78,23 @@ function mount(el, model) {
   root.style.setProperty("--ag-max", Math.round(naturalW * zoom) + "px");
   const nodeEls = new Map();
   svg.querySelectorAll(".ag-node").forEach((g) => nodeEls.set(g.getAttribute("data-node"), g));
+  // edges by their two ends; JSON of the pair is a key no node id can break
+  const pairKey = (u, v) => JSON.stringify([u, v]);
   const edgeEls = new Map();
   svg.querySelectorAll(".ag-edge").forEach((g) =>
-    edgeEls.set(g.getAttribute("data-src") + "->" + g.getAttribute("data-dst"), g));
+    edgeEls.set(pairKey(g.getAttribute("data-src"), g.getAttribute("data-dst")), g));
+  // A slot is one text the frames change: a node's value or gradient badge, or an edge's
+  // share. Its key is the JSON of ["node", id, which] or ["edge", u, v].
   const findSlot = (key) => {
-    // key: "n:<node>:value" | "n:<node>:grad" | "e:<u>-><v>"
-    if (key.startsWith("e:")) {
-      const g = edgeEls.get(key.slice(2));
+    const [what, a, b] = JSON.parse(key);
+    if (what === "edge") {
+      const g = edgeEls.get(pairKey(a, b));
       const t = g ? g.querySelector(".ag-egrad") : null;
       return t ? { text: t, holder: t } : null;
     }
-    const cut = key.lastIndexOf(":");
-    const g = nodeEls.get(key.slice(2, cut));
+    const g = nodeEls.get(a);
     if (!g) return null;
-    const which = key.slice(cut + 1) === "value" ? "val" : "grad";
+    const which = b === "value" ? "val" : "grad";
     const t = g.querySelector(".ag-" + which);
     return t ? { text: t, holder: g.querySelector(".ag-badge-" + which) || t } : null;
   };
@@ -103,21 +107,16 @@ function mount(el, model) {
   // ----- per-key history, so seeking touches only what differs ---------------------------
   const history = new Map(); // key -> [[frame, text], ...], frames in increasing order
   const touched = frames.map(() => []);
+  const remember = (i, key, text) => {
+    if (!history.has(key)) history.set(key, []);
+    history.get(key).push([i, text]);
+    touched[i].push(key);
+  };
   frames.forEach((f, i) => {
-    for (const [node, texts] of Object.entries(f.labels || {})) {
-      for (const [which, text] of Object.entries(texts)) {
-        const key = "n:" + node + ":" + which;
-        if (!history.has(key)) history.set(key, []);
-        history.get(key).push([i, text]);
-        touched[i].push(key);
-      }
+    for (const [node, texts] of Object.entries(f.badges || {})) {
+      for (const [which, text] of Object.entries(texts)) remember(i, JSON.stringify(["node", node, which]), text);
     }
-    for (const [edge, text] of Object.entries(f.edge_labels || {})) {
-      const key = "e:" + edge;
-      if (!history.has(key)) history.set(key, []);
-      history.get(key).push([i, text]);
-      touched[i].push(key);
-    }
+    for (const [u, v, text] of f.edge_badges || []) remember(i, JSON.stringify(["edge", u, v]), text);
   });
   const textAt = (key, k) => {
     const h = history.get(key);  // binary search: the last entry at or before frame k
@@ -180,26 +179,25 @@ function mount(el, model) {
     fresh = [];
     for (const key of touched[k]) {
       // a backward pass begins with every value on the drawing: that is context, not news
-      if (frames[k].phase === "backward" && key.endsWith(":value")) continue;
+      if (frames[k].phase === "backward" && key.endsWith(',"value"]')) continue;
       const s = slot(key);
       if (s) { s.holder.classList.add("ag-fresh"); fresh.push(s.holder); }
     }
     const f = frames[k];
     const flow = f.phase === "backward" ? "ag-flow-back" : "ag-flow-fwd";
     const litNodes = [];
-    for (const n of f.nodes_lit || []) {
+    for (const n of f.nodes || []) {
       const g = nodeEls.get(n);
-      if (g) { g.classList.add("ag-lit"); lit.push(g); litNodes.push(g); }
+      if (g) { g.classList.add("ag-lit", flow); lit.push(g); litNodes.push(g); }
     }
     follow(litNodes);
-    for (const [u, v] of f.edges_lit || []) {
-      const g = edgeEls.get(u + "->" + v);
+    for (const [u, v] of f.edges || []) {
+      const g = edgeEls.get(pairKey(u, v));
       if (g) { g.classList.add("ag-lit", flow); lit.push(g); }
     }
     root.classList.toggle("ag-backward", f.phase === "backward");
-    const cut = f.caption.indexOf(RULE_SEPARATOR);
-    stepLine.textContent = cut < 0 ? f.caption : f.caption.slice(0, cut);
-    ruleLine.textContent = cut < 0 ? "" : f.caption.slice(cut + RULE_SEPARATOR.length);
+    stepLine.textContent = f.caption;
+    ruleLine.textContent = f.rule || "";
     slider.value = String(k);
     counter.textContent = (k + 1) + " / " + frames.length;
     phase.textContent = f.phase === "backward" ? "backward: gradients" : "forward: values";

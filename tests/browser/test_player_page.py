@@ -3,14 +3,8 @@
 import torch
 
 from ani_graph import TorchGraph
-from ani_graph.frames import RULE_SEPARATOR
 
 from .conftest import artifact
-
-
-def step_of(frame: dict) -> str:
-    """The caption's first line, as the player shows it (the rule goes on a line of its own)."""
-    return frame["caption"].split(RULE_SEPARATOR)[0]
 
 
 def chain_rule(a, b):
@@ -28,21 +22,21 @@ def test_standalone_page_steps_plays_and_shows_no_errors(page, tmp_path):
 
     caption = page.locator(".ag-player .ag-step")
     slider = page.locator(".ag-player input[type=range]")
-    assert caption.text_content() == step_of(anim.frames[0])
+    assert caption.text_content() == anim.frames[0]["caption"]
     assert page.locator("svg.ag-graph").count() == 1
 
     page.click("button[aria-label='Next step']")
     assert slider.input_value() == "1"
-    assert caption.text_content() == step_of(anim.frames[1])
-    op = anim.frames[1]["nodes_lit"][0]
+    assert caption.text_content() == anim.frames[1]["caption"]
+    op = anim.frames[1]["nodes"][0]
     assert "ag-lit" in page.locator(f"[data-node='{op}']").get_attribute("class")
 
     # the slider jumps; the badge of e shows its value, then its gradient
     e = g.node_id("e")
     last = len(anim.frames) - 1
     slider.fill(str(last))
-    assert caption.text_content() == step_of(anim.frames[last])
-    rule = anim.frames[last]["caption"].split(RULE_SEPARATOR)[1]
+    assert caption.text_content() == anim.frames[last]["caption"]
+    rule = anim.frames[last]["rule"]
     assert page.locator(".ag-player .ag-rule").text_content() == rule
     assert page.locator(f"[data-node='{e}'] .ag-val").text_content() == "6"
     assert page.locator(f"[data-node='{g.node_id('b')}'] .ag-grad").text_content() == "5"
@@ -90,7 +84,7 @@ def test_large_tensors_step_without_errors(page, tmp_path):
     page.goto(anim.save(tmp_path / "mlp.html").as_uri())
     for _ in range(len(anim.frames)):
         page.click("button[aria-label='Next step']")
-    assert page.locator(".ag-player .ag-step").text_content() == step_of(anim.frames[-1])
+    assert page.locator(".ag-player .ag-step").text_content() == anim.frames[-1]["caption"]
     assert page.errors == []
 
 
@@ -100,7 +94,7 @@ def test_the_step_highlights_what_it_wrote_and_the_drawing_is_enlarged(page, tmp
     page.goto(anim.save(tmp_path / "chain.html").as_uri())
     slider = page.locator(".ag-player input[type=range]")
     b = g.node_id("b")
-    second = max(i for i, f in enumerate(anim.frames) if b in f["labels"])
+    second = max(i for i, f in enumerate(anim.frames) if b in f["badges"])
     slider.fill(str(second))
     assert "(second path) → 5" in page.locator(".ag-player .ag-step").text_content()
     fresh = page.locator(".ag-fresh")
@@ -129,7 +123,7 @@ def test_a_drawing_wider_than_the_page_scrolls_to_follow_the_lit_step(page, tmp_
     page.locator(".ag-player input[type=range]").fill(str(last_forward))  # the output, far right
     page.wait_for_function("() => document.querySelector('.ag-stage').scrollLeft > 0", timeout=5_000)
     page.wait_for_timeout(600)  # the smooth scroll settles
-    out = page.locator(f"g.ag-node[data-node='{anim.frames[last_forward]['nodes_lit'][-1]}']").bounding_box()
+    out = page.locator(f"g.ag-node[data-node='{anim.frames[last_forward]['nodes'][-1]}']").bounding_box()
     view = stage.bounding_box()
     assert view["x"] <= out["x"] and out["x"] + out["width"] <= view["x"] + view["width"]
     page.locator(".ag-player input[type=range]").fill("0")  # and back to the inputs, far left
@@ -150,5 +144,5 @@ def test_two_html_fallbacks_on_one_page_play_independently(page, tmp_path):
     players.nth(1).locator("button[aria-label='Next step']").click()
     assert players.nth(1).locator("input[type=range]").input_value() == "1"
     assert players.nth(0).locator("input[type=range]").input_value() == "0"
-    assert players.nth(1).locator(".ag-step").text_content() == step_of(second.frames[1])
+    assert players.nth(1).locator(".ag-step").text_content() == second.frames[1]["caption"]
     assert page.errors == []

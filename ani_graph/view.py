@@ -1,0 +1,289 @@
+"""The view: what the drawing shows of a graph, as one plain value, without graphviz.
+
+A `View` says which graph nodes fold into one box (modules deeper than `depth`; above
+`max_nodes` boxes, or more than `MAX_RANKS` along the longest path, modules fold on
+their own, and a graph with nothing to fold hides its middle), every box's texts
+(title, value, gradient) and its size (room for the largest text it ever shows, so
+nothing moves between frames), the links between boxes, and which module cluster
+each box sits in. The layout, the scene and the frames all read it.
+
+>>> import torch
+>>> from ani_graph import TorchGraph
+>>> g = TorchGraph(lambda x: torch.sin(2 * x), [1.0])
+>>> v = build_view(g.nx)
+>>> sorted(b.kind for b in v.boxes.values())
+['constant', 'input', 'intermediate', 'op', 'op', 'output']
+>>> v.names[g.node_id("x")], v.boxes[g.node_id("x")].value
+('x', '1')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+
+from .format import format_tensor
+from .style import CHAR_WIDTH, FONT_SIZE, LINE_HEIGHT, math_to_text
+
+MAX_NODES = 300  # boxes drawn before modules fold
+MAX_RANKS = 48  # boxes along the longest path before modules fold: a slide is only so wide
+ELIDED = "elided"  # the id of the box that stands for a hidden middle
+
+
+@dataclass(frozen=True)
+class Box:
+    """One thing the drawing shows: a tensor, an op, a folded module or the hidden middle."""
+
+    id: str
+    kind: str  # input/param/constant/intermediate/output/op/module/elided
+    title: str  # plain text (mathtext already turned into Unicode)
+    math: str | None  # an op's label as written (mathtext), for matplotlib
+    value: str  # the value text ("" when the box shows none)
+    grad: str  # the gradient text
+    value_row: bool  # the box has a value row / a gradient row at all
+    grad_row: bool
+    width: float  # points, for the largest text the box ever shows
+    height: float
+    members: tuple[str, ...]  # the graph nodes it stands for
+    cluster: str | None  # the open module whose frame it sits in
+
+
+@dataclass(frozen=True)
+class Link:
+    """An arrow between two boxes, standing for one or more graph edges."""
+
+    src: str
+    dst: str
+    members: tuple[tuple[str, str], ...]
+    grad: str  # the gradient share a single tensor→op edge carries ("" for none)
+
+
+@dataclass(frozen=True)
+class View:
+    boxes: dict[str, Box]
+    links: dict[tuple[str, str], Link]
+    owner: dict[str, str]  # graph node -> the box that shows it (itself when not folded)
+    names: dict[str, str]  # tensor node -> what drawing and captions call it
+    clusters: dict[str, str | None]  # open module path -> its parent's path
+    depth: int | None  # the fold depth used
+    note: str  # why the drawing was folded or elided ("" when it was not)
+
+
+def check_view_options(depth, max_nodes) -> None:
+    """Clear errors for the folding options, before any work is done."""
+    if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 0):
+        raise ValueError(f"depth must be None or a whole number ≥ 0 (how many module levels stay open), not {depth!r}.")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 2:
+        raise ValueError(f"max_nodes must be a whole number ≥ 2, not {max_nodes!r}.")
+
+
+# ----- the fold map ------------------------------------------------------------------------------
+
+
+def owner_module(G, n) -> str | None:
+    """The module a node belongs to, for folding; inputs and outputs belong to none."""
+    a = G.nodes[n]
+    if a["kind"] == "op":
+        return a["module"]
+    if a["kind"] == "intermediate":
+        preds = list(G.predecessors(n))
+        return G.nodes[preds[0]]["module"] if preds else None
+    if a["kind"] in ("param", "constant"):
+        mods = {G.nodes[s]["module"] for s in G.successors(n)}
+        return mods.pop() if len(mods) == 1 else None
+    return None
+
+
+def _fold(module: str | None, depth: int | None) -> str | None:
+    """The module box a module folds into at this depth, or None when it stays open."""
+    if module is None or depth is None:
+        return None
+    parts = module.split(".")
+    return ".".join(parts[: depth + 1]) if len(parts) > depth else None
+
+
+def fold_map(G, depth: int | None) -> dict[str, str]:
+    """Graph node -> box id, with modules deeper than `depth` folded into `m:<path>` boxes."""
+    owner = {}
+    for n in G.nodes:
+        box = _fold(owner_module(G, n), depth)
+        owner[n] = f"m:{box}" if box else n
+    for n, a in G.nodes(data=True):
+        # a named tensor that leaves its folded module stays visible: the user called it something
+        if a["kind"] == "intermediate" and a.get("name") and owner[n] != n:
+            if any(owner[s] != owner[n] for s in G.successors(n)):
+                owner[n] = n
+    return owner
+
+
+def _extent(G, owner) -> tuple[int, int]:
+    """(boxes drawn, longest path in boxes) of a fold map: its area and its length."""
+    boxes = set(owner.values())
+    succ: dict[str, set] = {b: set() for b in boxes}
+    for u, v in G.edges:
+        if owner[u] != owner[v]:
+            succ[owner[u]].add(owner[v])
+    longest: dict[str, int] = {}
+    for n in reversed(list(nx.topological_sort(G))):  # boxes keep the graph's order
+        b = owner[n]
+        longest[b] = max(longest.get(b, 1), 1 + max((longest.get(s, 1) for s in succ[b]), default=0))
+    return len(boxes), max(longest.values(), default=0)
+
+
+def _fits(G, owner, max_nodes) -> bool:
+    count, length = _extent(G, owner)
+    return count <= max_nodes and length <= MAX_RANKS
+
+
+def choose_fold(G, depth=None, max_nodes=MAX_NODES) -> tuple[dict[str, str], int | None, str]:
+    """(fold map, depth used, note): fold modules until the drawing fits, else hide the middle."""
+    if depth is not None:
+        return fold_map(G, depth), depth, ""
+    owner = {n: n for n in G.nodes}
+    if _fits(G, owner, max_nodes):
+        return owner, None, ""
+    modules = [a["module"] for _, a in G.nodes(data=True) if a["kind"] == "op" and a["module"]]
+    for d in range(max((m.count(".") for m in modules), default=-1), -1, -1):
+        owner = fold_map(G, d)
+        if _fits(G, owner, max_nodes):
+            note = (
+                f"{G.number_of_nodes()} nodes: modules deeper than {d} are folded into boxes to keep "
+                "the drawing readable (pass depth= or max_nodes= to change this)."
+            )
+            return owner, d, note
+    order = list(nx.topological_sort(G))
+    keep = min(max_nodes, MAX_RANKS) // 2
+    shown = set(order[:keep]) | set(order[-keep:])
+    owner = {n: (n if n in shown else ELIDED) for n in order}
+    hidden = sum(1 for v in owner.values() if v == ELIDED)
+    return owner, None, f"{G.number_of_nodes()} nodes: {hidden} in the middle are hidden to keep the drawing readable."
+
+
+# ----- texts ----------------------------------------------------------------------------------------
+
+
+def display_names(G) -> dict[str, str]:
+    """What the drawing and captions call each tensor: its name, a constant's value, else v1, v2, …"""
+    names, count = {}, 0
+    for n, a in G.nodes(data=True):
+        if a["kind"] == "op":
+            continue
+        if a.get("name"):
+            names[n] = a["name"]
+        elif a["kind"] == "constant":
+            names[n] = format_tensor(a["value"])
+        else:
+            count += 1
+            names[n] = f"v{count}"
+    return names
+
+
+def module_title(G, box: str) -> str:
+    """A folded module's title: its path and its class, e.g. `layers.0 · TransformerEncoderLayer`."""
+    path = box[2:]
+    cls = G.graph.get("module_types", {}).get(path)
+    return f"{path} · {cls}" if cls else path
+
+
+def text_width(text: str, size: float = FONT_SIZE) -> float:
+    """Points a line of text takes, from the average character advance."""
+    return len(text) * size * CHAR_WIDTH
+
+
+def _tensor_box(G, n, name, members, cluster) -> Box:
+    a = G.nodes[n]
+    value = format_tensor(a["value"])
+    grad = format_tensor(a["grad"]) if a["grad"] is not None else ""
+    shape = "×".join(map(str, a["shape"]))
+    if a["kind"] == "constant":
+        title = f"{a['name']} = {value}" if a.get("name") else value
+        value = grad = ""
+    else:
+        title = f"{name} ({shape})" if name and shape else (name or shape)
+    value_row = a["kind"] != "constant"
+    grad_row = value_row and bool(a["requires_grad"])
+    rows = [title] + ([f"= {value}"] if value_row else []) + ([f"∂ {grad}"] if grad_row else [])
+    width = max(40.0, max(text_width(r) for r in rows) + 18)
+    height = LINE_HEIGHT * len(rows) + 10
+    return Box(n, a["kind"], title, None, value, grad, value_row, grad_row, width, height, members, cluster)
+
+
+def _other_box(G, box, members, cluster) -> Box:
+    if box.startswith("m:") or box == ELIDED:
+        title = module_title(G, box) if box.startswith("m:") else f"⋯ {len(members)} nodes ⋯"
+        kind = "module" if box.startswith("m:") else ELIDED
+        return Box(
+            box, kind, title, None, "", "", False, False, max(70.0, text_width(title) + 20), 40.0, members, cluster
+        )
+    label = G.nodes[box]["label"]
+    title = math_to_text(label)
+    width = max(34.0, text_width(title, FONT_SIZE + 2) + 18)
+    return Box(box, "op", title, label, "", "", False, False, width, 34.0, members, cluster)
+
+
+# ----- clusters and links ------------------------------------------------------------------------
+
+
+def _cluster_of(G, owner) -> dict[str, str | None]:
+    """Box -> the innermost open module it is drawn inside (None at the top level)."""
+    folded = {b[2:] for b in set(owner.values()) if b.startswith("m:")}
+
+    def outside_folds(mod):
+        # a tensor that leaves a folded module sits next to its box, in the box's parent
+        for f in folded:
+            if mod == f or mod.startswith(f + "."):
+                return f.rsplit(".", 1)[0] if "." in f else None
+        return mod
+
+    cluster: dict[str, str | None] = {}
+    for n in G.nodes:
+        if owner[n] == n:
+            mod = owner_module(G, n)
+            cluster[n] = outside_folds(mod) if mod else None
+    for box in folded:
+        cluster[f"m:{box}"] = box.rsplit(".", 1)[0] if "." in box else None
+    return cluster
+
+
+def _cluster_tree(cluster: dict[str, str | None]) -> dict[str, str | None]:
+    """Every open module path that holds a box, with its parent path, outermost first."""
+    paths = set()
+    for mod in set(cluster.values()) - {None}:
+        parts = mod.split(".")
+        paths.update(".".join(parts[: i + 1]) for i in range(len(parts)))
+    ordered = sorted(paths, key=lambda p: (p.count("."), p))
+    return {p: (p.rsplit(".", 1)[0] if "." in p else None) for p in ordered}
+
+
+def _links(G, owner) -> dict[tuple[str, str], Link]:
+    members: dict[tuple[str, str], list] = {}
+    for u, v in G.edges:
+        if owner[u] != owner[v]:
+            members.setdefault((owner[u], owner[v]), []).append((u, v))
+    links = {}
+    for (bu, bv), inner in members.items():
+        grad = ""
+        if len(inner) == 1 and bu in G and G.nodes[bu]["kind"] != "op":
+            grad = format_tensor(G.edges[inner[0]].get("grad"))
+        links[(bu, bv)] = Link(bu, bv, tuple(inner), grad)
+    return links
+
+
+def build_view(G, depth=None, max_nodes=MAX_NODES) -> View:
+    """The view of a graph: fold map, texts, sizes, links and clusters."""
+    check_view_options(depth, max_nodes)
+    owner, used_depth, note = choose_fold(G, depth, max_nodes)
+    names = display_names(G)
+    members: dict[str, list[str]] = {}
+    for n in G.nodes:
+        members.setdefault(owner[n], []).append(n)
+    cluster = _cluster_of(G, owner)
+    boxes = {}
+    for box, inner in members.items():
+        where = cluster.get(box)
+        if box in G and G.nodes[box]["kind"] != "op":
+            boxes[box] = _tensor_box(G, box, names[box], tuple(inner), where)
+        else:
+            boxes[box] = _other_box(G, box, tuple(inner), where)
+    return View(boxes, _links(G, owner), owner, names, _cluster_tree(cluster), used_depth, note)
