@@ -2,20 +2,14 @@
 
 from pathlib import Path
 
-import torch
-
 from ani_graph import TorchGraph
-
-
-def func(x, a, c):
-    y = torch.sin(a * x + c)
-    return y
+from ani_graph.examples import sin_example
 
 
 def main() -> None:
     out = Path(__file__).resolve().parent.parent / "demo"
     out.mkdir(exist_ok=True)
-    g = TorchGraph(func, [2, 3, 4])
+    g = TorchGraph(sin_example, [2, 3, 4])
     print(f"y = sin(a·x + c) = {float(g.value('y')):.4f};  ∂y/∂x = a·cos(a·x + c) = {float(g.grad('x')):.4f}")
     written = []
     try:

@@ -5,31 +5,11 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
-from ani_graph import TorchGraph, trackable_function
+from ani_graph import TorchGraph
+from ani_graph.examples import Sigmoid, chain_rule, sin_example
 from ani_graph.render_mpl import scene_to_png
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
-
-
-@trackable_function
-class Sigmoid(torch.autograd.Function):
-    name = "$\\sigma$"
-
-    @staticmethod
-    def forward(ctx, x):
-        y = 1 / (1 + torch.exp(-x))
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, grad):
-        (y,) = ctx.saved_tensors
-        return grad * y * (1 - y)
-
-
-def sin_example(x, a, c):
-    y = torch.sin(a * x + c)
-    return y
 
 
 def add_example(a, b):
@@ -56,13 +36,6 @@ def sigmoid_example(x):
     return s
 
 
-def chain_rule_example(a, b):
-    c = a + b
-    d = b + 1
-    e = c * d
-    return e
-
-
 def mlp_example():
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
@@ -77,7 +50,7 @@ EXAMPLES = {
     "branch": (branch_example, [4], [4, 8]),
     "max": (max_example, [3, 1], None),
     "sigmoid": (sigmoid_example, [0.5], None),
-    "chain_rule": (chain_rule_example, [2, 1], None),
+    "chain_rule": (chain_rule, [2, 1], None),
     "mlp": (*mlp_example(), None),
 }
 

@@ -7,18 +7,8 @@ import re
 import pytest
 
 from ani_graph import TorchGraph
-
-
-def func_mult(a, b):
-    y = a * b
-    return y
-
-
-def chain_rule(a, b):
-    c = a + b
-    d = b + 1
-    e = c * d
-    return e
+from ani_graph.examples import chain_rule
+from ani_graph.examples import product as func_mult
 
 
 def test_frame_is_settable_and_validated():

@@ -13,20 +13,15 @@ import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 
 from ani_graph import TorchGraph, trackable_function  # noqa: E402
+from ani_graph.examples import Sigmoid, sin_example  # noqa: E402
 from ani_graph.format import format_tensor  # noqa: E402
 from ani_graph.scene import Show  # noqa: E402
-
-from .test_trace import Sigmoid  # noqa: E402
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 def sin_graph():
-    def func(x, a, c):
-        y = torch.sin(a * x + c)
-        return y
-
-    return TorchGraph(func, [2, 3, 4])
+    return TorchGraph(sin_example, [2, 3, 4])
 
 
 def svg_tree(svg: str):

@@ -9,20 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ani_graph import TorchGraph
+from ani_graph.examples import chain_rule
+from ani_graph.examples import product as func_mult
 from ani_graph.format import format_tensor
 from ani_graph.frames import FIELDS, state_at
 
-from .test_animation import chain_rule, func_mult  # the lesson examples both files use
-
-
-def grads(func, inputs, grad_outputs=None):
-    """Reference gradients straight from torch.autograd.grad."""
-    xs = [torch.tensor(v, dtype=torch.float32, requires_grad=True) for v in inputs]
-    out = func(*xs)
-    outs = out if isinstance(out, tuple) else (out,)
-    upstream = [torch.ones_like(o) if g is None else torch.as_tensor(g, dtype=o.dtype) for o, g in
-                zip(outs, grad_outputs or [None] * len(outs))]  # fmt: skip
-    return torch.autograd.grad(outs, xs, upstream)
+from .conftest import autograd_grads as grads
 
 
 def test_every_frame_is_plain_json_with_the_documented_keys():

@@ -1,7 +1,6 @@
 """The tracer and TorchGraph: every value and gradient, checked against torch.autograd."""
 
 import math
-import subprocess
 import sys
 
 import numpy as np
@@ -11,19 +10,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ani_graph import TorchGraph, record, trackable_function
+from ani_graph.examples import Sigmoid
 
-
-def autograd_grads(func, inputs, grad_outputs=None):
-    """Reference gradients from plain torch.autograd.grad."""
-    xs = [torch.tensor(v, dtype=torch.float32, requires_grad=True) for v in inputs]
-    out = func(*xs)
-    outs = list(out) if isinstance(out, (tuple, list)) else [out]
-    gos = (
-        [torch.ones_like(o) for o in outs]
-        if grad_outputs is None
-        else [torch.as_tensor(g, dtype=o.dtype).expand_as(o) for g, o in zip(grad_outputs, outs)]
-    )
-    return torch.autograd.grad(outs, xs, gos, allow_unused=True)
+from .conftest import autograd_grads
 
 
 def ops_of(g):
@@ -37,12 +26,8 @@ def node_named(g, name):
 # ----- 1. TorchGraph ------------------------------------------------------------------
 
 
-def test_headline_example_values_and_gradients():
-    def func(x, a, c):
-        y = torch.sin(a * x + c)
-        return y
-
-    g = TorchGraph(func, [2, 3, 4])
+def test_headline_example_values_and_gradients(sin_graph):
+    g = sin_graph
     assert g.inputs == ["x", "a", "c"]
     assert g.outputs == ["y"]
     assert torch.allclose(g.value("y"), torch.sin(torch.tensor(10.0)))
@@ -265,14 +250,8 @@ def test_detached_and_no_grad_results_are_constants_cut_from_the_graph():
 # ----- 4. names -------------------------------------------------------------------------------------
 
 
-def test_intermediates_take_local_variable_names():
-    def f(a, b):
-        c = a + b
-        d = b + 1
-        e = c * d
-        return e
-
-    g = TorchGraph(f, [2, 1])
+def test_intermediates_take_local_variable_names(chain_graph):
+    g = chain_graph
     assert [float(g.value(n)) for n in "cde"] == [3.0, 2.0, 6.0]
     assert g.outputs == ["e"]
     assert float(g.grad("a")) == 2.0  # ∂e/∂a = d
@@ -329,22 +308,6 @@ def test_module_as_func_names_its_forward_locals():
 
 
 # ----- 5. custom Functions ------------------------------------------------------------------------------
-
-
-@trackable_function
-class Sigmoid(torch.autograd.Function):
-    name = "$\\sigma$"
-
-    @staticmethod
-    def forward(ctx, x):
-        y = 1 / (1 + torch.exp(-x))
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, grad):
-        (y,) = ctx.saved_tensors
-        return grad * y * (1 - y)
 
 
 class Cube(torch.autograd.Function):
@@ -627,16 +590,6 @@ def test_tensors_above_the_value_limit_keep_only_a_summary():
     assert torch.equal(raised.grad("w"), torch.full((100, 50), 2.0))
     with pytest.raises(ValueError, match="value_limit"):
         TorchGraph(f, [big], value_limit=0)
-
-
-def test_importing_the_package_loads_no_drawing_or_widget_library():
-    code = (
-        "import sys, torch, ani_graph\n"
-        "heavy = [m for m in ('matplotlib', 'pygraphviz', 'anywidget', 'ipywidgets') if m in sys.modules]\n"
-        "print(heavy)\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.stdout.strip() == "[]", out.stdout + out.stderr
 
 
 def test_outputs_record_their_upstream_gradient():

@@ -1,0 +1,84 @@
+"""The worked examples of the lessons, in one place for the tests, scripts and docs.
+
+ani-graph names each intermediate tensor after the local variable of `func` that holds
+it, so the local names here are part of each example: `y`, `c`, `d` and `e` appear in
+the drawings and in the captions ("∂L/∂y = ...").
+
+>>> from ani_graph import TorchGraph
+>>> TorchGraph(chain_rule, [2, 1]).outputs
+['e']
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .custom import trackable_function
+
+
+def sin_example(x, a, c):
+    """The headline example, y = sin(a·x + c).
+
+    >>> from ani_graph import TorchGraph
+    >>> g = TorchGraph(sin_example, [2, 3, 4])
+    >>> g.inputs, g.outputs
+    (['x', 'a', 'c'], ['y'])
+    >>> round(g.grad("x").item(), 4)  # ∂y/∂x = a·cos(a·x + c) = 3·cos(10)
+    -2.5172
+    """
+    y = torch.sin(a * x + c)
+    return y
+
+
+def chain_rule(a, b):
+    """The chain rule with a branch: b reaches e along two paths, so its gradient is a sum.
+
+    >>> from ani_graph import TorchGraph
+    >>> g = TorchGraph(chain_rule, [2, 1])
+    >>> [g.value(name).item() for name in "cde"]
+    [3.0, 2.0, 6.0]
+    >>> g.grad("a").item(), g.grad("b").item()  # ∂e/∂a = d; ∂e/∂b = d + c
+    (2.0, 5.0)
+    """
+    c = a + b
+    d = b + 1
+    e = c * d
+    return e
+
+
+def product(a, b):
+    """A single multiplication: each input's gradient is the upstream gradient times the other input.
+
+    >>> from ani_graph import TorchGraph
+    >>> g = TorchGraph(product, [2, 3], [2])  # upstream gradient ∂L/∂y = 2
+    >>> g.grad("a").item(), g.grad("b").item()  # 2·b and 2·a: the inputs swap
+    (6.0, 4.0)
+    """
+    y = a * b
+    return y
+
+
+@trackable_function
+class Sigmoid(torch.autograd.Function):
+    """σ(x) = 1 / (1 + e⁻ˣ) with a hand-written backward: σ'(x) = σ(x)·(1 − σ(x)).
+
+    Forward saves its output, because that is all backward needs. It is drawn as σ.
+
+    >>> x = torch.tensor(0.5, requires_grad=True)
+    >>> Sigmoid.apply(x).backward()
+    >>> torch.allclose(x.grad, torch.sigmoid(x) * (1 - torch.sigmoid(x)))
+    True
+    """
+
+    name = "$\\sigma$"
+
+    @staticmethod
+    def forward(ctx, x):
+        s = 1 / (1 + torch.exp(-x))
+        ctx.save_for_backward(s)
+        return s
+
+    @staticmethod
+    def backward(ctx, grad_s):
+        (s,) = ctx.saved_tensors
+        return grad_s * s * (1 - s)
