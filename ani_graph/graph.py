@@ -18,7 +18,7 @@ import torch
 
 from .inputs import input_names, to_grad_outputs, to_input, to_outputs
 from .summary import VALUE_LIMIT, keep
-from .trace import Recorder
+from .tracing import Recorder
 
 
 def _code_of(func):

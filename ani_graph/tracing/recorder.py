@@ -18,29 +18,18 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field
 
 import torch
 from torch.overrides import TorchFunctionMode
 
-from .format import format_tensor
-from .ops import canonical_name, lookup
-from .summary import VALUE_LIMIT, TensorSummary, keep
+from ..format import format_tensor
+from ..ops import canonical_name, lookup
+from ..summary import VALUE_LIMIT, TensorSummary, keep
+from .trace import Trace
 
 # Recorders currently inside their `with` block; the `Function.apply` wrapper reports to
 # the innermost one.
 _ACTIVE: list[Recorder] = []
-
-
-@dataclass
-class Trace:
-    """What a recording produced: attribute dicts keyed by node id, and edges."""
-
-    nodes: dict[str, dict] = field(default_factory=dict)
-    edges: list[tuple[str, str, dict]] = field(default_factory=list)
-    inputs: list[str] = field(default_factory=list)
-    outputs: list[str] = field(default_factory=list)
-    module_types: dict[str, str] = field(default_factory=dict)  # module path -> class name
 
 
 def _flatten(obj, out: list) -> list:
