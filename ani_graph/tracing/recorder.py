@@ -16,7 +16,6 @@ attribute dicts, in the order they were made.
 
 from __future__ import annotations
 
-import re
 import sys
 
 import torch
@@ -25,6 +24,7 @@ from torch.overrides import TorchFunctionMode
 from ..format import format_tensor
 from ..ops import canonical_name, lookup
 from ..summary import VALUE_LIMIT, TensorSummary, keep
+from .explain import explain
 from .trace import Trace
 
 # Recorders currently inside their `with` block; the `Function.apply` wrapper reports to
@@ -448,7 +448,7 @@ class Recorder(TorchFunctionMode):
                     allow_unused=True,
                 )
         except RuntimeError as err:
-            raise self._explain(err) from err
+            raise explain(err, self.trace, self._latest_version) from err
         finally:
             for h in handles:
                 h.remove()
@@ -472,38 +472,6 @@ class Recorder(TorchFunctionMode):
 
         return hook
 
-    def _explain(self, err: RuntimeError) -> RuntimeError:
-        """PyTorch's error, plus which of the user's tensors and ops it means."""
-        text = str(err)
-        if "modified by an inplace operation" not in text:
-            return err
-        hints = []
-        for op_id, attrs in self.trace.nodes.items():
-            if attrs.get("kind") != "op" or not any(_names_node(text, b) for b in attrs["backward"]):
-                continue
-            for u, v, _ in self.trace.edges:
-                if u != op_id:
-                    continue
-                # the name the user knows is the one the tensor had at the end
-                latest = self._node_of.get(id(self._tensor_of.get(v)), v)
-                name = self.trace.nodes[v]["name"] or self.trace.nodes[latest]["name"] or v
-                later = [
-                    self.trace.nodes[w]["op"]
-                    for x, w, _ in self.trace.edges
-                    if x == v and self.trace.nodes[w].get("inplace")
-                ]
-                what = f" by an in-place {later[0]}_" if later else ""
-                hints.append(
-                    f"ani-graph: the output `{name}` of {attrs['op']} was changed{what} after "
-                    f"{attrs['op']} saved it for backward. Use the out-of-place form "
-                    f"(`{name} = {name} + 1` rather than `{name}.add_(1)`), or clone `{name}` first."
-                )
-        if not hints:
-            return err
-        return type(err)(text + "\n\n" + "\n".join(hints[:3]))
-
-
-def _names_node(message: str, backward_name: str) -> bool:
-    """Does PyTorch's message mention this backward node ("of ExpBackward0" or "of Exp,")?"""
-    short = re.sub(r"Backward\d*$", "", backward_name)
-    return f"of {backward_name}" in message or f"of {short}," in message
+    def _latest_version(self, nid: str) -> str:
+        """The node of the last version of the tensor that node `nid` recorded."""
+        return self._node_of.get(id(self._tensor_of.get(nid)), nid)
