@@ -23,7 +23,8 @@ from torch.overrides import TorchFunctionMode
 
 from ..format import format_tensor
 from ..ops import canonical_name, lookup
-from ..summary import VALUE_LIMIT, TensorSummary, keep
+from ..summary import VALUE_LIMIT, TensorSummary
+from .backward import gradients
 from .explain import explain
 from .trace import Trace
 
@@ -420,57 +421,24 @@ class Recorder(TorchFunctionMode):
         Returns `(grads, shares)`: node id -> gradient (or None), and
         (tensor id, op id) -> that op's contribution to the tensor's gradient.
         """
-        shares: dict[tuple[str, str], torch.Tensor] = {}
-        handles = []
-        for op_id, boundary in self._boundaries.items():
-            by_fn: dict[int, tuple] = {}
-            for fn, index, target in boundary:
-                by_fn.setdefault(id(fn), (fn, []))[1].append((index, target))
-            for fn, targets in by_fn.values():
-                handles.append(fn.register_hook(self._share_hook(op_id, targets, shares)))
-        wanted = [
+        return gradients(
+            outputs,
+            grad_outputs,
+            self._gradient_targets(),
+            self._boundaries,
+            self._superseded,
+            retain_graph=retain_graph,
+            value_limit=self.value_limit,
+            explain=lambda err: explain(err, self.trace, self._latest_version),
+        )
+
+    def _gradient_targets(self) -> list[tuple[str, torch.Tensor]]:
+        """(node id, tensor) of the current version of every recorded tensor that needs grad."""
+        return [
             (nid, t)
             for nid, t in self._tensor_of.items()
             if t.requires_grad and nid not in self._superseded and self._node_of.get(id(t)) == nid
         ]
-        pairs = [(o, g) for o, g in zip(outputs, grad_outputs) if o.requires_grad]
-        found = []
-        try:
-            if pairs and wanted:
-                # An upstream gradient of 1 on a one-element output goes in as None, as in a
-                # plain `loss.backward()`: a tensor there makes torch import sympy (~0.3 s).
-                upstream = [None if o.numel() == 1 and bool((g == 1).all()) else g for o, g in pairs]
-                found = torch.autograd.grad(
-                    [o for o, _ in pairs],
-                    [t for _, t in wanted],
-                    upstream,
-                    retain_graph=retain_graph,
-                    allow_unused=True,
-                )
-        except RuntimeError as err:
-            raise explain(err, self.trace, self._latest_version) from err
-        finally:
-            for h in handles:
-                h.remove()
-        grads = {nid: keep(None if g is None else g.detach(), self.value_limit) for (nid, _), g in zip(wanted, found)}
-        for nid in self._superseded:  # an old version's gradient is what its readers sent back
-            parts = [g for (u, _), g in shares.items() if u == nid]
-            grads[nid] = keep(sum(parts[1:], parts[0]) if parts else None, self.value_limit)
-        shares = {k: keep(g, self.value_limit) for k, g in shares.items()}
-        return grads, shares
-
-    @staticmethod
-    def _share_hook(op_id, targets, shares):
-        def hook(grad_inputs, grad_outputs):
-            for index, target in targets:
-                g = grad_inputs[index]
-                if g is None:
-                    continue
-                key = (target, op_id)
-                g = g.detach()
-                shares[key] = g if key not in shares else shares[key] + g
-
-        return hook
 
     def _latest_version(self, nid: str) -> str:
         """The node of the last version of the tensor that node `nid` recorded."""
