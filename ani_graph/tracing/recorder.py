@@ -23,10 +23,11 @@ from torch.overrides import TorchFunctionMode
 
 from ..format import format_tensor
 from ..ops import canonical_name, lookup
-from ..summary import VALUE_LIMIT, TensorSummary
+from ..summary import VALUE_LIMIT
 from .backward import gradients
 from .explain import explain
 from .trace import Trace
+from .values import ValueKeeper
 
 # Recorders currently inside their `with` block; the `Function.apply` wrapper reports to
 # the innermost one.
@@ -80,13 +81,6 @@ def _getitem_kind(key) -> str:
     return "index"
 
 
-def _storage_key(t: torch.Tensor):
-    try:
-        return t.untyped_storage().data_ptr()
-    except (RuntimeError, NotImplementedError):  # sparse, meta and other storage-less tensors
-        return None
-
-
 class Recorder(TorchFunctionMode):
     """Records the ops of one forward pass. Use it as a context manager."""
 
@@ -105,9 +99,7 @@ class Recorder(TorchFunctionMode):
         self._superseded: set[str] = set()  # node ids whose tensor was later changed in place
         self._by_grad_fn: dict[tuple[int, int], str] = {}  # (id(grad_fn), output_nr) -> node id
         self._known_fns: set[int] = set()
-        # Values share storage with the live tensors (no copy); before an in-place op
-        # writes to a storage, the values recorded on it are copied. storage -> node ids
-        self._sharing: dict[int, list[str]] = {}
+        self._values = ValueKeeper(self.trace.nodes, value_limit)
         self._boundaries: dict[str, list] = {}  # op id -> [(backward node, index, tensor node id)]
         self._module_stack: list[str | None] = []
         self._module_names: dict[int, str] = {}
@@ -231,14 +223,7 @@ class Recorder(TorchFunctionMode):
             if t.grad_fn is not None:
                 self._by_grad_fn[(id(t.grad_fn), t.output_nr)] = nid
                 self._keep.append(t.grad_fn)
-        if value.numel() > self.value_limit:
-            value = TensorSummary.of(value)  # too large to keep: statistics only
-        elif t is not None:
-            key = _storage_key(t)
-            if key is None:
-                value = value.clone()
-            else:
-                self._sharing.setdefault(key, []).append(nid)
+        value = self._values.keep(nid, t, value)
         label = name if name else (format_tensor(value) if kind == "constant" else "")
         self.trace.nodes[nid] = {
             "kind": kind,
@@ -301,7 +286,7 @@ class Recorder(TorchFunctionMode):
         if not tensors_in and not flat_in:
             return call()
         if info.get("inplace") or kwargs.get("inplace") is True or "out" in kwargs:
-            self._copy_before_write(tensors_in)
+            self._values.copy_before_write(tensors_in)
         # grad_fn before the call tells an in-place change apart from a plain read
         before = [(t, t.grad_fn) for t in tensors_in]
         result = call()
@@ -312,13 +297,6 @@ class Recorder(TorchFunctionMode):
             return result
         self._add_op(info, flat_in, before, made, changed, flat_out)
         return result
-
-    def _copy_before_write(self, tensors):
-        """An in-place op may overwrite recorded values: give them their own copy first."""
-        for t in tensors:
-            for nid in self._sharing.pop(_storage_key(t), []):
-                attrs = self.trace.nodes[nid]
-                attrs["value"] = attrs["value"].clone()
 
     def _add_op(self, info, flat_in, before, made, changed, flat_out):
         if self._target_frame is None and self._target_code is not None:
