@@ -16,8 +16,6 @@ attribute dicts, in the order they were made.
 
 from __future__ import annotations
 
-import sys
-
 import torch
 from torch.overrides import TorchFunctionMode
 
@@ -26,6 +24,7 @@ from ..ops import canonical_name, lookup
 from ..summary import VALUE_LIMIT
 from .backward import gradients
 from .explain import explain
+from .naming import LocalNames, ModuleNames, name_from_locals
 from .trace import Trace
 from .values import ValueKeeper
 
@@ -101,44 +100,21 @@ class Recorder(TorchFunctionMode):
         self._known_fns: set[int] = set()
         self._values = ValueKeeper(self.trace.nodes, value_limit)
         self._boundaries: dict[str, list] = {}  # op id -> [(backward node, index, tensor node id)]
-        self._module_stack: list[str | None] = []
-        self._module_names: dict[int, str] = {}
-        self._param_names: dict[int, str] = {}
-        self._buffer_names: dict[int, str] = {}
-        self._handles: list = []
         self._saved_apply = None
-        self._target_code = None  # the code of `func`, whose local variables name tensors
-        self._target_frame = None
+        self._modules = ModuleNames(self.trace.module_types)
+        self._locals = LocalNames()
 
     def watch_locals_of(self, code) -> None:
         """Remember the frame running `code`, to read its local variables after it returns."""
-        self._target_code = code
+        self._locals.watch(code)
 
     def final_locals(self) -> dict:
         """The local variables of the watched frame as they were when it returned."""
-        frame, self._target_frame = self._target_frame, None
-        return dict(frame.f_locals) if frame is not None else {}
-
-    def _find_target_frame(self):
-        # The outermost frame running the code: nested modules of one class share it.
-        frame, found = sys._getframe(2), None
-        while frame is not None:
-            if frame.f_code is self._target_code:
-                found = frame
-            frame = frame.f_back
-        self._target_frame = found
+        return self._locals.final_locals()
 
     # ----- entering and leaving -------------------------------------------------
     def __enter__(self):
-        from torch.nn.modules.module import (
-            register_module_forward_hook,
-            register_module_forward_pre_hook,
-        )
-
-        self._handles = [
-            register_module_forward_pre_hook(self._enter_module),
-            register_module_forward_hook(self._leave_module),
-        ]
+        self._modules.install()
         self._patch_function_apply()
         _ACTIVE.append(self)
         try:
@@ -154,9 +130,7 @@ class Recorder(TorchFunctionMode):
             self._undo()
 
     def _undo(self):
-        for handle in self._handles:
-            handle.remove()
-        self._handles = []
+        self._modules.remove()
         if self in _ACTIVE:
             _ACTIVE.remove(self)
         self._unpatch_function_apply()
@@ -185,32 +159,9 @@ class Recorder(TorchFunctionMode):
             torch.autograd.function.Function.apply = self._saved_apply
             self._saved_apply = None
 
-    # ----- modules ----------------------------------------------------------------
     def add_root_module(self, module: torch.nn.Module, prefix: str = ""):
         """Name a module's submodules, parameters and buffers by their qualified path."""
-        if id(module) in self._module_names:
-            return
-        join = (lambda n: f"{prefix}.{n}" if n else prefix) if prefix else (lambda n: n)
-        for name, sub in module.named_modules():
-            self._module_names.setdefault(id(sub), join(name))
-            self.trace.module_types.setdefault(join(name), type(sub).__name__)
-        for name, p in module.named_parameters():
-            self._param_names.setdefault(id(p), join(name))
-        for name, b in module.named_buffers():
-            self._buffer_names.setdefault(id(b), join(name))
-
-    def _enter_module(self, module, args):
-        if id(module) not in self._module_names:
-            if not self._module_stack:
-                self.add_root_module(module)
-            else:
-                self._module_names[id(module)] = type(module).__name__.lower()
-                self.trace.module_types.setdefault(self._module_names[id(module)], type(module).__name__)
-        self._module_stack.append(self._module_names[id(module)] or None)
-
-    def _leave_module(self, module, args, output):
-        if self._module_stack:
-            self._module_stack.pop()
+        self._modules.add_root(module, prefix)
 
     # ----- nodes ------------------------------------------------------------------
     def _new_tensor_node(self, t: torch.Tensor | None, kind: str, value, name=None) -> str:
@@ -249,10 +200,11 @@ class Recorder(TorchFunctionMode):
             return nid
         grad_fn = t.grad_fn if grad_fn_before is None else grad_fn_before
         if not t.requires_grad:
-            return self._new_tensor_node(t, "constant", t.detach(), name=self._buffer_names.get(id(t)))
+            return self._new_tensor_node(t, "constant", t.detach(), name=self._modules.buffer_name(t))
         if grad_fn is None:  # a leaf that needs grad: a parameter or a caller's tensor
-            if id(t) in self._param_names or isinstance(t, torch.nn.Parameter):
-                return self._new_tensor_node(t, "param", t.detach(), name=self._param_names.get(id(t)))
+            name = self._modules.param_name(t)
+            if name is not None or isinstance(t, torch.nn.Parameter):
+                return self._new_tensor_node(t, "param", t.detach(), name=name)
             return self._new_tensor_node(t, self._unknown_leaf_kind, t.detach())
         # made by something we did not see (before `record()` began): treat it as an input
         return self._new_tensor_node(t, "input", t.detach())
@@ -299,8 +251,7 @@ class Recorder(TorchFunctionMode):
         return result
 
     def _add_op(self, info, flat_in, before, made, changed, flat_out):
-        if self._target_frame is None and self._target_code is not None:
-            self._find_target_frame()
+        self._locals.look_for_frame()
         op_id = f"op{self._n_ops}"
         self._n_ops += 1
         spec = lookup(info["op"])
@@ -320,7 +271,7 @@ class Recorder(TorchFunctionMode):
             "kind": "op",
             "op": info["op"],
             "label": info["label"],
-            "module": self._module_stack[-1] if self._module_stack else None,
+            "module": self._modules.current(),
             "backward": [],
             "inplace": bool(info.get("inplace")),
         }
@@ -381,17 +332,7 @@ class Recorder(TorchFunctionMode):
 
     def name_from_locals(self, local_vars: dict):
         """Give unnamed nodes the local variable names that hold them, where unambiguous."""
-        taken = {a["name"] for a in self.trace.nodes.values() if a.get("name")}
-        names_of: dict[str, list[str]] = {}
-        for var, obj in local_vars.items():
-            if isinstance(obj, torch.Tensor) and id(obj) in self._node_of and not var.startswith("_"):
-                names_of.setdefault(self._node_of[id(obj)], []).append(var)
-        for nid, names in names_of.items():
-            attrs = self.trace.nodes[nid]
-            if attrs["name"] or len(names) != 1 or names[0] in taken:
-                continue
-            attrs["name"] = attrs["label"] = names[0]
-            taken.add(names[0])
+        name_from_locals(self.trace.nodes, self._node_of, local_vars)
 
     def backward(self, outputs: list[torch.Tensor], grad_outputs: list, *, retain_graph: bool):
         """Compute every tensor's gradient and every edge's share, once.
