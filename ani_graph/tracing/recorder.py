@@ -24,13 +24,10 @@ from ..ops import canonical_name, lookup
 from ..summary import VALUE_LIMIT
 from .backward import gradients
 from .explain import explain
+from .functions import FunctionPatch
 from .naming import LocalNames, ModuleNames, name_from_locals
 from .trace import Trace
 from .values import ValueKeeper
-
-# Recorders currently inside their `with` block; the `Function.apply` wrapper reports to
-# the innermost one.
-_ACTIVE: list[Recorder] = []
 
 
 def _flatten(obj, out: list) -> list:
@@ -100,9 +97,9 @@ class Recorder(TorchFunctionMode):
         self._known_fns: set[int] = set()
         self._values = ValueKeeper(self.trace.nodes, value_limit)
         self._boundaries: dict[str, list] = {}  # op id -> [(backward node, index, tensor node id)]
-        self._saved_apply = None
         self._modules = ModuleNames(self.trace.module_types)
         self._locals = LocalNames()
+        self._functions = FunctionPatch(self._record_call)
 
     def watch_locals_of(self, code) -> None:
         """Remember the frame running `code`, to read its local variables after it returns."""
@@ -115,8 +112,7 @@ class Recorder(TorchFunctionMode):
     # ----- entering and leaving -------------------------------------------------
     def __enter__(self):
         self._modules.install()
-        self._patch_function_apply()
-        _ACTIVE.append(self)
+        self._functions.install()
         try:
             return super().__enter__()
         except BaseException:
@@ -131,33 +127,7 @@ class Recorder(TorchFunctionMode):
 
     def _undo(self):
         self._modules.remove()
-        if self in _ACTIVE:
-            _ACTIVE.remove(self)
-        self._unpatch_function_apply()
-
-    def _patch_function_apply(self):
-        # Custom autograd Functions do not pass through __torch_function__, so while
-        # recording, `Function.apply` reports to the innermost active recorder.
-        base = torch.autograd.function.Function
-        self._saved_apply = base.__dict__["apply"]
-        original = self._saved_apply.__func__
-
-        def apply(cls, *args, **kwargs):
-            if not _ACTIVE:
-                return original(cls, *args, **kwargs)
-            rec = _ACTIVE[-1]
-            label = cls.__dict__.get("_ani_graph_label", cls.__name__)
-            info = {"op": cls.__name__, "label": label, "custom": True}
-            # our own bookkeeping below must not be recorded as ops
-            with torch._C.DisableTorchFunction():
-                return rec._record_call(lambda: original(cls, *args, **kwargs), info, args, kwargs)
-
-        base.apply = classmethod(apply)
-
-    def _unpatch_function_apply(self):
-        if self._saved_apply is not None:
-            torch.autograd.function.Function.apply = self._saved_apply
-            self._saved_apply = None
+        self._functions.remove()
 
     def add_root_module(self, module: torch.nn.Module, prefix: str = ""):
         """Name a module's submodules, parameters and buffers by their qualified path."""

@@ -1,0 +1,55 @@
+"""Custom `torch.autograd.Function`s: a temporary patch of `Function.apply` that records them.
+
+A custom Function's `apply` does not pass through `__torch_function__`, so while a
+recorder is inside its `with` block, `Function.apply` is replaced by a wrapper that asks
+the innermost active recorder to record the call. `FunctionPatch.install` saves whatever
+`apply` was; `remove` puts it back, and the recorder calls it in a `finally`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+# Patches currently installed, innermost last; the wrapper reports to the innermost one.
+_ACTIVE: list[FunctionPatch] = []
+
+
+class FunctionPatch:
+    """Routes `Function.apply` calls to `record_call(call, info, args, kwargs)` while installed."""
+
+    def __init__(self, record_call: Callable):
+        self.record_call = record_call
+        self._saved_apply = None
+
+    def install(self) -> None:
+        """Replace `Function.apply` with the recording wrapper; `remove` must follow."""
+        base = torch.autograd.function.Function
+        self._saved_apply = base.__dict__["apply"]
+        base.apply = classmethod(_recording_apply(self._saved_apply.__func__))
+        _ACTIVE.append(self)
+
+    def remove(self) -> None:
+        """Put back the `Function.apply` that `install` found."""
+        if self in _ACTIVE:
+            _ACTIVE.remove(self)
+        if self._saved_apply is not None:
+            torch.autograd.function.Function.apply = self._saved_apply
+            self._saved_apply = None
+
+
+def _recording_apply(original: Callable) -> Callable:
+    """A `Function.apply` that runs `original` as a call the innermost active patch records."""
+
+    def apply(cls, *args, **kwargs):
+        if not _ACTIVE:
+            return original(cls, *args, **kwargs)
+        patch = _ACTIVE[-1]
+        label = cls.__dict__.get("_ani_graph_label", cls.__name__)
+        info = {"op": cls.__name__, "label": label, "custom": True}
+        # the recorder's own bookkeeping must not be recorded as ops
+        with torch._C.DisableTorchFunction():
+            return patch.record_call(lambda: original(cls, *args, **kwargs), info, args, kwargs)
+
+    return apply
