@@ -47,7 +47,7 @@ def _recording_apply(original: Callable) -> Callable:
             return original(cls, *args, **kwargs)
         patch = _ACTIVE[-1]
         label = cls.__dict__.get("_ani_graph_label", cls.__name__)
-        info = {"op": cls.__name__, "label": label, "custom": True}
+        info = {"op": cls.__name__, "label": label, "custom": True, "takes_numbers": True}
         # the recorder's own bookkeeping must not be recorded as ops
         with torch._C.DisableTorchFunction():
             return patch.record_call(lambda: original(cls, *args, **kwargs), info, args, kwargs)

@@ -17,14 +17,13 @@ attribute dicts, in the order they were made.
 from __future__ import annotations
 
 import torch
-from torch.overrides import TorchFunctionMode
 
 from ..format import format_tensor
-from ..ops import canonical_name, lookup
 from ..summary import VALUE_LIMIT
 from .backward import gradients
 from .explain import explain
 from .functions import FunctionPatch
+from .intercept import CallInterceptor
 from .naming import LocalNames, ModuleNames, name_from_locals
 from .trace import Trace
 from .values import ValueKeeper
@@ -42,46 +41,14 @@ def _flatten(obj, out: list) -> list:
     return out
 
 
-# Tensor properties that create a new tensor in the graph, by the op they perform.
-_PROPERTY_OPS = {"T": "transpose", "mT": "transpose", "H": "transpose", "mH": "transpose", "real": "view"}
-
-
 def _is_number(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
-def _index_text(key) -> str:
-    """`x[1, :2]`'s key as text, `[1, :2]`, for the op's label."""
-    parts = []
-    for k in key if isinstance(key, tuple) else (key,):
-        if isinstance(k, int):
-            parts.append(str(k))
-        elif isinstance(k, slice):
-            text = f"{'' if k.start is None else k.start}:{'' if k.stop is None else k.stop}"
-            parts.append(text + (f":{k.step}" if k.step not in (None, 1) else ""))
-        elif k is Ellipsis:
-            parts.append("...")
-        elif k is None:
-            parts.append("None")
-        else:
-            parts.append("·")  # a tensor or list of indices
-    return "[" + ", ".join(parts) + "]"
-
-
-def _getitem_kind(key) -> str:
-    keys = key if isinstance(key, tuple) else (key,)
-    if all(isinstance(k, int) for k in keys):
-        return "select"
-    if all(isinstance(k, (int, slice)) or k is None or k is Ellipsis for k in keys):
-        return "slice"
-    return "index"
-
-
-class Recorder(TorchFunctionMode):
+class Recorder:
     """Records the ops of one forward pass. Use it as a context manager."""
 
     def __init__(self, *, input_kind_for_unknown_leaves: str = "param", value_limit: int = VALUE_LIMIT):
-        super().__init__()
         self.value_limit = value_limit
         self.trace = Trace()
         self._unknown_leaf_kind = input_kind_for_unknown_leaves
@@ -100,6 +67,7 @@ class Recorder(TorchFunctionMode):
         self._modules = ModuleNames(self.trace.module_types)
         self._locals = LocalNames()
         self._functions = FunctionPatch(self._record_call)
+        self._mode = CallInterceptor(self._record_call)
 
     def watch_locals_of(self, code) -> None:
         """Remember the frame running `code`, to read its local variables after it returns."""
@@ -114,14 +82,15 @@ class Recorder(TorchFunctionMode):
         self._modules.install()
         self._functions.install()
         try:
-            return super().__enter__()
+            self._mode.__enter__()
         except BaseException:
             self._undo()
             raise
+        return self
 
     def __exit__(self, exc_type, exc, tb):
         try:
-            return super().__exit__(exc_type, exc, tb)
+            return self._mode.__exit__(exc_type, exc, tb)
         finally:
             self._undo()
 
@@ -179,29 +148,6 @@ class Recorder(TorchFunctionMode):
         # made by something we did not see (before `record()` began): treat it as an input
         return self._new_tensor_node(t, "input", t.detach())
 
-    # ----- the mode -----------------------------------------------------------------
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        name = getattr(func, "__name__", "")
-        if name == "__get__":  # attribute reads: only the transposing properties make new tensors
-            name = getattr(getattr(func, "__self__", None), "__name__", "")
-            if name not in _PROPERTY_OPS:
-                return func(*args, **kwargs)
-            name = _PROPERTY_OPS[name]
-        elif name in {"__set__", "__repr__", "__format__"}:
-            return func(*args, **kwargs)
-        op, reflected, inplace = canonical_name(name)
-        label = None
-        if op == "index" and len(args) > 1:
-            op = _getitem_kind(args[1])
-            label = _index_text(args[1])  # the drawing shows x[1:], not a generic [a:b]
-        if name == "__setitem__":
-            op, inplace = "setitem", True
-        if label is None or len(label) > 12:
-            label = lookup(op).label
-        info = {"op": op, "label": label, "reflected": reflected, "inplace": inplace}
-        return self._record_call(lambda: func(*args, **kwargs), info, args, kwargs)
-
     def _record_call(self, call, info: dict, args, kwargs):
         flat_in = _flatten(list(args) + list(kwargs.values()), [])
         tensors_in = [x for x in flat_in if isinstance(x, torch.Tensor)]
@@ -224,10 +170,9 @@ class Recorder(TorchFunctionMode):
         self._locals.look_for_frame()
         op_id = f"op{self._n_ops}"
         self._n_ops += 1
-        spec = lookup(info["op"])
         # inputs, resolved to the nodes they were before the call
         fn_before = {id(t): fn for t, fn in before}
-        keep_numbers = spec.takes_numbers or info.get("custom", False)
+        keep_numbers = info["takes_numbers"]
         operands = []
         for x in flat_in:
             if isinstance(x, torch.Tensor):
