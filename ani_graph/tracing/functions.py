@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 import torch
 
+from ..ops import custom_info
+
 # Patches currently installed, innermost last; the wrapper reports to the innermost one.
 _ACTIVE: list[FunctionPatch] = []
 
@@ -46,10 +48,21 @@ def _recording_apply(original: Callable) -> Callable:
         if not _ACTIVE:
             return original(cls, *args, **kwargs)
         patch = _ACTIVE[-1]
-        label = cls.__dict__.get("_ani_graph_label", cls.__name__)
-        info = {"op": cls.__name__, "label": label, "custom": True, "takes_numbers": True}
+        info = _custom_request(cls)
         # the recorder's own bookkeeping must not be recorded as ops
         with torch._C.DisableTorchFunction():
             return patch.record_call(lambda: original(cls, *args, **kwargs), info, args, kwargs)
 
     return apply
+
+
+def _custom_request(cls) -> dict:
+    """The request to record a call of custom Function `cls`: its catalogue entry, marked custom."""
+    entry = custom_info(cls)
+    return {
+        "op": cls.__name__,
+        "label": entry.label,
+        "custom": True,
+        "rule": entry.rule,
+        "takes_numbers": entry.takes_numbers,
+    }
