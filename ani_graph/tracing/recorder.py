@@ -1,16 +1,15 @@
-"""Record a PyTorch computation as plain data: tensor nodes, op nodes and edges.
+"""The `Recorder`: node and op bookkeeping for one recording, composed from the other units.
 
-The recorder watches every torch call through a `TorchFunctionMode` and every
-custom `torch.autograd.Function` through a temporary wrapper of `Function.apply`.
-A call becomes an op node only when it creates new backward nodes, so shape
-queries, `detach()` and work under `no_grad` leave no op behind; their results
-show up as constants when something uses them.
+While a recorder is inside its `with` block, `intercept` and `functions` hand it every
+torch call and custom Function call as a request (`_record_call`). A call becomes an op
+node only when it makes new backward nodes, so shape queries, `detach()` and work under
+`no_grad` leave no op behind; their results show up as constants when something uses
+them. The recorder pairs each op with the backward nodes it made, and remembers where
+they hand gradients on to recorded tensors, for `backward`.
 
-After the forward pass, `Recorder.backward` computes gradients once: tensor
-gradients with `torch.autograd.grad`, and each op's share of an input's gradient
-with hooks on the op's backward nodes (removed again before it returns).
-
-Nothing here knows about drawing. The result is a `Trace`: node and edge
+`naming` names tensors after modules and local variables, `values` keeps their values,
+`backward` computes gradients and shares, and `explain` rewords PyTorch's in-place
+error. Nothing here knows about drawing. The result is a `Trace`: node and edge
 attribute dicts, in the order they were made.
 """
 
@@ -46,7 +45,19 @@ def _is_number(x) -> bool:
 
 
 class Recorder:
-    """Records the ops of one forward pass. Use it as a context manager."""
+    """Records the ops of one forward pass. Use it as a context manager.
+
+    >>> x = torch.tensor(2.0, requires_grad=True)
+    >>> rec = Recorder()
+    >>> rec.add_input(x, "x")
+    't0'
+    >>> with rec:
+    ...     y = torch.sin(x) * 3
+    >>> [a["op"] for a in rec.trace.nodes.values() if a["kind"] == "op"]
+    ['sin', 'mul']
+    >>> rec.knows(y), rec.set_outputs([y])
+    (True, ['t3'])
+    """
 
     def __init__(self, *, input_kind_for_unknown_leaves: str = "param", value_limit: int = VALUE_LIMIT):
         self.value_limit = value_limit
@@ -62,12 +73,23 @@ class Recorder:
         self._superseded: set[str] = set()  # node ids whose tensor was later changed in place
         self._by_grad_fn: dict[tuple[int, int], str] = {}  # (id(grad_fn), output_nr) -> node id
         self._known_fns: set[int] = set()
-        self._values = ValueKeeper(self.trace.nodes, value_limit)
         self._boundaries: dict[str, list] = {}  # op id -> [(backward node, index, tensor node id)]
+        self._values = ValueKeeper(self.trace.nodes, value_limit)
         self._modules = ModuleNames(self.trace.module_types)
         self._locals = LocalNames()
         self._functions = FunctionPatch(self._record_call)
         self._mode = CallInterceptor(self._record_call)
+
+    # ----- before and around the forward pass ------------------------------------------
+    def add_input(self, t: torch.Tensor, name: str) -> str:
+        """Register one of func's inputs under its parameter name."""
+        nid = self._new_tensor_node(t, "input", t.detach(), name=name)
+        self.trace.inputs.append(nid)
+        return nid
+
+    def add_root_module(self, module: torch.nn.Module, prefix: str = ""):
+        """Name a module's submodules, parameters and buffers by their qualified path."""
+        self._modules.add_root(module, prefix)
 
     def watch_locals_of(self, code) -> None:
         """Remember the frame running `code`, to read its local variables after it returns."""
@@ -77,8 +99,8 @@ class Recorder:
         """The local variables of the watched frame as they were when it returned."""
         return self._locals.final_locals()
 
-    # ----- entering and leaving -------------------------------------------------
     def __enter__(self):
+        """Start recording: module hooks, the `Function.apply` patch, then the mode."""
         self._modules.install()
         self._functions.install()
         try:
@@ -89,6 +111,7 @@ class Recorder:
         return self
 
     def __exit__(self, exc_type, exc, tb):
+        """Stop recording and remove every hook, patch and mode, whatever happened inside."""
         try:
             return self._mode.__exit__(exc_type, exc, tb)
         finally:
@@ -98,12 +121,13 @@ class Recorder:
         self._modules.remove()
         self._functions.remove()
 
-    def add_root_module(self, module: torch.nn.Module, prefix: str = ""):
-        """Name a module's submodules, parameters and buffers by their qualified path."""
-        self._modules.add_root(module, prefix)
-
     # ----- nodes ------------------------------------------------------------------
+    def knows(self, tensor: torch.Tensor) -> bool:
+        """Whether `tensor` has a node here: an input, or read or made while recording."""
+        return id(tensor) in self._node_of
+
     def _new_tensor_node(self, t: torch.Tensor | None, kind: str, value, name=None) -> str:
+        """A tensor node for `t` (None for a Python number), which becomes `t`'s current node."""
         nid = f"t{self._n_tensors}"
         self._n_tensors += 1
         if t is not None:
@@ -126,12 +150,6 @@ class Recorder:
         }
         return nid
 
-    def add_input(self, t: torch.Tensor, name: str) -> str:
-        """Register one of func's inputs under its parameter name."""
-        nid = self._new_tensor_node(t, "input", t.detach(), name=name)
-        self.trace.inputs.append(nid)
-        return nid
-
     def _node_for(self, t: torch.Tensor, grad_fn_before=None) -> str:
         """The node of a tensor an op reads; tensors seen for the first time get one."""
         nid = self._node_of.get(id(t))
@@ -148,7 +166,13 @@ class Recorder:
         # made by something we did not see (before `record()` began): treat it as an input
         return self._new_tensor_node(t, "input", t.detach())
 
+    # ----- ops --------------------------------------------------------------------
     def _record_call(self, call, info: dict, args, kwargs):
+        """Run one intercepted call; record it as an op if it made new backward nodes.
+
+        `info` is the request from `intercept` or `functions`: `op`, `label` and
+        `takes_numbers`, and where they apply `reflected`, `inplace`, `custom` and `rule`.
+        """
         flat_in = _flatten(list(args) + list(kwargs.values()), [])
         tensors_in = [x for x in flat_in if isinstance(x, torch.Tensor)]
         if not tensors_in and not flat_in:
@@ -167,21 +191,11 @@ class Recorder:
         return result
 
     def _add_op(self, info, flat_in, before, made, changed, flat_out):
+        """The op node of a call that made backward nodes, with its input and output edges."""
         self._locals.look_for_frame()
         op_id = f"op{self._n_ops}"
         self._n_ops += 1
-        # inputs, resolved to the nodes they were before the call
-        fn_before = {id(t): fn for t, fn in before}
-        keep_numbers = info["takes_numbers"]
-        operands = []
-        for x in flat_in:
-            if isinstance(x, torch.Tensor):
-                operands.append(self._node_for(x, fn_before.get(id(x))))
-            elif _is_number(x) and keep_numbers:
-                value = torch.tensor(float(x), dtype=torch.get_default_dtype())
-                operands.append(self._new_tensor_node(None, "constant", value))
-        if info.get("reflected") and len(operands) == 2:
-            operands.reverse()
+        operands = self._operands(info, flat_in, before)
         self.trace.nodes[op_id] = {
             "kind": "op",
             "op": info["op"],
@@ -198,9 +212,27 @@ class Recorder:
                 continue
             seen.add(nid)
             self.trace.edges.append((nid, op_id, {"arg": arg, "grad": None}))
-        # outputs: new tensors, and inputs this call changed in place
+        outs = self._add_outputs(op_id, made + changed, flat_out)
+        self._claim_backward_nodes(op_id, outs)
+
+    def _operands(self, info: dict, flat_in: list, before: list) -> list[str]:
+        """The nodes an op reads, in the order the code writes them, as they were before the call."""
+        fn_before = {id(t): fn for t, fn in before}
+        operands = []
+        for x in flat_in:
+            if isinstance(x, torch.Tensor):
+                operands.append(self._node_for(x, fn_before.get(id(x))))
+            elif _is_number(x) and info["takes_numbers"]:
+                value = torch.tensor(float(x), dtype=torch.get_default_dtype())
+                operands.append(self._new_tensor_node(None, "constant", value))
+        if info.get("reflected") and len(operands) == 2:
+            operands.reverse()
+        return operands
+
+    def _add_outputs(self, op_id: str, tensors: list[torch.Tensor], flat_out: list) -> list[torch.Tensor]:
+        """Nodes for what an op made or changed in place; a changed tensor's old node is superseded."""
         outs, seen_out = [], set()
-        for t in made + changed:
+        for t in tensors:
             if id(t) not in seen_out:
                 seen_out.add(id(t))
                 outs.append(t)
@@ -211,7 +243,7 @@ class Recorder:
             nid = self._new_tensor_node(t, "intermediate", t.detach())
             index = next((i for i, o in enumerate(flat_out) if o is t), 0)
             self.trace.edges.append((op_id, nid, {"out": index}))
-        self._claim_backward_nodes(op_id, outs)
+        return outs
 
     def _claim_backward_nodes(self, op_id: str, outs: list[torch.Tensor]):
         """Collect the backward nodes this op made, and where they hand gradients on."""
@@ -236,13 +268,15 @@ class Recorder:
         self._boundaries[op_id] = boundary
 
     def _target_of(self, fn, nr) -> str | None:
+        """The recorded tensor node that backward node `fn`'s output `nr` belongs to, if any."""
         variable = getattr(fn, "variable", None)
-        if variable is not None:
+        if variable is not None:  # AccumulateGrad of a leaf
             return self._node_of.get(id(variable))
         return self._by_grad_fn.get((id(fn), nr))
 
     # ----- after the forward pass -----------------------------------------------------
     def set_outputs(self, outputs: list[torch.Tensor]) -> list[str]:
+        """Mark `outputs` as the trace's outputs; returns their node ids."""
         ids = [self._node_for(t) for t in outputs]
         self.trace.outputs = ids
         return ids
