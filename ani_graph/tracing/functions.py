@@ -21,12 +21,13 @@ _ACTIVE: list[FunctionPatch] = []
 class FunctionPatch:
     """Routes `Function.apply` calls to `record_call(call, info, args, kwargs)` while installed."""
 
-    def __init__(self, record_call: Callable):
-        self.record_call = record_call
+    def __init__(self):
+        self.record_call: Callable | None = None
         self._saved_apply = None
 
-    def install(self) -> None:
-        """Replace `Function.apply` with the recording wrapper; `remove` must follow."""
+    def install(self, record_call: Callable) -> None:
+        """Replace `Function.apply` with a wrapper reporting to `record_call`; `remove` must follow."""
+        self.record_call = record_call
         base = torch.autograd.function.Function
         self._saved_apply = base.__dict__["apply"]
         base.apply = classmethod(_recording_apply(self._saved_apply.__func__))
@@ -39,6 +40,7 @@ class FunctionPatch:
         if self._saved_apply is not None:
             torch.autograd.function.Function.apply = self._saved_apply
             self._saved_apply = None
+        self.record_call = None  # it points back at the recorder, which can then be freed at once
 
 
 def _recording_apply(original: Callable) -> Callable:

@@ -77,8 +77,8 @@ class Recorder:
         self._values = ValueKeeper(self.trace.nodes, value_limit)
         self._modules = ModuleNames(self.trace.module_types)
         self._locals = LocalNames()
-        self._functions = FunctionPatch(self._record_call)
-        self._mode = CallInterceptor(self._record_call)
+        self._functions = FunctionPatch()
+        self._mode: CallInterceptor | None = None
 
     # ----- before and around the forward pass ------------------------------------------
     def add_input(self, t: torch.Tensor, name: str) -> str:
@@ -102,7 +102,8 @@ class Recorder:
     def __enter__(self):
         """Start recording: module hooks, the `Function.apply` patch, then the mode."""
         self._modules.install()
-        self._functions.install()
+        self._functions.install(self._record_call)
+        self._mode = CallInterceptor(self._record_call)
         try:
             self._mode.__enter__()
         except BaseException:
@@ -120,6 +121,11 @@ class Recorder:
     def _undo(self):
         self._modules.remove()
         self._functions.remove()
+        # The mode and the patch call back into this recorder. Holding neither once
+        # recording ends keeps the recorder out of reference cycles, so it (and every
+        # tensor it keeps alive) is freed as soon as the graph is built, not at the next
+        # full garbage collection.
+        self._mode = None
 
     # ----- nodes ------------------------------------------------------------------
     def knows(self, tensor: torch.Tensor) -> bool:
