@@ -19,7 +19,7 @@ import torch
 
 from .inputs import input_names, to_grad_outputs, to_input, to_outputs
 from .summary import VALUE_LIMIT, keep
-from .trace import Recorder
+from .tracing import Recorder
 from .view import MAX_NODES, View, build_view
 
 
@@ -283,7 +283,7 @@ class Recording:
             raise RuntimeError("call rec.graph(...) after the `with record() as rec:` block has ended.")
         outputs = to_outputs(outputs)
         for i, t in enumerate(outputs):
-            if id(t) not in self._recorder._node_of:
+            if not self._recorder.knows(t):
                 raise ValueError(
                     f"output {i} was not computed inside the `with record()` block; pass a tensor "
                     "that the recorded code produced (e.g. the loss)."

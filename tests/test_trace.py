@@ -602,3 +602,28 @@ def test_outputs_record_their_upstream_gradient():
     assert float(y["upstream"]) == 1.0 and float(y["grad"]) == 4.0  # 1 from outside, 3 through z
     assert float(g.nx.nodes[g.node_id("z")]["upstream"]) == 1.0
     assert "upstream" not in g.nx.nodes[next(iter(g.nx.predecessors(g.node_id("z"))))]  # ops carry none
+
+
+def test_the_recorder_and_its_tensors_are_freed_when_the_trace_ends(monkeypatch):
+    # a reference cycle (recorder -> mode -> bound method -> recorder) would keep every
+    # recorded tensor alive until a full garbage collection; nothing may wait for one
+    import gc
+    import weakref
+
+    from ani_graph.tracing import recorder as recorder_module
+
+    made = []
+    original = recorder_module.Recorder.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        made.append(weakref.ref(self))
+
+    monkeypatch.setattr(recorder_module.Recorder, "__init__", init)
+    gc.disable()
+    try:
+        g = TorchGraph(lambda x: (x * 2).sin().sum(), [[1.0, 2.0]])
+        assert made and made[0]() is None
+    finally:
+        gc.enable()
+    assert g.grad("x").tolist() == (2 * torch.cos(2 * torch.tensor([1.0, 2.0]))).tolist()

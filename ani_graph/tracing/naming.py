@@ -1,0 +1,139 @@
+"""Naming tensor nodes as the user knows them: by module path, and by local variable.
+
+`ModuleNames` gives parameters and buffers their qualified names (`layer1.weight`) and,
+through global forward pre/post hooks installed only while recording, tells which
+module an op runs in. `LocalNames` finds the frame of the user's function while it runs,
+so that its local variables can name the intermediates once it has returned
+(`name_from_locals`).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import torch
+from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
+
+
+class ModuleNames:
+    """Qualified names of modules, parameters and buffers, and the module running now.
+
+    >>> model = torch.nn.Sequential(torch.nn.Linear(2, 2))
+    >>> types = {}
+    >>> names = ModuleNames(types)
+    >>> names.add_root(model, "net")
+    >>> names.param_name(model[0].weight), types["net.0"]
+    ('net.0.weight', 'Linear')
+    """
+
+    def __init__(self, module_types: dict[str, str]):
+        self._module_types = module_types  # module path -> class name, filled in as modules are met
+        self._stack: list[str | None] = []
+        self._module_names: dict[int, str] = {}
+        self._param_names: dict[int, str] = {}
+        self._buffer_names: dict[int, str] = {}
+        self._handles: list = []
+
+    def add_root(self, module: torch.nn.Module, prefix: str = "") -> None:
+        """Name a module's submodules, parameters and buffers by their qualified path."""
+        if id(module) in self._module_names:
+            return
+        join = (lambda n: f"{prefix}.{n}" if n else prefix) if prefix else (lambda n: n)
+        for name, sub in module.named_modules():
+            self._module_names.setdefault(id(sub), join(name))
+            self._module_types.setdefault(join(name), type(sub).__name__)
+        for name, p in module.named_parameters():
+            self._param_names.setdefault(id(p), join(name))
+        for name, b in module.named_buffers():
+            self._buffer_names.setdefault(id(b), join(name))
+
+    def install(self) -> None:
+        """Start following module calls (global hooks, so `remove` must follow)."""
+        self._handles = [
+            register_module_forward_pre_hook(self._enter),
+            register_module_forward_hook(self._leave),
+        ]
+
+    def remove(self) -> None:
+        """Stop following module calls: remove the hooks `install` added."""
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []
+
+    def current(self) -> str | None:
+        """The path of the innermost module running now, or None outside any named module."""
+        return self._stack[-1] if self._stack else None
+
+    def param_name(self, t: torch.Tensor) -> str | None:
+        """The qualified name of a known module's parameter, or None."""
+        return self._param_names.get(id(t))
+
+    def buffer_name(self, t: torch.Tensor) -> str | None:
+        """The qualified name of a known module's buffer, or None."""
+        return self._buffer_names.get(id(t))
+
+    def _enter(self, module, args):
+        if id(module) not in self._module_names:
+            if not self._stack:  # a module called at the top level names its own tree
+                self.add_root(module)
+            else:
+                self._module_names[id(module)] = type(module).__name__.lower()
+                self._module_types.setdefault(self._module_names[id(module)], type(module).__name__)
+        self._stack.append(self._module_names[id(module)] or None)
+
+    def _leave(self, module, args, output):
+        if self._stack:
+            self._stack.pop()
+
+
+class LocalNames:
+    """The frame of the user's function, caught while it runs, to read its locals after it returns."""
+
+    def __init__(self):
+        self._code = None  # the code of `func`, whose local variables name tensors
+        self._frame = None
+
+    def watch(self, code) -> None:
+        """Remember the frame running `code`, to read its local variables after it returns."""
+        self._code = code
+
+    def look_for_frame(self) -> None:
+        """Called from inside a recorded op: catch the watched frame if it is not caught yet."""
+        if self._frame is not None or self._code is None:
+            return
+        # The outermost frame running the code: nested modules of one class share it.
+        frame, found = sys._getframe(1), None
+        while frame is not None:
+            if frame.f_code is self._code:
+                found = frame
+            frame = frame.f_back
+        self._frame = found
+
+    def final_locals(self) -> dict:
+        """The local variables of the watched frame as they were when it returned."""
+        frame, self._frame = self._frame, None
+        return dict(frame.f_locals) if frame is not None else {}
+
+
+def name_from_locals(nodes: dict[str, dict], node_of: dict[int, str], local_vars: dict) -> None:
+    """Give unnamed nodes the local variable names that hold them, where unambiguous.
+
+    `node_of` maps `id(tensor)` to the node of the tensor's current version.
+
+    >>> h, g = torch.ones(1), torch.zeros(1)
+    >>> nodes = {"t0": {"name": None, "label": ""}, "t1": {"name": None, "label": ""}}
+    >>> name_from_locals(nodes, {id(h): "t0", id(g): "t1"}, {"h": h, "g": g, "g2": g})
+    >>> nodes["t0"]["name"], nodes["t1"]["name"]
+    ('h', None)
+    """
+    taken = {a["name"] for a in nodes.values() if a.get("name")}
+    names_of: dict[str, list[str]] = {}
+    for var, obj in local_vars.items():
+        if isinstance(obj, torch.Tensor) and id(obj) in node_of and not var.startswith("_"):
+            names_of.setdefault(node_of[id(obj)], []).append(var)
+    for nid, names in names_of.items():
+        attrs = nodes[nid]
+        if attrs["name"] or len(names) != 1 or names[0] in taken:
+            continue
+        attrs["name"] = attrs["label"] = names[0]
+        taken.add(names[0])

@@ -1,0 +1,57 @@
+"""Keeping each tensor node's value: shared while it can be, copied before it would change.
+
+A node's value shares storage with the live tensor (no copy), so recording a big model
+costs no extra memory. Before an in-place op writes to a storage, the values recorded on
+it get their own copy, so every node keeps the value it had when it was made. A tensor
+with more elements than the value limit keeps only a `TensorSummary`.
+
+>>> nodes = {}
+>>> values = ValueKeeper(nodes, limit=10)
+>>> y = torch.zeros(2)
+>>> nodes["t0"] = {"value": values.keep("t0", y, y.detach())}
+>>> values.copy_before_write([y])  # what the recorder does before `y.add_(1)`
+>>> _ = y.add_(1)
+>>> nodes["t0"]["value"].tolist(), y.tolist()
+([0.0, 0.0], [1.0, 1.0])
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ..summary import TensorSummary
+
+
+def storage_key(t: torch.Tensor) -> int | None:
+    """An id of the memory a tensor's values live in, shared by its views; None if it has none."""
+    try:
+        return t.untyped_storage().data_ptr()
+    except (RuntimeError, NotImplementedError):  # sparse, meta and other storage-less tensors
+        return None
+
+
+class ValueKeeper:
+    """The values of the tensor nodes in `nodes`, kept without copies until a write needs one."""
+
+    def __init__(self, nodes: dict[str, dict], limit: int):
+        self._nodes = nodes
+        self._limit = limit
+        self._sharing: dict[int, list[str]] = {}  # storage -> node ids whose value lives there
+
+    def keep(self, nid: str, t: torch.Tensor | None, value):
+        """The value to store for node `nid`, made from tensor `t` (None for a Python number)."""
+        if value.numel() > self._limit:
+            return TensorSummary.of(value)  # too large to keep: statistics only
+        if t is not None:
+            key = storage_key(t)
+            if key is None:
+                return value.clone()
+            self._sharing.setdefault(key, []).append(nid)
+        return value
+
+    def copy_before_write(self, tensors: list[torch.Tensor]) -> None:
+        """An in-place op may overwrite recorded values: give them their own copy first."""
+        for t in tensors:
+            for nid in self._sharing.pop(storage_key(t), []):
+                attrs = self._nodes[nid]
+                attrs["value"] = attrs["value"].clone()
