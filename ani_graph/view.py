@@ -117,7 +117,7 @@ def fold_map(G, depth: int | None) -> dict[str, str]:
     return owner
 
 
-def _extent(G, owner) -> tuple[int, int]:
+def _extent(G, owner, order) -> tuple[int, int]:
     """(boxes drawn, longest path in boxes) of a fold map: its area and its length."""
     boxes = set(owner.values())
     succ: dict[str, set] = {b: set() for b in boxes}
@@ -125,14 +125,14 @@ def _extent(G, owner) -> tuple[int, int]:
         if owner[u] != owner[v]:
             succ[owner[u]].add(owner[v])
     longest: dict[str, int] = {}
-    for n in reversed(list(nx.topological_sort(G))):  # boxes keep the graph's order
+    for n in reversed(order):  # boxes keep the graph's order
         b = owner[n]
         longest[b] = max(longest.get(b, 1), 1 + max((longest.get(s, 1) for s in succ[b]), default=0))
     return len(boxes), max(longest.values(), default=0)
 
 
-def _fits(G, owner, max_nodes) -> bool:
-    count, length = _extent(G, owner)
+def _fits(G, owner, max_nodes, order) -> bool:
+    count, length = _extent(G, owner, order)
     return count <= max_nodes and length <= MAX_RANKS
 
 
@@ -140,19 +140,19 @@ def choose_fold(G, depth=None, max_nodes=MAX_NODES) -> tuple[dict[str, str], int
     """(fold map, depth used, note): fold modules until the drawing fits, else hide the middle."""
     if depth is not None:
         return fold_map(G, depth), depth, ""
+    order = list(nx.topological_sort(G))  # once: every candidate fold is measured along it
     owner = {n: n for n in G.nodes}
-    if _fits(G, owner, max_nodes):
+    if _fits(G, owner, max_nodes, order):
         return owner, None, ""
     modules = [a["module"] for _, a in G.nodes(data=True) if a["kind"] == "op" and a["module"]]
     for d in range(max((m.count(".") for m in modules), default=-1), -1, -1):
         owner = fold_map(G, d)
-        if _fits(G, owner, max_nodes):
+        if _fits(G, owner, max_nodes, order):
             note = (
                 f"{G.number_of_nodes()} nodes: modules deeper than {d} are folded into boxes to keep "
                 "the drawing readable (pass depth= or max_nodes= to change this)."
             )
             return owner, d, note
-    order = list(nx.topological_sort(G))
     keep = min(max_nodes, MAX_RANKS) // 2
     shown = set(order[:keep]) | set(order[-keep:])
     owner = {n: (n if n in shown else ELIDED) for n in order}
