@@ -38,7 +38,7 @@ class Animation:
         self.frames: list[dict] = graph.frames(direction, depth=depth, max_nodes=max_nodes)
         self._frame = 0
         self._widget = None
-        self._svg_cache = None
+        self._svg_cache: str | None = None
 
     # ----- the current frame ------------------------------------------------------------------
     @property

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import inspect
 import sys
+from types import FrameType
 
 import networkx as nx
 import torch
@@ -116,7 +117,7 @@ class TorchGraph:
         upstream = to_grad_outputs(grad_outputs, outputs, out_names)
         grads, shares = rec.backward(outputs, upstream, retain_graph=retain_graph)
 
-        G = nx.DiGraph(module_types=dict(rec.trace.module_types))
+        G: nx.DiGraph = nx.DiGraph(module_types=dict(rec.trace.module_types))
         upstream_of = {nid: keep(g, rec.value_limit) for nid, g in zip(out_ids, upstream)}
         for nid, attrs in nodes.items():
             attrs = dict(attrs)
@@ -260,7 +261,7 @@ class Recording:
 
     def __init__(self, value_limit: int = VALUE_LIMIT):
         self._recorder = Recorder(input_kind_for_unknown_leaves="input", value_limit=value_limit)
-        self._frame = None
+        self._frame: FrameType | None = None
         self._locals: dict | None = None
 
     def __enter__(self) -> Recording:

@@ -10,6 +10,7 @@ so that its local variables can name the intermediates once it has returned
 from __future__ import annotations
 
 import sys
+from types import FrameType
 
 import torch
 from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
@@ -102,7 +103,8 @@ class LocalNames:
         if self._frame is not None or self._code is None:
             return
         # The outermost frame running the code: nested modules of one class share it.
-        frame, found = sys._getframe(1), None
+        frame: FrameType | None = sys._getframe(1)
+        found = None
         while frame is not None:
             if frame.f_code is self._code:
                 found = frame
