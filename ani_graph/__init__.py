@@ -13,7 +13,8 @@ anywidget are loaded when something is first drawn or animated.
 from importlib.metadata import PackageNotFoundError, version
 
 from .custom import trackable_function
-from .graph import Recording, TorchGraph, record
+from .graph import TorchGraph
+from .recording import Recording, record
 
 __all__ = ["Recording", "TorchGraph", "record", "trackable_function", "__version__"]
 

@@ -11,9 +11,6 @@ True
 from __future__ import annotations
 
 import base64
-import inspect
-import sys
-from types import FrameType
 
 import networkx as nx
 import torch
@@ -21,35 +18,8 @@ import torch
 from .inputs import input_names, to_grad_outputs, to_input, to_outputs
 from .summary import VALUE_LIMIT, keep
 from .tracing import Recorder
+from .tracing.naming import code_of, modules_used_by
 from .view import MAX_NODES, View, build_view
-
-
-def _code_of(func):
-    """The code object whose locals name the intermediates of `func`, if there is one."""
-    if isinstance(func, torch.nn.Module):
-        func = type(func).forward
-    func = inspect.unwrap(getattr(func, "__func__", func))
-    code = getattr(func, "__code__", None)
-    if code is None and callable(func):
-        code = getattr(getattr(type(func), "__call__", None), "__code__", None)
-    return code
-
-
-def _modules_used_by(func) -> list[tuple[str, torch.nn.Module]]:
-    """Modules that `func` refers to (closure, globals, bound self), to name their parameters."""
-    found = []
-    if isinstance(func, torch.nn.Module):
-        found.append(("", func))
-    owner = getattr(func, "__self__", None)
-    if isinstance(owner, torch.nn.Module):
-        found.append(("", owner))
-    try:
-        refs = inspect.getclosurevars(func)
-        candidates = {**refs.globals, **refs.nonlocals}
-    except (TypeError, ValueError):
-        candidates = {}
-    found += [("", m) for m in candidates.values() if isinstance(m, torch.nn.Module)]
-    return found
 
 
 class TorchGraph:
@@ -82,9 +52,9 @@ class TorchGraph:
         rec = Recorder(input_kind_for_unknown_leaves="param", value_limit=value_limit)
         for t, n in zip(tensors, names):
             rec.add_input(t, n)
-        for prefix, module in _modules_used_by(func):
+        for prefix, module in modules_used_by(func):
             rec.add_root_module(module, prefix)
-        rec.watch_locals_of(_code_of(func))
+        rec.watch_locals_of(code_of(func))
         with rec:
             result = func(*tensors)
         outputs = to_outputs(result)
@@ -254,53 +224,3 @@ class TorchGraph:
 def _no_style(style: dict) -> None:
     if style:
         raise TypeError(f"unknown drawing option(s): {', '.join(sorted(style))}")
-
-
-class Recording:
-    """What `record()` returns: call `.graph(outputs)` after the `with` block."""
-
-    def __init__(self, value_limit: int = VALUE_LIMIT):
-        self._recorder = Recorder(input_kind_for_unknown_leaves="input", value_limit=value_limit)
-        self._frame: FrameType | None = None
-        self._locals: dict | None = None
-
-    def __enter__(self) -> Recording:
-        if self._locals is not None:
-            raise RuntimeError("this recording has already ended; start a new one with `with record() as rec:`")
-        self._frame = sys._getframe(1)
-        self._recorder.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        try:
-            return self._recorder.__exit__(*exc)
-        finally:
-            self._locals = dict(self._frame.f_locals) if self._frame is not None else {}
-            self._frame = None
-
-    def graph(self, outputs, grad_outputs=None) -> TorchGraph:
-        """A `TorchGraph` of what was recorded, with gradients of `outputs`."""
-        if self._locals is None:
-            raise RuntimeError("call rec.graph(...) after the `with record() as rec:` block has ended.")
-        outputs = to_outputs(outputs)
-        for i, t in enumerate(outputs):
-            if not self._recorder.knows(t):
-                raise ValueError(
-                    f"output {i} was not computed inside the `with record()` block; pass a tensor "
-                    "that the recorded code produced (e.g. the loss)."
-                )
-        return TorchGraph._from_recorder(self._recorder, outputs, grad_outputs, self._locals)
-
-
-def record(value_limit: int = VALUE_LIMIT) -> Recording:
-    """Record code you already have, then draw it.
-
-    >>> import torch
-    >>> w = torch.tensor([1.0, 2.0], requires_grad=True)
-    >>> with record() as rec:
-    ...     loss = (w * w).sum()
-    >>> g = rec.graph(loss)
-    >>> g.grad("w").tolist()
-    [2.0, 4.0]
-    """
-    return Recording(value_limit)
