@@ -11,7 +11,11 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from types import FrameType
+from typing import Any
+
+import torch
 
 from .graph import TorchGraph
 from .inputs import to_outputs
@@ -20,9 +24,9 @@ from .tracing import Recorder
 
 
 class Recording:
-    """What `record()` returns: call `.graph(outputs)` after the `with` block."""
+    """What `record()` returns: use it as `with record() as rec:`, then call `rec.graph(outputs)`."""
 
-    def __init__(self, value_limit: int = VALUE_LIMIT):
+    def __init__(self, value_limit: int = VALUE_LIMIT) -> None:
         self._recorder = Recorder(input_kind_for_unknown_leaves="input", value_limit=value_limit)
         self._frame: FrameType | None = None
         self._locals: dict | None = None
@@ -34,15 +38,32 @@ class Recording:
         self._recorder.__enter__()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> bool | None:
         try:
             return self._recorder.__exit__(*exc)
         finally:
             self._locals = dict(self._frame.f_locals) if self._frame is not None else {}
             self._frame = None
 
-    def graph(self, outputs, grad_outputs=None) -> TorchGraph:
-        """A `TorchGraph` of what was recorded, with gradients of `outputs`."""
+    def graph(
+        self, outputs: torch.Tensor | Sequence[torch.Tensor], grad_outputs: Sequence[Any] | None = None
+    ) -> TorchGraph:
+        """A `TorchGraph` of what was recorded, with the gradients of `outputs`.
+
+        Parameters
+        ----------
+        outputs : Tensor or list of Tensor
+            Tensors the recorded code computed, e.g. the loss.
+        grad_outputs : list, optional
+            As for `TorchGraph`: one upstream gradient per output; default 1 for a scalar.
+
+        Raises
+        ------
+        RuntimeError
+            Called inside the `with` block.
+        ValueError
+            An output was not computed inside the block, or `grad_outputs` does not fit.
+        """
         if self._locals is None:
             raise RuntimeError("call rec.graph(...) after the `with record() as rec:` block has ended.")
         outputs = to_outputs(outputs)
@@ -56,8 +77,21 @@ class Recording:
 
 
 def record(value_limit: int = VALUE_LIMIT) -> Recording:
-    """Record code you already have, then draw it.
+    """Record code you already have, then draw it: `with record() as rec: ...`, `rec.graph(loss)`.
 
+    A later `loss.backward()` of your own works as if nothing had been recorded.
+
+    Parameters
+    ----------
+    value_limit : int, default 1_000_000
+        As for `TorchGraph`: larger values and gradients are kept as a `TensorSummary`.
+
+    Returns
+    -------
+    Recording
+
+    Examples
+    --------
     >>> import torch
     >>> w = torch.tensor([1.0, 2.0], requires_grad=True)
     >>> with record() as rec:
