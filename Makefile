@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.ani-graph-installed
 
-.PHONY: demo test lab lint assets bench clean
+.PHONY: demo test lab lint dist assets bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,15 +16,22 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)  ## render the headline example to demo/index.html and demo/graph.png
 	$(PY) scripts/demo.py
 
-test: $(STAMP)  ## unit, property, notebook and browser tests
+test: $(STAMP)  ## unit, property, notebook, wheel and browser tests
 	$(PY) -m pytest
 
 lab: $(STAMP)  ## JupyterLab on the lessons
 	$(VENV)/bin/jupyter lab notebooks/
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff, the CI workflows against GitHub's schema, mypy on the package
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(VENV)/bin/mypy
+
+dist: $(STAMP)  ## the sdist and the wheel in dist/, checked with twine (release.yml does the same on a tag)
+	rm -rf dist
+	$(PY) -m build
+	$(VENV)/bin/twine check --strict dist/*
 
 assets: $(STAMP)  ## the pictures in assets/, made with ani-graph itself
 	$(PY) scripts/make_assets.py
@@ -33,4 +40,4 @@ bench: $(STAMP)  ## benchmarks against torchviz; results in benchmarks/RESULTS.m
 	$(PY) benchmarks/run.py --write
 
 clean:
-	rm -rf $(VENV) demo test-artifacts
+	rm -rf $(VENV) demo test-artifacts dist build *.egg-info

@@ -11,24 +11,44 @@ from __future__ import annotations
 
 import base64
 import html
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .frames import state_at
 from .style import PHASE_COLOURS, rgb
 from .view import MAX_NODES
 
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+    from .widget import PlayerWidget
+
 
 class Animation:
     """Values flowing forward and/or gradients flowing backward through a TorchGraph.
 
-    Displays as a widget (Play, Pause, Previous/Next step, a slider, the caption), with
-    a stand-alone HTML player and a PNG poster in the same output for front ends that
-    cannot run widgets.
+    Made by `TorchGraph.animate`, which documents the parameters. Displays as a widget
+    (Play, Pause, Previous/Next step, a slider, the caption), with a stand-alone HTML
+    player and a PNG poster in the same output for front ends that cannot run widgets.
+
+    Attributes
+    ----------
+    frames : list of dict
+        One plain dict per step: `phase`, `caption`, `rule`, `nodes`, `edges` lit, and
+        the badge texts (schema at the top of `ani_graph.frames`).
+    frame : int
+        The frame shown; setting it moves every view of this animation.
     """
 
     def __init__(
-        self, graph, direction: str = "backward", interval_ms: int = 700, depth=None, max_nodes: int = MAX_NODES
-    ):
+        self,
+        graph: Any,  # a TorchGraph (not imported here: graph.py imports this module)
+        direction: str = "backward",
+        interval_ms: int = 700,
+        depth: int | None = None,
+        max_nodes: int = MAX_NODES,
+    ) -> None:
         if not isinstance(interval_ms, int) or isinstance(interval_ms, bool) or interval_ms < 16:
             raise ValueError(f"interval_ms must be a whole number of milliseconds, at least 16, not {interval_ms!r}.")
         self.graph = graph
@@ -37,8 +57,8 @@ class Animation:
         self._view = {"depth": depth, "max_nodes": max_nodes}
         self.frames: list[dict] = graph.frames(direction, depth=depth, max_nodes=max_nodes)
         self._frame = 0
-        self._widget = None
-        self._svg_cache = None
+        self._widget: PlayerWidget | None = None
+        self._svg_cache: str | None = None
 
     # ----- the current frame ------------------------------------------------------------------
     @property
@@ -47,7 +67,7 @@ class Animation:
         return self._widget.frame if self._widget is not None else self._frame
 
     @frame.setter
-    def frame(self, index: int):
+    def frame(self, index: int) -> None:
         if isinstance(index, bool) or not isinstance(index, int):
             raise TypeError(f"frame must be an int, not {type(index).__name__}.")
         if not -len(self.frames) <= index < len(self.frames):
@@ -88,8 +108,8 @@ class Animation:
         return self._svg_cache
 
     @property
-    def widget(self):
-        """The ipywidgets/anywidget view (created on first use)."""
+    def widget(self) -> PlayerWidget:
+        """The anywidget view (created on first use); every display of the animation shares it."""
         if self._widget is None:
             from .widget import PlayerWidget
 
@@ -99,14 +119,34 @@ class Animation:
         return self._widget
 
     def to_html(self) -> str:
-        """One self-contained HTML page that plays the animation offline."""
+        """One self-contained HTML page that plays the animation and loads nothing from the network.
+
+        Returns
+        -------
+        str
+            The page: the drawing as inline SVG, the player's script and CSS, the frames.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from ani_graph import TorchGraph
+        >>> page = TorchGraph(lambda x: torch.sin(x), [1.0]).animate().to_html()
+        >>> page.startswith("<!DOCTYPE html>"), 'src="http' in page
+        (True, False)
+        """
         from .page import standalone_page
 
         title = "ani-graph: " + ", ".join(self.graph.outputs)
         return standalone_page(self._svg(), self.frames, self.interval_ms, title=html.escape(title))
 
-    def frame_image(self, index: int):
-        """One frame as a Pillow image: the matplotlib drawing, with the caption in a panel below."""
+    def frame_image(self, index: int) -> Image:
+        """One frame as a Pillow image: the matplotlib drawing, with the caption in a panel below.
+
+        Raises
+        ------
+        IndexError
+            `index` is outside the frame list (negative indexes count from the end).
+        """
         import io
 
         from PIL import Image
@@ -118,15 +158,33 @@ class Animation:
         return _with_caption(drawing, self.frames[index])
 
     def poster_png(self, index: int | None = None) -> bytes:
-        """A PNG of one frame (the last one by default: everything filled in)."""
+        """A PNG of frame `index` (default: the last one, everything filled in); IndexError out of range."""
         import io
 
         buf = io.BytesIO()
         self.frame_image(-1 if index is None else index).save(buf, format="PNG", optimize=True)
         return buf.getvalue()
 
-    def save(self, path, fps: float | None = None) -> Path:
-        """Write `.html` (the stand-alone page) or `.gif` (one image per frame)."""
+    def save(self, path: str | os.PathLike[str], fps: float | None = None) -> Path:
+        """Write the animation to a file, choosing the format by its suffix.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Ending in `.html` (the page `to_html` returns) or `.gif` (one image per frame).
+        fps : float, optional
+            Frames per second of a GIF; default: one frame per `interval_ms`.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+
+        Raises
+        ------
+        ValueError
+            Any other suffix.
+        """
         path = Path(path)
         suffix = path.suffix.lower()
         if suffix in (".html", ".htm"):
@@ -137,7 +195,7 @@ class Animation:
             raise ValueError(f"cannot save an animation as {suffix or 'a file without a suffix'!r}: use .html or .gif.")
         return path
 
-    def _save_gif(self, path: Path, fps: float):
+    def _save_gif(self, path: Path, fps: float) -> None:
         images = [self.frame_image(i) for i in range(len(self.frames))]
         size = (max(i.width for i in images), max(i.height for i in images))
         images = [_pad(i, size) for i in images]

@@ -2,16 +2,37 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import torch
 
+_F = TypeVar("_F", bound=type[torch.autograd.Function])
 
-def trackable_function(cls):
+
+def trackable_function(cls: _F) -> _F:
     """Mark a `torch.autograd.Function` subclass so its op is drawn with `cls.name`.
 
-    `name` may be plain text or matplotlib mathtext such as `"$\\sigma$"`; without
-    it the class name is used. Undecorated Functions are traced too, under their
-    class name.
+    Undecorated Functions are traced too, under their class name.
 
+    Parameters
+    ----------
+    cls : type
+        A `torch.autograd.Function` subclass. Its class attribute `name`, plain text or
+        matplotlib mathtext such as `"$\\sigma$"`, labels the op in every drawing;
+        without it the class name is used.
+
+    Returns
+    -------
+    type
+        `cls` itself, marked.
+
+    Raises
+    ------
+    TypeError
+        `cls` is not a Function subclass, or its `name` is not a non-empty string.
+
+    Examples
+    --------
     >>> import torch
     >>> @trackable_function
     ... class Square(torch.autograd.Function):
@@ -35,5 +56,5 @@ def trackable_function(cls):
     label = cls.__dict__.get("name", cls.__name__)
     if not isinstance(label, str) or not label.strip():
         raise TypeError(f"{cls.__name__}.name must be a non-empty string (plain text or mathtext), not {label!r}.")
-    cls._ani_graph_label = label
+    cls._ani_graph_label = label  # type: ignore[attr-defined]
     return cls

@@ -31,8 +31,7 @@ def format_number(x: float, digits: int = 4) -> str:
     text = f"{x:.{digits}g}"
     if "e" in text:
         mantissa, exponent = text.split("e")
-        exponent = int(exponent)
-        return f"{mantissa}e{exponent}"
+        return f"{mantissa}e{int(exponent)}"
     return text
 
 

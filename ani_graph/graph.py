@@ -11,61 +11,72 @@ True
 from __future__ import annotations
 
 import base64
-import inspect
-import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import torch
 
 from .inputs import input_names, to_grad_outputs, to_input, to_outputs
-from .summary import VALUE_LIMIT, keep
+from .summary import VALUE_LIMIT, TensorSummary, keep
 from .tracing import Recorder
+from .tracing.naming import code_of, modules_used_by
 from .view import MAX_NODES, View, build_view
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
-def _code_of(func):
-    """The code object whose locals name the intermediates of `func`, if there is one."""
-    if isinstance(func, torch.nn.Module):
-        func = type(func).forward
-    func = inspect.unwrap(getattr(func, "__func__", func))
-    code = getattr(func, "__code__", None)
-    if code is None and callable(func):
-        code = getattr(getattr(type(func), "__call__", None), "__code__", None)
-    return code
-
-
-def _modules_used_by(func) -> list[tuple[str, torch.nn.Module]]:
-    """Modules that `func` refers to (closure, globals, bound self), to name their parameters."""
-    found = []
-    if isinstance(func, torch.nn.Module):
-        found.append(("", func))
-    owner = getattr(func, "__self__", None)
-    if isinstance(owner, torch.nn.Module):
-        found.append(("", owner))
-    try:
-        refs = inspect.getclosurevars(func)
-        candidates = {**refs.globals, **refs.nonlocals}
-    except (TypeError, ValueError):
-        candidates = {}
-    found += [("", m) for m in candidates.values() if isinstance(m, torch.nn.Module)]
-    return found
+    from .animation import Animation
+    from .layout import Layout
+    from .scene import Scene, Show
 
 
 class TorchGraph:
     """A PyTorch computation, run once forward and once backward, as a graph.
 
-    `func` is any callable (function, lambda, `nn.Module`) returning a tensor or a
-    tuple/list of tensors. `inputs` has one entry per positional argument; each
-    becomes a fresh float tensor that requires grad. `grad_outputs` gives the
-    upstream gradient of each output (default 1 for scalar outputs).
+    Parameters
+    ----------
+    func : callable
+        A function, lambda or `nn.Module` returning a tensor or a tuple/list of tensors.
+    inputs : list
+        One entry per positional argument of `func`: a number, nested list, numpy array
+        or tensor. Each becomes a fresh float tensor that requires grad; integers become
+        the default float dtype, and the caller's own tensors are never touched.
+    grad_outputs : list, optional
+        One upstream gradient per output (a number or anything that broadcasts to the
+        output's shape). Default: 1 for a scalar output; required otherwise.
+    value_limit : int, default 1_000_000
+        Values and gradients with more elements are kept as a `TensorSummary`.
 
+    Raises
+    ------
+    TypeError
+        `func` is not callable, or an input, output or upstream gradient has a wrong type.
+    ValueError
+        A non-scalar output has no upstream gradient, one does not broadcast, or
+        `value_limit` is not a positive int.
+
+    Attributes
+    ----------
+    nx : networkx.DiGraph
+        The graph itself: tensor and op nodes, and edges, with the attributes the README lists.
+
+    Examples
+    --------
     >>> import torch
     >>> g = TorchGraph(lambda a, b: a * b, [2, 3], [2])
     >>> float(g.grad("a")), float(g.grad("b"))
     (6.0, 4.0)
     """
 
-    def __init__(self, func, inputs, grad_outputs=None, *, value_limit: int = VALUE_LIMIT):
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        inputs: Sequence[Any],
+        grad_outputs: Sequence[Any] | None = None,
+        *,
+        value_limit: int = VALUE_LIMIT,
+    ) -> None:
         if not callable(func):
             raise TypeError(f"func must be callable (a function, lambda or nn.Module), not {type(func).__name__}.")
         if not isinstance(inputs, (list, tuple)):
@@ -81,9 +92,9 @@ class TorchGraph:
         rec = Recorder(input_kind_for_unknown_leaves="param", value_limit=value_limit)
         for t, n in zip(tensors, names):
             rec.add_input(t, n)
-        for prefix, module in _modules_used_by(func):
+        for prefix, module in modules_used_by(func):
             rec.add_root_module(module, prefix)
-        rec.watch_locals_of(_code_of(func))
+        rec.watch_locals_of(code_of(func))
         with rec:
             result = func(*tensors)
         outputs = to_outputs(result)
@@ -116,7 +127,7 @@ class TorchGraph:
         upstream = to_grad_outputs(grad_outputs, outputs, out_names)
         grads, shares = rec.backward(outputs, upstream, retain_graph=retain_graph)
 
-        G = nx.DiGraph(module_types=dict(rec.trace.module_types))
+        G: nx.DiGraph = nx.DiGraph(module_types=dict(rec.trace.module_types))
         upstream_of = {nid: keep(g, rec.value_limit) for nid, g in zip(out_ids, upstream)}
         for nid, attrs in nodes.items():
             attrs = dict(attrs)
@@ -150,7 +161,7 @@ class TorchGraph:
         return [self.nx.nodes[n]["name"] for n in self._output_ids]
 
     def node_id(self, name: str) -> str:
-        """The node id of a tensor given its name (or its node id)."""
+        """The node id of a tensor given its name (or its node id); KeyError names the known ones."""
         if name in self._by_name:
             return self._by_name[name]
         if name in self.nx and self.nx.nodes[name]["kind"] != "op":
@@ -158,17 +169,29 @@ class TorchGraph:
         known = ", ".join(sorted(self._by_name)) or "none"
         raise KeyError(f"no tensor named {name!r} in this graph; named tensors: {known}")
 
-    def value(self, name: str) -> torch.Tensor:
-        """The value of a named tensor node (a detached copy), or a `TensorSummary` above the value limit."""
+    def value(self, name: str) -> torch.Tensor | TensorSummary:
+        """A detached copy of a named tensor's value (a `TensorSummary` above the value limit).
+
+        Raises
+        ------
+        KeyError
+            No tensor has that name; the message lists the names there are.
+        """
         return self.nx.nodes[self.node_id(name)]["value"].clone()
 
-    def grad(self, name: str) -> torch.Tensor | None:
-        """d(Σ⟨grad_output, output⟩)/d(tensor) for a named tensor node, or None if unused."""
+    def grad(self, name: str) -> torch.Tensor | TensorSummary | None:
+        """d(Σ⟨grad_output, output⟩)/d(tensor) for a named tensor, or None where unused.
+
+        Raises
+        ------
+        KeyError
+            No tensor has that name.
+        """
         g = self.nx.nodes[self.node_id(name)]["grad"]
         return None if g is None else g.clone()
 
     def upstream(self, name: str) -> torch.Tensor:
-        """The upstream gradient that was fed into a named output."""
+        """The upstream gradient fed into a named output (`grad_outputs`, or 1); KeyError if none."""
         return self._upstream[self.node_id(name)].clone()
 
     def __repr__(self) -> str:
@@ -185,18 +208,20 @@ class TorchGraph:
         return self._stages[key]
 
     def view(self, depth: int | None = None, max_nodes: int = MAX_NODES) -> View:
-        """What the drawing shows: fold map, every box's texts and size, links and clusters."""
+        """What the drawing shows: fold map, every box's texts and size (`depth`, `max_nodes` as in `plot`)."""
         return self._stage(("view", depth, max_nodes), lambda: build_view(self.nx, depth, max_nodes))
 
-    def layout(self, depth: int | None = None, max_nodes: int = MAX_NODES):
-        """Where every box of the view goes (graphviz `dot`, run once per view)."""
+    def layout(self, depth: int | None = None, max_nodes: int = MAX_NODES) -> Layout:
+        """Where every box of the view goes (graphviz `dot`, run once per view; options as in `plot`)."""
         from .layout import compute_layout
 
         view = self.view(depth, max_nodes)
         return self._stage(("layout", depth, max_nodes), lambda: compute_layout(view))
 
-    def scene(self, with_all: bool = False, depth: int | None = None, max_nodes: int = MAX_NODES, show=None):
-        """Every shape of the drawing; `show` (a `scene.Show`) overrides `with_all`."""
+    def scene(
+        self, with_all: bool = False, depth: int | None = None, max_nodes: int = MAX_NODES, show: Show | None = None
+    ) -> Scene:
+        """Every shape of the drawing (options as in `plot`); `show` (a `scene.Show`) overrides `with_all`."""
         from .scene import build_scene, show_all
 
         view = self.view(depth, max_nodes)
@@ -205,21 +230,50 @@ class TorchGraph:
         return build_scene(view, self.layout(depth, max_nodes), show)
 
     def frames(self, direction: str = "backward", depth: int | None = None, max_nodes: int = MAX_NODES) -> list[dict]:
-        """The teaching schedule for `direction` (see `ani_graph.frames` for the schema)."""
+        """The frame list `animate` plays (schema at the top of `ani_graph.frames`); ValueError on a bad `direction`."""
         from .frames import build_frames
 
         return build_frames(self.nx, self.view(depth, max_nodes), direction)
 
     # ----- drawing (renderers are loaded on first use) ----------------------------------------
-    def plot(self, with_all: bool = False, ax=None, depth: int | None = None, max_nodes: int = MAX_NODES, **style):
-        """Draw with matplotlib into `ax` or the current figure; returns the Axes."""
+    def plot(
+        self,
+        with_all: bool = False,
+        ax: Axes | None = None,
+        depth: int | None = None,
+        max_nodes: int = MAX_NODES,
+        **style: Any,
+    ) -> Axes:
+        """Draw the graph with matplotlib and return the `Axes`.
+
+        Parameters
+        ----------
+        with_all : bool, default False
+            Also show every value, gradient and edge share.
+        ax : matplotlib Axes, optional
+            Default: the current figure, so `plt.figure(figsize=...)` before it works.
+        depth : int, optional
+            Fold modules nested deeper than `depth` into one box each.
+        max_nodes : int, default 300
+            Above this many boxes, or 48 along the longest path, modules fold on their own (a
+            chain with no modules shows its ends, the middle elided); the drawing says so.
+
+        Raises
+        ------
+        TypeError
+            An unknown keyword option.
+        """
         _no_style(style)
         from .render_mpl import plot_scene
 
         return plot_scene(self.scene(with_all, depth, max_nodes), ax)
 
-    def to_svg(self, with_all: bool = False, depth: int | None = None, max_nodes: int = MAX_NODES, **style) -> str:
-        """The drawing as SVG text, with stable ids for every node and edge."""
+    def to_svg(self, with_all: bool = False, depth: int | None = None, max_nodes: int = MAX_NODES, **style: Any) -> str:
+        """The drawing as SVG text, with stable ids for every node and edge.
+
+        Takes `with_all`, `depth` and `max_nodes` as `plot` does, and raises `TypeError` on
+        an unknown keyword option.
+        """
         _no_style(style)
         from .render_svg import scene_to_svg
 
@@ -231,11 +285,54 @@ class TorchGraph:
 
         return to_dot(self.view(depth, max_nodes))
 
-    def animate(self, direction: str = "backward", **options):
-        """An `Animation` of values flowing forward and/or gradients flowing backward."""
+    def animate(
+        self,
+        direction: str = "backward",
+        *,
+        interval_ms: int = 700,
+        depth: int | None = None,
+        max_nodes: int = MAX_NODES,
+    ) -> Animation:
+        """Animate values flowing forward and/or gradients flowing backward, a step per frame.
+
+        Parameters
+        ----------
+        direction : {"backward", "forward", "both"}, default "backward"
+            "both" plays the forward pass, then the backward pass.
+        interval_ms : int, default 700
+            Milliseconds per frame while playing; at least 16.
+        depth : int, optional
+            Fold modules nested deeper than `depth` into one box each.
+        max_nodes : int, default 300
+            Above this many boxes, or 48 along the longest path, modules fold on their own (a
+            chain with no modules shows its ends, the middle elided). A folded module
+            animates as one step.
+
+        Returns
+        -------
+        Animation
+            At the end of a cell it shows as a widget: Play, Pause, step buttons, a slider
+            and each step's chain-rule caption. The same output carries a stand-alone HTML
+            player and a PNG, for front ends that cannot run widgets and notebooks viewed
+            without a kernel. `.frames` is the frame list, `.frame` the one shown,
+            `.to_html()` one page that loads nothing from the network, and `.save(path)`
+            writes `.html` or `.gif`.
+
+        Raises
+        ------
+        ValueError
+            An unknown `direction`, or an `interval_ms` that is not a whole number ≥ 16.
+
+        Examples
+        --------
+        >>> import torch
+        >>> anim = TorchGraph(lambda x: torch.sin(x), [1.0]).animate("both")
+        >>> anim.frames[0]["phase"], anim.frames[-1]["phase"]
+        ('forward', 'backward')
+        """
         from .animation import Animation
 
-        return Animation(self, direction=direction, **options)
+        return Animation(self, direction, interval_ms=interval_ms, depth=depth, max_nodes=max_nodes)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         """A bare `g` in a notebook: the SVG, plus a PNG for viewers that sanitise SVG."""
@@ -253,53 +350,3 @@ class TorchGraph:
 def _no_style(style: dict) -> None:
     if style:
         raise TypeError(f"unknown drawing option(s): {', '.join(sorted(style))}")
-
-
-class Recording:
-    """What `record()` returns: call `.graph(outputs)` after the `with` block."""
-
-    def __init__(self, value_limit: int = VALUE_LIMIT):
-        self._recorder = Recorder(input_kind_for_unknown_leaves="input", value_limit=value_limit)
-        self._frame = None
-        self._locals: dict | None = None
-
-    def __enter__(self) -> Recording:
-        if self._locals is not None:
-            raise RuntimeError("this recording has already ended; start a new one with `with record() as rec:`")
-        self._frame = sys._getframe(1)
-        self._recorder.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        try:
-            return self._recorder.__exit__(*exc)
-        finally:
-            self._locals = dict(self._frame.f_locals) if self._frame is not None else {}
-            self._frame = None
-
-    def graph(self, outputs, grad_outputs=None) -> TorchGraph:
-        """A `TorchGraph` of what was recorded, with gradients of `outputs`."""
-        if self._locals is None:
-            raise RuntimeError("call rec.graph(...) after the `with record() as rec:` block has ended.")
-        outputs = to_outputs(outputs)
-        for i, t in enumerate(outputs):
-            if not self._recorder.knows(t):
-                raise ValueError(
-                    f"output {i} was not computed inside the `with record()` block; pass a tensor "
-                    "that the recorded code produced (e.g. the loss)."
-                )
-        return TorchGraph._from_recorder(self._recorder, outputs, grad_outputs, self._locals)
-
-
-def record(value_limit: int = VALUE_LIMIT) -> Recording:
-    """Record code you already have, then draw it.
-
-    >>> import torch
-    >>> w = torch.tensor([1.0, 2.0], requires_grad=True)
-    >>> with record() as rec:
-    ...     loss = (w * w).sum()
-    >>> g = rec.graph(loss)
-    >>> g.grad("w").tolist()
-    [2.0, 4.0]
-    """
-    return Recording(value_limit)

@@ -33,7 +33,7 @@ def _to_tensor(obj, what: str) -> torch.Tensor:
     if isinstance(obj, torch.Tensor):
         t = obj.detach().clone()
     elif isinstance(obj, numbers.Number):
-        t = torch.tensor(float(obj))
+        t = torch.tensor(float(obj))  # type: ignore[arg-type]  # a real number: complex was refused above
     else:
         kind = getattr(getattr(obj, "dtype", None), "kind", None)
         if kind == "c":

@@ -65,7 +65,7 @@ def _build_agraph(view: View):
         if link.grad:  # room for the gradient text the edge may show
             attrs = {"label": "0" * min(LABEL_RESERVE_MAX, len(link.grad) + 2), "fontsize": str(FONT_SIZE - 1)}
         A.add_edge(ids[u], ids[v], **attrs)
-    subgraphs = {}
+    subgraphs: dict = {}
     cluster_ids = {path: f"cluster_{i}" for i, path in enumerate(view.clusters)}
     for path, parent in view.clusters.items():  # outermost first
         holder = subgraphs.get(parent, A) if parent else A

@@ -8,6 +8,7 @@ here only, so `import ani_graph` stays light.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 from .scene import Curve, Ellipse, Group, Polygon, Rect, Scene, Text
 from .style import CARD_COLOUR, is_math
@@ -95,7 +96,7 @@ def _group(ax, g: Group, scale, z=None):
             _DRAW[type(item)](ax, item, scale, z)
 
 
-_DRAW = {Rect: _rect, Ellipse: _ellipse, Text: _text, Curve: _curve, Polygon: _polygon}
+_DRAW: dict[type, Callable[..., None]] = {Rect: _rect, Ellipse: _ellipse, Text: _text, Curve: _curve, Polygon: _polygon}
 
 
 def _scale_of(ax, scene: Scene) -> float:

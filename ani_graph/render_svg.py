@@ -21,6 +21,8 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from . import style as S
@@ -123,7 +125,14 @@ def _group(g: Group) -> str:
     return f"<g{attrs}>{body}</g>" if attrs else body
 
 
-_SHAPES = {Rect: _rect, Ellipse: _ellipse, Text: _text, Curve: _curve, Polygon: _polygon, Group: _group}
+_SHAPES: dict[type, Callable[[Any], str]] = {
+    Rect: _rect,
+    Ellipse: _ellipse,
+    Text: _text,
+    Curve: _curve,
+    Polygon: _polygon,
+    Group: _group,
+}
 
 
 def scene_to_svg(scene: Scene) -> str:

@@ -174,20 +174,25 @@ def _cluster(path: str, box) -> Group:
     return Group("cluster", (frame, title), "ag-cluster", key=path)
 
 
+def _shift(p: tuple[float, float]) -> tuple[float, float]:
+    return p[0] + S.MARGIN, p[1] + S.MARGIN
+
+
 def _edge(view: View, lay: Layout, key, show: Show) -> Group:
     u, v = key
     spline = lay.splines[key]
-    shift = lambda p: None if p is None else (p[0] + S.MARGIN, p[1] + S.MARGIN)  # noqa: E731
-    points = tuple(shift(p) for p in spline.points)
-    tip = shift(spline.tip)
+    points = tuple(_shift(p) for p in spline.points)
+    tip = None if spline.tip is None else _shift(spline.tip)
     lit = key in show.edges
     colour = _glow(show.phase) if lit else S.EDGE_COLOUR
-    items = [Curve(points, colour, S.LIT_EDGE_WIDTH if lit else S.EDGE_WIDTH, S.LIT_DASH if lit else None, "ag-path")]
+    items: list[object] = [
+        Curve(points, colour, S.LIT_EDGE_WIDTH if lit else S.EDGE_WIDTH, S.LIT_DASH if lit else None, "ag-path")
+    ]
     arrow = arrow_polygon(points, tip)
     if arrow:
         items.append(Polygon(arrow, colour, "ag-arrow"))
     if spline.label_pos is not None and view.links[key].grad:
-        x, y = shift(spline.label_pos)
+        x, y = _shift(spline.label_pos)
         text = show.edge_texts.get(key, "")
         items.append(
             Text(x, y, text, S.SMALL_FONT, S.GRAD_COLOUR, "middle", halo=True, cls="ag-egrad", hidden=not text)
@@ -223,6 +228,8 @@ def _node(box, x: float, y: float, show: Show) -> Group:
     stroke, fill = S.KIND_COLOURS.get(box.kind, S.KIND_COLOURS["intermediate"])
     stroke = _glow(show.phase) if lit else stroke
     width = S.LIT_STROKE_WIDTH if lit else S.STROKE_WIDTH
+    shape: Ellipse | Rect
+    items: tuple[object, ...]
     if box.kind == "op":
         shape = Ellipse(x, y, box.width / 2, box.height / 2, fill, stroke, width, "ag-shape")
         title = Text(x, y, box.title, S.OP_FONT, S.TEXT_COLOUR, "middle", bold=True, math=box.math, cls="ag-title")
@@ -233,13 +240,12 @@ def _node(box, x: float, y: float, show: Show) -> Group:
         shape = Rect(x0, y0, box.width, box.height, fill, stroke, width, S.CORNER_RADIUS, dash, cls="ag-shape")
         rows = row_centres(y, 1 + box.value_row + box.grad_row)
         title = Text(x, rows[0], box.title, S.FONT_SIZE, S.TEXT_COLOUR, "middle", bold=True, cls="ag-title")
-        items = [shape, title]
+        items = (shape, title)
         texts = show.texts.get(box.id, {})
         if box.value_row:
-            items.append(_badge("val", box, x, rows[1], texts.get("value", "")))
+            items += (_badge("val", box, x, rows[1], texts.get("value", "")),)
         if box.grad_row:
-            items.append(_badge("grad", box, x, rows[2], texts.get("grad", "")))
-        items = tuple(items)
+            items += (_badge("grad", box, x, rows[2], texts.get("grad", "")),)
     cls = f"ag-node ag-{box.kind}" + (f" ag-lit {_flow(show.phase)}" if lit else "")
     return Group("node", items, cls, key=box.id, dom_id=f"ag-n-{dom_id(box.id)}", bounds=(x, y, box.width, box.height))
 

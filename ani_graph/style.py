@@ -89,7 +89,7 @@ def theme_css() -> str:
 
 def rgb(colour: str) -> tuple[int, int, int]:
     """`#RRGGBB` as an (r, g, b) tuple, for Pillow."""
-    return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
 
 
 _GREEK = {

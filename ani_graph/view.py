@@ -248,8 +248,8 @@ def _cluster_of(G, owner) -> dict[str, str | None]:
 
 def _cluster_tree(cluster: dict[str, str | None]) -> dict[str, str | None]:
     """Every open module path that holds a box, with its parent path, outermost first."""
-    paths = set()
-    for mod in set(cluster.values()) - {None}:
+    paths: set[str] = set()
+    for mod in {m for m in cluster.values() if m is not None}:
         parts = mod.split(".")
         paths.update(".".join(parts[: i + 1]) for i in range(len(parts)))
     ordered = sorted(paths, key=lambda p: (p.count("."), p))

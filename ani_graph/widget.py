@@ -19,7 +19,7 @@ class PlayerWidget(anywidget.AnyWidget):
     _css = (STATIC / "player.css").read_text(encoding="utf-8")
 
     svg = traitlets.Unicode("").tag(sync=True)
-    frames = traitlets.List([]).tag(sync=True)
+    frames: traitlets.List[dict] = traitlets.List([]).tag(sync=True)
     frame = traitlets.Int(0).tag(sync=True)
     playing = traitlets.Bool(False).tag(sync=True)
     interval_ms = traitlets.Int(700).tag(sync=True)

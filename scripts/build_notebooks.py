@@ -17,11 +17,14 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 
 INSTALL = """\
-# Installs ani-graph only where it is not importable yet (Colab, a fresh environment).
+# Installs ani-graph, in a version these lessons fit, where it is not importable yet (Colab).
+# If the install fails: %pip install "ani-graph @ git+<url of the repository>" (README, "In Google Colab").
 try:
     import ani_graph
 except ImportError:
-    %pip install -q ani-graph"""
+    %pip install -q "ani-graph>=0.1,<0.2"
+    import ani_graph
+print("ani-graph", ani_graph.__version__)"""
 
 CHECK = '''\
 import torch

@@ -9,6 +9,7 @@ the innermost active recorder to record the call. `FunctionPatch.install` saves 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import torch
 
@@ -21,16 +22,16 @@ _ACTIVE: list[FunctionPatch] = []
 class FunctionPatch:
     """Routes `Function.apply` calls to `record_call(call, info, args, kwargs)` while installed."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.record_call: Callable | None = None
-        self._saved_apply = None
+        self._saved_apply: Any = None  # the classmethod found on Function
 
     def install(self, record_call: Callable) -> None:
         """Replace `Function.apply` with a wrapper reporting to `record_call`; `remove` must follow."""
         self.record_call = record_call
         base = torch.autograd.function.Function
         self._saved_apply = base.__dict__["apply"]
-        base.apply = classmethod(_recording_apply(self._saved_apply.__func__))
+        base.apply = classmethod(_recording_apply(self._saved_apply.__func__))  # type: ignore[method-assign,assignment]
         _ACTIVE.append(self)
 
     def remove(self) -> None:
@@ -38,7 +39,7 @@ class FunctionPatch:
         if self in _ACTIVE:
             _ACTIVE.remove(self)
         if self._saved_apply is not None:
-            torch.autograd.function.Function.apply = self._saved_apply
+            torch.autograd.function.Function.apply = self._saved_apply  # type: ignore[method-assign]
             self._saved_apply = None
         self.record_call = None  # it points back at the recorder, which can then be freed at once
 

@@ -4,12 +4,15 @@
 through global forward pre/post hooks installed only while recording, tells which
 module an op runs in. `LocalNames` finds the frame of the user's function while it runs,
 so that its local variables can name the intermediates once it has returned
-(`name_from_locals`).
+(`name_from_locals`). `code_of` and `modules_used_by` tell, for the function a
+`TorchGraph` is given, which code's locals to watch and which modules' parameters to name.
 """
 
 from __future__ import annotations
 
+import inspect
 import sys
+from types import CodeType, FrameType
 
 import torch
 from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
@@ -102,7 +105,8 @@ class LocalNames:
         if self._frame is not None or self._code is None:
             return
         # The outermost frame running the code: nested modules of one class share it.
-        frame, found = sys._getframe(1), None
+        frame: FrameType | None = sys._getframe(1)
+        found = None
         while frame is not None:
             if frame.f_code is self._code:
                 found = frame
@@ -137,3 +141,31 @@ def name_from_locals(nodes: dict[str, dict], node_of: dict[int, str], local_vars
             continue
         attrs["name"] = attrs["label"] = names[0]
         taken.add(names[0])
+
+
+def code_of(func) -> CodeType | None:
+    """The code object whose locals name the intermediates of `func`, if there is one (for `LocalNames`)."""
+    if isinstance(func, torch.nn.Module):
+        func = type(func).forward
+    func = inspect.unwrap(getattr(func, "__func__", func))
+    code = getattr(func, "__code__", None)
+    if code is None and callable(func):
+        code = getattr(getattr(type(func), "__call__", None), "__code__", None)
+    return code
+
+
+def modules_used_by(func) -> list[tuple[str, torch.nn.Module]]:
+    """Modules that `func` refers to (closure, globals, bound self), to name their parameters."""
+    found = []
+    if isinstance(func, torch.nn.Module):
+        found.append(("", func))
+    owner = getattr(func, "__self__", None)
+    if isinstance(owner, torch.nn.Module):
+        found.append(("", owner))
+    try:
+        refs = inspect.getclosurevars(func)
+        candidates = {**refs.globals, **refs.nonlocals}
+    except (TypeError, ValueError):
+        candidates = {}
+    found += [("", m) for m in candidates.values() if isinstance(m, torch.nn.Module)]
+    return found

@@ -36,7 +36,7 @@ class ValueKeeper:
     def __init__(self, nodes: dict[str, dict], limit: int):
         self._nodes = nodes
         self._limit = limit
-        self._sharing: dict[int, list[str]] = {}  # storage -> node ids whose value lives there
+        self._sharing: dict[int | None, list[str]] = {}  # storage -> node ids whose value lives there
 
     def keep(self, nid: str, t: torch.Tensor | None, value):
         """The value to store for node `nid`, made from tensor `t` (None for a Python number)."""
