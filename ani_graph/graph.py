@@ -135,6 +135,7 @@ class TorchGraph:
         self._input_ids = list(rec.trace.inputs)
         self._output_ids = out_ids
         self._upstream = dict(zip(out_ids, upstream))
+        self._calls = dict(rec.trace.calls)  # op id -> how to call it again (forward mode, check)
         self._by_name = {a["name"]: nid for nid, a in G.nodes(data=True) if a.get("name")}
         self._stages: dict = {}
 
@@ -184,31 +185,63 @@ class TorchGraph:
             self._stages[key] = make()
         return self._stages[key]
 
-    def view(self, depth: int | None = None, max_nodes: int = MAX_NODES) -> View:
-        """What the drawing shows: fold map, every box's texts and size, links and clusters."""
-        return self._stage(("view", depth, max_nodes), lambda: build_view(self.nx, depth, max_nodes))
+    def view(self, depth: int | None = None, max_nodes: int = MAX_NODES, extra: tuple = ()) -> View:
+        """What the drawing shows: fold map, every box's texts and size, links and clusters.
 
-    def layout(self, depth: int | None = None, max_nodes: int = MAX_NODES):
+        `extra` lists (node, "value"|"grad"|"tangent", text) texts that frames show beyond the graph's own.
+        """
+        return self._stage(("view", depth, max_nodes, extra), lambda: build_view(self.nx, depth, max_nodes, extra))
+
+    def layout(self, depth: int | None = None, max_nodes: int = MAX_NODES, extra: tuple = ()):
         """Where every box of the view goes (graphviz `dot`, run once per view)."""
         from .layout import compute_layout
 
-        view = self.view(depth, max_nodes)
-        return self._stage(("layout", depth, max_nodes), lambda: compute_layout(view))
+        view = self.view(depth, max_nodes, extra)
+        return self._stage(("layout", depth, max_nodes, extra), lambda: compute_layout(view))
 
-    def scene(self, with_all: bool = False, depth: int | None = None, max_nodes: int = MAX_NODES, show=None):
+    def scene(self, with_all: bool = False, depth: int | None = None, max_nodes: int = MAX_NODES, show=None,
+              extra: tuple = ()):  # fmt: skip
         """Every shape of the drawing; `show` (a `scene.Show`) overrides `with_all`."""
         from .scene import build_scene, show_all
 
-        view = self.view(depth, max_nodes)
+        view = self.view(depth, max_nodes, extra)
         if show is None and with_all:
             show = show_all(view)
-        return build_scene(view, self.layout(depth, max_nodes), show)
+        return build_scene(view, self.layout(depth, max_nodes, extra), show)
 
-    def frames(self, direction: str = "backward", depth: int | None = None, max_nodes: int = MAX_NODES) -> list[dict]:
-        """The teaching schedule for `direction` (see `ani_graph.frames` for the schema)."""
+    def frames(self, direction: str = "backward", depth: int | None = None, max_nodes: int = MAX_NODES,
+               wrt: dict | None = None, check: bool = False) -> list[dict]:  # fmt: skip
+        """The teaching schedule (schema in `ani_graph.frames`); `wrt` seeds "tangent", `check` marks ✓/✗."""
+        from .check import mark_frames
         from .frames import build_frames
+        from .tangent import seeded
 
-        return build_frames(self.nx, self.view(depth, max_nodes), direction)
+        tangents = seeded(self.nx, self._calls, direction, wrt)
+        frames = build_frames(self.nx, self.view(depth, max_nodes), direction, tangents)
+        return mark_frames(frames, self.check(), self.nx) if check else frames
+
+    # ----- forward mode and the gradient check -------------------------------------------------
+    def tangents(self, wrt: dict) -> dict[str, torch.Tensor]:
+        """Forward mode: every tensor's tangent (by name) when the inputs in `wrt` move along their seeds.
+
+        >>> TorchGraph(lambda x, a: a * x, [2, 3]).tangents({"x": 1.0})["out"]
+        tensor(3.)
+        """
+        from .tangent import forward_mode
+
+        found = forward_mode(self.nx, self._calls, wrt).of
+        return {self.nx.nodes[n]["name"] or n: t.clone() for n, t in found.items()}
+
+    def check(self, max_elements: int = 64):
+        """Every gradient against central finite differences in float64, and every op's backward
+        against its forward (naming a wrong custom Function): a `check.CheckReport`.
+
+        >>> TorchGraph(lambda x: x * x, [3.0]).check().ok
+        True
+        """
+        from .check import check_graph
+
+        return self._stage(("check", max_elements), lambda: check_graph(self.nx, self._calls, max_elements))
 
     # ----- drawing (renderers are loaded on first use) ----------------------------------------
     def plot(self, with_all: bool = False, ax=None, depth: int | None = None, max_nodes: int = MAX_NODES, **style):
@@ -232,7 +265,12 @@ class TorchGraph:
         return to_dot(self.view(depth, max_nodes))
 
     def animate(self, direction: str = "backward", **options):
-        """An `Animation` of values flowing forward and/or gradients flowing backward."""
+        """An `Animation` of values flowing forward and/or gradients flowing backward.
+
+        `direction="tangent", wrt={"x": 1.0}` animates forward mode instead: the seed tangents
+        travel forward with the values. `check=True` marks each gradient ✓ or ✗ against finite
+        differences (see `check`).
+        """
         from .animation import Animation
 
         return Animation(self, direction=direction, **options)
