@@ -240,8 +240,9 @@ def check_graph(G, calls: dict, max_elements: int = 64) -> CheckReport:
 
 def mark_frames(frames: list[dict], report: CheckReport, G) -> list[dict]:
     """The frames with each final gradient badge marked ✓, ✗ or ? (no derivative here), and the
-    caption of the step that completes it saying what finite differences give."""
+    caption of the backward step that completes it saying what finite differences give."""
     checks = {c.node: c for c in report.rows + report.intermediates}
+    wrong = {c.node: c.op for c in report.wrong_ops}
     marked = []
     for f in frames:
         badges, said = {}, []
@@ -253,6 +254,16 @@ def mark_frames(frames: list[dict], report: CheckReport, G) -> list[dict]:
             badges[n] = texts
         caption = f["caption"]
         if f["phase"] == "backward" and len(said) == 1:
-            caption += f" {said[0].mark} finite differences: {format_tensor(said[0].numerical)}"
+            caption += " " + _said(said[0], [wrong[n] for n in f["nodes"] if n in wrong])
         marked.append({**f, "badges": badges, "caption": caption})
     return marked
+
+
+def _said(c: GradCheck, culprits: list[str]) -> str:
+    numbers = format_tensor(c.numerical)
+    if c.ok is True:
+        return f"✓ finite differences agree: {numbers}"
+    if c.ok is None:
+        return f"? no derivative at this point: finite differences give {numbers}"
+    blame = f"; {culprits[0]}'s backward disagrees with its forward" if culprits else ""
+    return f"✗ finite differences give {numbers}{blame}"

@@ -172,12 +172,17 @@ def test_animate_check_marks_each_final_gradient_badge():
     texts = [f["badges"][b]["grad"] for f in frames if "grad" in f["badges"].get(b, {})]
     assert texts == ["3", "5 ✓"]  # the first path's share is not the gradient yet; the total is checked
     (done,) = [f for f in frames if f["badges"].get(b, {}).get("grad") == "5 ✓"]
-    assert done["caption"].endswith("✓ finite differences: 5")
+    assert done["caption"].endswith("→ 5 ✓ finite differences agree: 5")
 
     bad = TorchGraph(lambda x: ForgetfulSigmoid.apply(x) * 2, [0.5]).animate(check=True)
     x = bad.graph.node_id("x")
     (final,) = [f["badges"][x]["grad"] for f in bad.frames if "grad" in f["badges"].get(x, {})]
     assert final == f"{format_tensor(bad.graph.grad('x'))} ✗"
+    s = torch.sigmoid(torch.tensor(0.5))
+    (step,) = [f for f in bad.frames if f["badges"].get(x, {}).get("grad") == final]
+    assert step["caption"].endswith(
+        f"✗ finite differences give {format_tensor(2 * s * (1 - s))}; ForgetfulSigmoid's backward disagrees with its forward"
+    )
     # the drawing makes room for the mark
     box = bad.graph.view(extra=bad._view["extra"]).boxes[x]
     assert box.width >= len("= " + final) * 11 * 0.62
