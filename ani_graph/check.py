@@ -25,7 +25,7 @@ instead of calling either side wrong.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 
@@ -221,18 +221,36 @@ def check_graph(G, calls: dict, max_elements: int = 64) -> CheckReport:
                and G.nodes[n]["grad"].numel() > 0]  # fmt: skip
 
     def tensors(values, prec):
-        replay.evaluate(values, replay.ops)
-        return [_tensor_check(G, replay, values, n, max_elements, prec) for n in checked]
+        random = replay.unrepeatable(replay.values(prec.dtype))
+        replay.evaluate(values, [op for op in replay.ops if op not in random])  # a random op keeps its draw
+        rows = [_tensor_check(G, replay, values, n, max_elements, prec) for n in checked]
+        return [_unsure(row, replay, random) for row in rows], random
 
     def ops(values, prec):
         return [c for op in replay.ops if (c := _op_check(G, replay, values, op, max_elements, prec)) is not None]
 
     with replay.isolated():
-        rows = _in_float64(G, replay, tensors)
+        rows, random = _in_float64(G, replay, tensors)
         op_checks = _in_float64(G, replay, ops)
     leaves = [r for r in rows if r.kind in ("input", "param")]
     others = [r for r in rows if r.kind not in ("input", "param")]
-    return CheckReport(leaves, others, op_checks)
+    return CheckReport(leaves, others, op_checks, [_op_name(G, op) for op in random])
+
+
+def _op_name(G, op: str) -> str:
+    return f"{G.nodes[op]['op']} ({op})"
+
+
+def _unsure(row: GradCheck, replay: Replay, random: list[str]) -> GradCheck:
+    """A row whose finite differences ran through a random op compares two different functions."""
+    through = [op for op in replay.downstream(row.node) if op in random]
+    if not through:
+        return row
+    note = (
+        f"it passes through {_op_name(replay.G, through[0])}, which gives other numbers each time it runs, so finite "
+        "differences do not see the recorded function (switch it off, e.g. model.eval(), to check)"
+    )
+    return replace(row, ok=None, note=note)
 
 
 # ----- marks on an animation's gradient badges ------------------------------------------------------

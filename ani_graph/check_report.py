@@ -79,10 +79,11 @@ class CheckReport:
     where the function has no derivative (ReLU at 0) is reported, not counted as wrong.
     """
 
-    def __init__(self, rows: list[GradCheck], intermediates: list[GradCheck], ops: list[OpCheck]):
+    def __init__(self, rows: list[GradCheck], intermediates: list[GradCheck], ops: list[OpCheck], random=()):
         self.rows = rows
         self.intermediates = intermediates
         self.ops = ops
+        self.random = list(random)  # ops that give other numbers at every run (dropout), by name
 
     @property
     def ok(self) -> bool:
@@ -105,11 +106,14 @@ class CheckReport:
                 return c
         raise KeyError(f"no checked tensor named {name!r}; checked: {', '.join(c.tensor for c in self.rows)}")
 
+    def _verdict(self, c: GradCheck) -> str:
+        return "not checked: random" if c.ok is None and c.note.startswith("it passes through") else c.verdict
+
     def _table(self, checks: list[GradCheck]) -> list[str]:
         head = ("tensor", "autograd", "numerical", "max abs error", "ok")
         cells = [head] + [
             (c.tensor, format_tensor(c.autograd, 28), format_tensor(c.numerical, 28),
-             format_number(c.max_abs_error, 2), c.verdict)
+             format_number(c.max_abs_error, 2), self._verdict(c))
             for c in checks
         ]  # fmt: skip
         widths = [max(len(r[i]) for r in cells) for i in range(len(head) - 1)]
@@ -129,7 +133,12 @@ class CheckReport:
         if self.ops and all(c.ok is True for c in self.ops):
             n = len(self.ops)
             lines.append(f"Every op's backward agrees with finite differences of its forward ({n} op{'s' * (n > 1)}).")
+        if self.random:
+            lines.append(
+                f"? {', '.join(self.random)} gives other numbers each time it runs (it is random), so the gradients "
+                "that pass through it cannot be checked by finite differences: switch it off (model.eval()) to check them."
+            )
         for c in self.rows + off:
-            if c.note:
+            if c.note and not c.note.startswith("it passes through"):
                 lines.append(f"? {c.tensor}: {c.note}.")
         return "\n".join(lines)

@@ -171,6 +171,25 @@ class Replay:
         for op in ops:
             values.update(self.run_op(op, values))
 
+    def unrepeatable(self, recorded: dict[str, torch.Tensor]) -> list[str]:
+        """The ops that give other numbers when called again at their recorded operands (random ones: dropout).
+
+        `recorded` holds the graph's values (in any floating dtype); call inside `isolated()`.
+        """
+        found = []
+        for op in self.ops:
+            for o, out in self.run_op(op, recorded).items():
+                value = self.G.nodes[o]["value"]
+                if not out.is_floating_point():
+                    same = torch.equal(out, value)
+                else:
+                    scale = float(value.abs().max()) if value.numel() else 0.0
+                    same = torch.allclose(out.double(), value.double(), rtol=1e-3, atol=1e-5 * (1 + scale))
+                if not same:
+                    found.append(op)
+                    break
+        return found
+
     def downstream(self, node: str) -> list[str]:
         """The ops that depend on tensor `node`, in topological order."""
         after = nx.descendants(self.G, node)

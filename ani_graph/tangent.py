@@ -46,6 +46,7 @@ class Tangents:
     terms: dict[str, dict[str, torch.Tensor]]  # op -> {operand: its term ∂u/∂a·ȧ}, where several terms add
     partials: dict[str, dict[str, float]]  # op -> {operand: ∂u/∂a}, for ops from numbers to a number
     borrowed: frozenset[str]  # custom Functions without jvp: their tangent is J·v from their backward
+    random: frozenset[str] = frozenset()  # ops that draw new random numbers when called again (dropout)
 
 
 def _named_leaves(G) -> dict[str, str]:
@@ -127,6 +128,7 @@ def forward_mode(G, calls: dict, wrt) -> Tangents:
     with replay.isolated(), warnings.catch_warnings(), fwAD.dual_level():
         # torch loads its forward-mode decompositions through torch.jit.script, which warns
         warnings.filterwarnings("ignore", "`torch.jit.script` is deprecated", DeprecationWarning)
+        random = frozenset(replay.unrepeatable(values))
         for op in replay.ops:
             movable = [s for s in dict.fromkeys(replay.calls[op].slots) if s in tangent]
             outs, by_backward = _push(replay, op, values, {s: tangent[s] for s in movable})
@@ -140,7 +142,7 @@ def forward_mode(G, calls: dict, wrt) -> Tangents:
                 terms[op] = {s: _push(replay, op, values, {s: tangent[s]})[0].popitem()[1] for s in moving}
             if all(values[s].numel() == 1 for s in movable) and next(iter(outs.values())).numel() == 1:
                 partials[op] = {s: _unit_partial(replay, op, values, s) for s in movable}
-    return Tangents(seeds, tangent, terms, partials, frozenset(borrowed))
+    return Tangents(seeds, tangent, terms, partials, frozenset(borrowed), random)
 
 
 def _unit_partial(replay: Replay, op: str, values, s: str) -> float:
@@ -259,6 +261,8 @@ def _op_step(G, op, names, T: Tangents) -> dict:
     rule = C.rule_text(G, op)
     if op in T.borrowed:
         rule += f"; {G.nodes[op]['op']} has no jvp, so its tangent is J·v with J from its backward"
+    if op in T.random:
+        rule += f"; {G.nodes[op]['op']} is random, and this tangent comes from a new draw, not the recorded one"
     edges = [[u, op] for u in C.operands(G, op)] + [[op, o] for o in outs]
     return {"caption": op_caption(G, op, names, T), "rule": rule, "nodes": [op, *outs], "edges": edges,
             "badges": badges}  # fmt: skip

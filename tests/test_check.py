@@ -186,3 +186,25 @@ def test_animate_check_marks_each_final_gradient_badge():
     # the drawing makes room for the mark
     box = bad.graph.view(extra=bad._view["extra"]).boxes[x]
     assert box.width >= len("= " + final) * 11 * 0.62
+
+
+def test_a_random_op_is_named_and_the_gradients_through_it_are_not_judged():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 8), nn.Dropout(0.5), nn.Linear(8, 1))  # training mode: dropout draws
+    g = TorchGraph(lambda x: model(x).sum(), [[0.5, -1.0, 2.0]])
+    report = g.check()
+    assert report.random == ["dropout (op1)"]
+    assert {r.tensor: r.ok for r in report.rows} == {
+        "x": None,
+        "0.weight": None,
+        "0.bias": None,
+        "2.weight": True,
+        "2.bias": True,
+    }
+    # after the dropout the check uses the recorded draw, so the last layer's gradient is really checked
+    (linear,) = g.nx.successors(g.node_id("2.weight"))
+    (h,) = [u for u in g.nx.predecessors(linear) if g.nx.nodes[u]["kind"] == "intermediate"]  # dropout's output
+    assert torch.allclose(report["2.weight"].numerical.float(), g.value(h).reshape(1, 8))  # ∂L/∂W = hᵀ
+    assert "? dropout (op1) gives other numbers each time it runs (it is random)" in repr(report)
+    frames = g.animate("tangent", wrt={"x": [1.0, 0.0, 0.0]}).frames
+    assert any("dropout is random, and this tangent comes from a new draw" in f["rule"] for f in frames)
