@@ -35,6 +35,7 @@ from .replay import Replay
 from .style import math_to_text
 
 LEAVES = ("input", "param")  # where a seed tangent can go
+MAX_OPS_WRITTEN_OUT = 300  # above this many ops (a folded or elided drawing) captions give totals, not terms
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ def forward_mode(G, calls: dict, wrt) -> Tangents:
             tangent.update(outs)
             if by_backward:
                 borrowed.add(op)
-            if len(outs) != 1:
+            if len(outs) != 1 or len(replay.ops) > MAX_OPS_WRITTEN_OUT:
                 continue
             moving = [s for s in movable if bool(tangent[s].any())]
             if len(moving) > 1:
