@@ -107,6 +107,10 @@ def verdict(auto: torch.Tensor, d: Differences, rtol: float, slopes: bool = True
     """(ok, max abs error, note): ok is None where the function has a kink at the point.
 
     The note gives the one-sided `slopes` where they mean something to the reader.
+
+    >>> relu = lambda t: float(torch.relu(t).sum())
+    >>> verdict(torch.tensor([0.0]), Differences(relu, torch.zeros(1, dtype=torch.float64), [0], 1e-6), 1e-5)
+    (None, 0.5, 'one-sided derivatives differ (0 from the left, 1 from the right); autograd uses 0')
     """
     scale = max(_largest(d.central), _largest(auto))
     tol = rtol * (scale + 1e-3 * (1 + abs(d.base)))
@@ -239,9 +243,8 @@ def check_graph(G, calls: dict, max_elements: int = 64) -> CheckReport:
         op_checks = _in_float64(G, replay, ops)
     leaves = [r for r in rows if r.kind in ("input", "param")]
     others = [r for r in rows if r.kind not in ("input", "param")]
-    report = CheckReport(leaves, others, op_checks, [_op_name(G, op) for op in random])
-    report.skipped = len(replay.ops) > MAX_OPS_FOR_INTERMEDIATES
-    return report
+    skipped = len(replay.ops) > MAX_OPS_FOR_INTERMEDIATES
+    return CheckReport(leaves, others, op_checks, [_op_name(G, op) for op in random], skipped)
 
 
 def _op_name(G, op: str) -> str:
@@ -265,7 +268,14 @@ def _unsure(row: GradCheck, replay: Replay, random: list[str]) -> GradCheck:
 
 def mark_frames(frames: list[dict], report: CheckReport, G) -> list[dict]:
     """The frames with each final gradient badge marked ✓, ✗ or ? (no derivative here), and the
-    caption of the backward step that completes it saying what finite differences give."""
+    caption of the backward step that completes it saying what finite differences give.
+
+    >>> from ani_graph import TorchGraph
+    >>> g = TorchGraph(lambda a, b: a * b, [2, 3])
+    >>> last = mark_frames(g.frames(), g.check(), g.nx)[-1]
+    >>> last["badges"], last["caption"]
+    ({'t1': {'grad': '2 ✓'}}, '∂L/∂b = ∂L/∂out · ∂out/∂b = 1 · 2 = 2 ✓ finite differences agree: 2')
+    """
     checks = {c.node: c for c in report.rows + report.intermediates}
     wrong = {c.node: c.op for c in report.wrong_ops}
     marked = []

@@ -79,12 +79,13 @@ class CheckReport:
     where the function has no derivative (ReLU at 0) is reported, not counted as wrong.
     """
 
-    def __init__(self, rows: list[GradCheck], intermediates: list[GradCheck], ops: list[OpCheck], random=()):
+    def __init__(self, rows: list[GradCheck], intermediates: list[GradCheck], ops: list[OpCheck], random=(),
+                 skipped: bool = False):  # fmt: skip
         self.rows = rows
         self.intermediates = intermediates
         self.ops = ops
         self.random = list(random)  # ops that give other numbers at every run (dropout), by name
-        self.skipped = False  # intermediate tensors were not checked one by one (too many ops)
+        self.skipped = skipped  # intermediate tensors and built-in ops were not checked one by one (too many ops)
 
     @property
     def ok(self) -> bool:

@@ -106,7 +106,13 @@ def _seed_tensor(name: str, seed, value: torch.Tensor) -> torch.Tensor:
 
 
 def seeded(G, calls: dict, direction: str, wrt) -> Tangents | None:
-    """The tangents a `direction` needs: forward mode's for "tangent", none otherwise (and then no `wrt`)."""
+    """The tangents a `direction` needs: forward mode's for "tangent", none otherwise (and then no `wrt`).
+
+    >>> from ani_graph import TorchGraph
+    >>> g = TorchGraph(lambda x: 2 * x, [1.0])
+    >>> seeded(g.nx, g._calls, "backward", None) is None, float(seeded(g.nx, g._calls, "tangent", {"x": 1}).of["t2"])
+    (True, 2.0)
+    """
     if direction == "tangent":
         return forward_mode(G, calls, wrt)
     if wrt is not None:
@@ -234,7 +240,14 @@ def _start(G, order, names, T: Tangents) -> dict:
 
 
 def op_caption(G, op, names, T: Tangents) -> str:
-    """`u̇ = ∂u/∂a·ȧ + ∂u/∂b·ḃ = 3 · 1 + 2 · 0 = 3`, with numbers where they are short."""
+    """`u̇ = ∂u/∂a·ȧ + ∂u/∂b·ḃ = 3 · 1 + 2 · 0 = 3`, with numbers where they are short.
+
+    >>> from ani_graph import TorchGraph
+    >>> from ani_graph.view import display_names
+    >>> g = TorchGraph(lambda a, b: a * b, [2, 3])
+    >>> op_caption(g.nx, "op0", display_names(g.nx), forward_mode(g.nx, g._calls, {"a": 1}))
+    '(out)˙ = ∂out/∂a·ȧ + ∂out/∂b·ḃ = 3 · 1 + 2 · 0 = 3'
+    """
     outs = list(G.successors(op))
     if len(outs) != 1:
         listed = ", ".join(f"{dotted(names[o])} = {format_tensor(T.of.get(o))}" for o in outs)
@@ -270,7 +283,14 @@ def _op_step(G, op, names, T: Tangents) -> dict:
 
 
 def summary_caption(G, names, T: Tangents) -> str:
-    """The last step: the output tangent is the directional derivative; passes each way for the full gradient."""
+    """The last step: the output tangent is the directional derivative; passes each way for the full gradient.
+
+    >>> from ani_graph import TorchGraph
+    >>> from ani_graph.view import display_names
+    >>> g = TorchGraph(lambda a, b: a * b, [2, 3])
+    >>> summary_caption(g.nx, display_names(g.nx), forward_mode(g.nx, g._calls, {"a": 1})).split(". ")[-1]
+    'The full gradient needs 2 forward passes, one per input element, but 1 reverse pass.'
+    """
     outputs = [n for n, a in G.nodes(data=True) if a["kind"] == "output"]
     leaves = [s for s in T.of if G.nodes[s]["kind"] in LEAVES]
     n = sum(G.nodes[s]["value"].numel() for s in leaves)
@@ -300,6 +320,14 @@ def tangent_steps(G, order, names, T: Tangents) -> list[dict]:
 
     Each step is a dict of frame fields (`caption`, `rule`, `nodes`, `edges`, `badges`);
     the frames module adds the phase, "tangent".
+
+    >>> import networkx as nx
+    >>> from ani_graph import TorchGraph
+    >>> from ani_graph.view import display_names
+    >>> g = TorchGraph(lambda x: 2 * x, [1.0])
+    >>> order, names = list(nx.topological_sort(g.nx)), display_names(g.nx)
+    >>> [s["caption"][:30] for s in tangent_steps(g.nx, order, names, forward_mode(g.nx, g._calls, {"x": 1}))]
+    ['Forward mode starts from the s', '(out)˙ = ∂out/∂x·ẋ = 2 · 1 = 2', '(out)˙ = 2: the derivative of ']
     """
     steps = [_start(G, order, names, T)]
     steps += [_op_step(G, op, names, T) for op in order if G.nodes[op]["kind"] == "op"]

@@ -208,3 +208,18 @@ def test_a_random_op_is_named_and_the_gradients_through_it_are_not_judged():
     assert "? dropout (op1) gives other numbers each time it runs (it is random)" in repr(report)
     frames = g.animate("tangent", wrt={"x": [1.0, 0.0, 0.0]}).frames
     assert any("dropout is random, and this tangent comes from a new draw" in f["rule"] for f in frames)
+
+
+def test_a_long_graph_still_names_a_wrong_custom_function():
+    def long_chain(x):
+        for i in range(160):  # 320 ops: more than the check replays one by one
+            x = torch.sin(x) * 1.01
+            if i == 80:
+                x = ForgetfulSigmoid.apply(x)
+        return x
+
+    report = TorchGraph(long_chain, [0.3]).check()
+    assert report.skipped and report.intermediates == []
+    assert [c.op for c in report.ops] == ["ForgetfulSigmoid"]  # only the hand-written backward is checked alone
+    assert report.rows[0].ok is False and not report.ok
+    assert "Intermediate tensors and built-in ops were not checked one by one" in repr(report)
