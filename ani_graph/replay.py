@@ -40,15 +40,20 @@ def _strip(obj, count: list[int]):
         count[0] += 1
         return Slot(count[0] - 1)
     if isinstance(obj, (list, tuple)):
-        return type(obj)(_strip(x, count) for x in obj)
+        before = count[0]
+        items = [_strip(x, count) for x in obj]
+        if count[0] == before:
+            return obj  # no tensor inside: keep it as it is (a torch.Size, a named tuple)
+        return items if isinstance(obj, list) else tuple(items)
     return obj
 
 
 def _fill(obj, tensors: Sequence[torch.Tensor]):
     if isinstance(obj, Slot):
         return tensors[obj.index]
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_fill(x, tensors) for x in obj)
+    if isinstance(obj, (list, tuple)) and any(isinstance(x, (Slot, list, tuple)) for x in obj):
+        items = [_fill(x, tensors) for x in obj]
+        return items if isinstance(obj, list) else tuple(items)
     return obj
 
 
