@@ -48,14 +48,18 @@ class Animation:
         interval_ms: int = 700,
         depth: int | None = None,
         max_nodes: int = MAX_NODES,
+        wrt: dict | None = None,
+        check: bool = False,
     ) -> None:
         if not isinstance(interval_ms, int) or isinstance(interval_ms, bool) or interval_ms < 16:
             raise ValueError(f"interval_ms must be a whole number of milliseconds, at least 16, not {interval_ms!r}.")
         self.graph = graph
         self.direction = direction
         self.interval_ms = interval_ms
-        self._view = {"depth": depth, "max_nodes": max_nodes}
-        self.frames: list[dict] = graph.frames(direction, depth=depth, max_nodes=max_nodes)
+        self.frames: list[dict] = graph.frames(direction, depth=depth, max_nodes=max_nodes, wrt=wrt, check=check)
+        # tangents and ✓ marks are texts the graph does not hold: the boxes make room for them
+        extra = _badge_texts(self.frames) if direction == "tangent" or check else ()
+        self._view = {"depth": depth, "max_nodes": max_nodes, "extra": extra}
         self._frame = 0
         self._widget: PlayerWidget | None = None
         self._svg_cache: str | None = None
@@ -219,6 +223,11 @@ class Animation:
         if widget_bundle:
             data.update({k: v for k, v in widget_bundle.items() if k != "text/plain"})
         return data
+
+
+def _badge_texts(frames: list[dict]) -> tuple:
+    """Every (node, which, text) badge text the frames show."""
+    return tuple(sorted({(n, w, t) for f in frames for n, texts in f["badges"].items() for w, t in texts.items()}))
 
 
 # ----- caption panels for images (GIF frames and the poster) ------------------------------------

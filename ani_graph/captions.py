@@ -113,5 +113,5 @@ def rule_text(G, op) -> str:
 
 def folded_caption(box: str, phase: str) -> str:
     label = box[2:] if box.startswith("m:") else "the hidden middle"
-    what = "values" if phase == "forward" else "gradients"
+    what = {"forward": "values", "tangent": "values and tangents"}.get(phase, "gradients")
     return f"{label}: {what} pass through the folded module in one step"

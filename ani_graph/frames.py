@@ -4,7 +4,7 @@
 never the layout. A frame is a plain dict with separate fields; no field needs
 splitting:
 
-- `phase`: "forward" or "backward";
+- `phase`: "forward", "backward" or "tangent" (forward mode, see `tangent.py`);
 - `caption`: what happens, with numbers, e.g. `∂L/∂a = ∂L/∂y · ∂y/∂a = 2 · 3 = 6`;
   where a tensor feeds several ops, later arrivals read
   `∂L/∂b += … = 2 (second path) → 5`;
@@ -13,8 +13,9 @@ splitting:
 - `nodes`: ids of the drawing's boxes lit in this frame (graph node ids, or `m:<path>`
   for a folded module, `elided` for a hidden middle);
 - `edges`: the lit arrows, a list of `[u, v]` box-id pairs;
-- `badges`: the badge texts that change in this frame, `{node: {"value": …}}` or
-  `{node: {"grad": …}}`;
+- `badges`: the badge texts that change in this frame, `{node: {"value": …}}`,
+  `{node: {"grad": …}}` or, in forward mode, `{node: {"tangent": …}}` (drawn in a
+  tangent row that takes the gradient row's place);
 - `edge_badges`: the edge texts that change, a list of `[u, v, text]` (the share of
   u's gradient that came back through op v).
 
@@ -39,9 +40,10 @@ import networkx as nx
 
 from . import captions as C
 from .format import format_tensor
+from .tangent import Tangents, tangent_steps
 from .view import View
 
-DIRECTIONS = ("forward", "backward", "both")
+DIRECTIONS = ("forward", "backward", "both", "tangent")
 FIELDS = ("phase", "caption", "rule", "nodes", "edges", "badges", "edge_badges")
 
 
@@ -168,13 +170,18 @@ def _fold_frames(frames: list[dict], owner: dict[str, str], G) -> list[dict]:
     return result
 
 
-def build_frames(G, view: View, direction: str = "backward") -> list[dict]:
-    """The frame list of a graph, drawn as `view`, for `direction` "forward", "backward" or "both"."""
+def build_frames(G, view: View, direction: str = "backward", tangents: Tangents | None = None) -> list[dict]:
+    """The frame list of a graph, drawn as `view`, for `direction` "forward", "backward", "both" or
+    "tangent" (forward mode, which needs the `tangents` of `tangent.forward_mode`)."""
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {', '.join(map(repr, DIRECTIONS))}, not {direction!r}.")
     names = view.names
     order = list(nx.topological_sort(G))
-    if direction == "forward":
+    if direction == "tangent":
+        if tangents is None:
+            raise ValueError("direction 'tangent' needs the seed tangents: call g.animate('tangent', wrt={...}).")
+        frames = [frame("tangent", **step) for step in tangent_steps(G, order, names, tangents)]
+    elif direction == "forward":
         frames = _forward_frames(G, order, names)
     elif direction == "both":
         frames = _forward_frames(G, order, names) + _backward_frames(G, order, names)

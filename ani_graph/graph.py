@@ -1,16 +1,11 @@
 """`TorchGraph`: a traced computation with every value and gradient, as a networkx graph.
 
->>> import torch
->>> g = TorchGraph(lambda x, a, c: torch.sin(a * x + c), [2, 3, 4])
->>> g.inputs
-['x', 'a', 'c']
->>> round(float(g.grad("x")), 4) == round(3 * float(torch.cos(torch.tensor(10.0))), 4)
-True
+It is the facade of the pipeline: it runs the trace once, then computes each stage
+(view, layout, scene, frames) on first use and keeps it. Examples are in its docstrings.
 """
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -146,6 +141,7 @@ class TorchGraph:
         self._input_ids = list(rec.trace.inputs)
         self._output_ids = out_ids
         self._upstream = dict(zip(out_ids, upstream))
+        self._calls = dict(rec.trace.calls)  # op id -> how to call it again (forward mode, check)
         self._by_name = {a["name"]: nid for nid, a in G.nodes(data=True) if a.get("name")}
         self._stages: dict = {}
 
@@ -207,33 +203,78 @@ class TorchGraph:
             self._stages[key] = make()
         return self._stages[key]
 
-    def view(self, depth: int | None = None, max_nodes: int = MAX_NODES) -> View:
-        """What the drawing shows: fold map, every box's texts and size (`depth`, `max_nodes` as in `plot`)."""
-        return self._stage(("view", depth, max_nodes), lambda: build_view(self.nx, depth, max_nodes))
+    def view(self, depth: int | None = None, max_nodes: int = MAX_NODES, extra: tuple = ()) -> View:
+        """What the drawing shows: fold map, every box's texts and size (`depth`, `max_nodes` as in `plot`).
 
-    def layout(self, depth: int | None = None, max_nodes: int = MAX_NODES) -> Layout:
+        `extra` lists (node, "value"|"grad"|"tangent", text) texts that frames show beyond the graph's own.
+        """
+        return self._stage(("view", depth, max_nodes, extra), lambda: build_view(self.nx, depth, max_nodes, extra))
+
+    def layout(self, depth: int | None = None, max_nodes: int = MAX_NODES, extra: tuple = ()) -> Layout:
         """Where every box of the view goes (graphviz `dot`, run once per view; options as in `plot`)."""
         from .layout import compute_layout
 
-        view = self.view(depth, max_nodes)
-        return self._stage(("layout", depth, max_nodes), lambda: compute_layout(view))
+        view = self.view(depth, max_nodes, extra)
+        return self._stage(("layout", depth, max_nodes, extra), lambda: compute_layout(view))
 
     def scene(
-        self, with_all: bool = False, depth: int | None = None, max_nodes: int = MAX_NODES, show: Show | None = None
+        self,
+        with_all: bool = False,
+        depth: int | None = None,
+        max_nodes: int = MAX_NODES,
+        show: Show | None = None,
+        extra: tuple = (),
     ) -> Scene:
         """Every shape of the drawing (options as in `plot`); `show` (a `scene.Show`) overrides `with_all`."""
         from .scene import build_scene, show_all
 
-        view = self.view(depth, max_nodes)
+        view = self.view(depth, max_nodes, extra)
         if show is None and with_all:
             show = show_all(view)
-        return build_scene(view, self.layout(depth, max_nodes), show)
+        return build_scene(view, self.layout(depth, max_nodes, extra), show)
 
-    def frames(self, direction: str = "backward", depth: int | None = None, max_nodes: int = MAX_NODES) -> list[dict]:
-        """The frame list `animate` plays (schema at the top of `ani_graph.frames`); ValueError on a bad `direction`."""
+    def frames(
+        self,
+        direction: str = "backward",
+        depth: int | None = None,
+        max_nodes: int = MAX_NODES,
+        wrt: dict | None = None,
+        check: bool = False,
+    ) -> list[dict]:
+        """The frame list `animate` plays (schema at the top of `ani_graph.frames`); ValueError on a bad `direction`.
+
+        `wrt` seeds the "tangent" direction; `check` marks each final gradient ✓/✗ against finite differences.
+        """
+        from .check import mark_frames
         from .frames import build_frames
+        from .tangent import seeded
 
-        return build_frames(self.nx, self.view(depth, max_nodes), direction)
+        tangents = seeded(self.nx, self._calls, direction, wrt)
+        frames = build_frames(self.nx, self.view(depth, max_nodes), direction, tangents)
+        return mark_frames(frames, self.check(), self.nx) if check else frames
+
+    # ----- forward mode and the gradient check -------------------------------------------------
+    def tangents(self, wrt: dict) -> dict[str, torch.Tensor]:
+        """Forward mode: every tensor's tangent (by name) when the inputs in `wrt` move along their seeds.
+
+        >>> TorchGraph(lambda x, a: a * x, [2, 3]).tangents({"x": 1.0})["out"]
+        tensor(3.)
+        """
+        from .tangent import forward_mode
+
+        found = forward_mode(self.nx, self._calls, wrt).of
+        return {self.nx.nodes[n]["name"] or n: t.clone() for n, t in found.items()}
+
+    def check(self, max_elements: int = 64):
+        """Every gradient against central finite differences in float64, and every op's backward
+        against its forward (naming a wrong custom Function): a `check.CheckReport`.
+
+        >>> TorchGraph(lambda x: x * x, [3.0]).check().ok
+        True
+        """
+        from .check import check_graph
+
+        return self._stage(("check", max_elements), lambda: check_graph(self.nx, self._calls, max_elements))
 
     # ----- drawing (renderers are loaded on first use) ----------------------------------------
     def plot(
@@ -292,13 +333,16 @@ class TorchGraph:
         interval_ms: int = 700,
         depth: int | None = None,
         max_nodes: int = MAX_NODES,
+        wrt: dict | None = None,
+        check: bool = False,
     ) -> Animation:
         """Animate values flowing forward and/or gradients flowing backward, a step per frame.
 
         Parameters
         ----------
-        direction : {"backward", "forward", "both"}, default "backward"
-            "both" plays the forward pass, then the backward pass.
+        direction : {"backward", "forward", "both", "tangent"}, default "backward"
+            "both" plays the forward pass, then the backward pass. "tangent" animates forward
+            mode: the seed tangents given by `wrt` travel forward with the values.
         interval_ms : int, default 700
             Milliseconds per frame while playing; at least 16.
         depth : int, optional
@@ -307,6 +351,12 @@ class TorchGraph:
             Above this many boxes, or 48 along the longest path, modules fold on their own (a
             chain with no modules shows its ends, the middle elided). A folded module
             animates as one step.
+        wrt : dict, optional
+            For "tangent": seed tangents by input (or parameter) name, e.g. ``{"x": 1.0}``;
+            other inputs start at 0. A vector input takes a seed vector.
+        check : bool, default False
+            Mark each final gradient badge ✓ or ✗ against central finite differences
+            (see `check`).
 
         Returns
         -------
@@ -332,19 +382,15 @@ class TorchGraph:
         """
         from .animation import Animation
 
-        return Animation(self, direction, interval_ms=interval_ms, depth=depth, max_nodes=max_nodes)
+        return Animation(
+            self, direction, interval_ms=interval_ms, depth=depth, max_nodes=max_nodes, wrt=wrt, check=check
+        )
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         """A bare `g` in a notebook: the SVG, plus a PNG for viewers that sanitise SVG."""
-        from .render_mpl import scene_to_png
-        from .render_svg import scene_to_svg
+        from .bundle import drawing_bundle
 
-        scene = self.scene(with_all=True)
-        return {
-            "image/svg+xml": scene_to_svg(scene),
-            "image/png": base64.b64encode(scene_to_png(scene)).decode("ascii"),
-            "text/plain": repr(self),
-        }
+        return drawing_bundle(self.scene(with_all=True), repr(self))
 
 
 def _no_style(style: dict) -> None:

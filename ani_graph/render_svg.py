@@ -5,9 +5,9 @@ Contract with the animation player (`static/player.js`):
   (see `style.theme_css`), lit things have classes `ag-lit` and `ag-flow-fwd`/`ag-flow-back`;
 - node `<g class="ag-node ag-{kind}" id="ag-n-{id}" data-node="{node id}">`, its shape
   has class `ag-shape`;
-- tensor nodes hold badges `<g class="ag-badge ag-badge-val">` (and `ag-badge-grad`)
-  with `<text class="ag-val">` / `<text class="ag-grad">`; an empty badge also has class
-  `ag-empty`;
+- tensor nodes hold badges `<g class="ag-badge ag-badge-val">` (and `ag-badge-grad`, or
+  `ag-badge-tan` in forward mode) with `<text class="ag-val">` / `ag-grad` / `ag-tan`; an
+  empty badge also has class `ag-empty`;
 - edge `<g class="ag-edge" id="ag-e-{u}-{v}" data-src data-dst>` with `<path class="ag-path">`;
   a tensor→op edge also holds `<text class="ag-egrad">`.
 
@@ -39,6 +39,7 @@ CSS = f"""{S.theme_css()}
 .ag-graph .ag-arrow {{ fill: var(--ag-edge); }}
 .ag-graph .ag-val, .ag-graph .ag-val-bg {{ fill: var(--ag-val); }}
 .ag-graph .ag-grad, .ag-graph .ag-grad-bg, .ag-graph .ag-egrad {{ fill: var(--ag-grad); }}
+.ag-graph .ag-tan, .ag-graph .ag-tan-bg {{ fill: var(--ag-tan); }}
 .ag-graph .ag-egrad {{ paint-order: stroke; stroke: var(--ag-card); stroke-width: 3px; }}
 .ag-graph .ag-empty {{ visibility: hidden; }}
 .ag-graph .ag-cluster rect {{ fill: var(--ag-cluster); stroke: var(--ag-cluster-stroke); }}
@@ -48,6 +49,8 @@ CSS = f"""{S.theme_css()}
 .ag-graph .ag-flow-back .ag-shape, .ag-graph .ag-flow-back .ag-path {{ stroke: var(--ag-glow-back); }}
 .ag-graph .ag-flow-fwd .ag-arrow {{ fill: var(--ag-glow-fwd); }}
 .ag-graph .ag-flow-back .ag-arrow {{ fill: var(--ag-glow-back); }}
+.ag-graph .ag-flow-tan .ag-shape, .ag-graph .ag-flow-tan .ag-path {{ stroke: var(--ag-glow-tan); }}
+.ag-graph .ag-flow-tan .ag-arrow {{ fill: var(--ag-glow-tan); }}
 """
 
 

@@ -109,7 +109,7 @@ class Scene:
     width: float
     height: float
     groups: tuple[Group, ...]
-    phase: str = ""  # "forward" or "backward" when a frame is shown: the colour of what is lit
+    phase: str = ""  # "forward", "backward" or "tangent" when a frame is shown: the colour of what is lit
     note: str = ""
 
     def nodes(self) -> list[Group]:
@@ -151,7 +151,7 @@ def _glow(phase: str) -> str:
 
 
 def _flow(phase: str) -> str:
-    return "ag-flow-back" if phase == "backward" else "ag-flow-fwd"
+    return {"backward": "ag-flow-back", "tangent": "ag-flow-tan"}.get(phase, "ag-flow-fwd")
 
 
 def arrow_polygon(points, tip, size: float = S.ARROW_SIZE):
@@ -207,9 +207,12 @@ def row_centres(y: float, rows: int) -> list[float]:
     return [top + S.LINE_HEIGHT * (i + 0.5) for i in range(rows)]
 
 
+_BADGES = {"val": ("=", S.VALUE_COLOUR), "grad": ("∂", S.GRAD_COLOUR), "tan": ("ṫ", S.TANGENT_COLOUR)}
+
+
 def _badge(which: str, box, x: float, cy: float, text: str) -> Group:
-    """The value (`val`) or gradient (`grad`) row of a tensor box: tint, key and number."""
-    key, colour = ("=", S.VALUE_COLOUR) if which == "val" else ("∂", S.GRAD_COLOUR)
+    """The value (`val`), gradient (`grad`) or tangent (`tan`) row of a tensor box: tint, key and number."""
+    key, colour = _BADGES[which]
     left = x - box.width / 2 + S.BADGE_INSET
     tint = Rect(
         left, cy - S.LINE_HEIGHT / 2 + 1, box.width - 2 * S.BADGE_INSET, S.LINE_HEIGHT - 2, colour,
@@ -238,7 +241,7 @@ def _node(box, x: float, y: float, show: Show) -> Group:
         dash = S.MODULE_DASH if box.kind in ("module", "elided") else None
         x0, y0 = x - box.width / 2, y - box.height / 2
         shape = Rect(x0, y0, box.width, box.height, fill, stroke, width, S.CORNER_RADIUS, dash, cls="ag-shape")
-        rows = row_centres(y, 1 + box.value_row + box.grad_row)
+        rows = row_centres(y, 1 + box.value_row + box.grad_row + box.tangent_row)
         title = Text(x, rows[0], box.title, S.FONT_SIZE, S.TEXT_COLOUR, "middle", bold=True, cls="ag-title")
         items = (shape, title)
         texts = show.texts.get(box.id, {})
@@ -246,6 +249,8 @@ def _node(box, x: float, y: float, show: Show) -> Group:
             items += (_badge("val", box, x, rows[1], texts.get("value", "")),)
         if box.grad_row:
             items += (_badge("grad", box, x, rows[2], texts.get("grad", "")),)
+        if box.tangent_row:
+            items += (_badge("tan", box, x, rows[-1], texts.get("tangent", "")),)
     cls = f"ag-node ag-{box.kind}" + (f" ag-lit {_flow(show.phase)}" if lit else "")
     return Group("node", items, cls, key=box.id, dom_id=f"ag-n-{dom_id(box.id)}", bounds=(x, y, box.width, box.height))
 

@@ -27,13 +27,14 @@ KIND_COLOURS = {
 }
 VALUE_COLOUR = "#0B4F7C"
 GRAD_COLOUR = "#B0357F"  # reddish purple: gradients everywhere
+TANGENT_COLOUR = "#00785A"  # a darker bluish green: forward-mode tangents
 TEXT_COLOUR = "#1F2328"
 EDGE_COLOUR = "#8A8F98"
 CARD_COLOUR = "#FFFFFF"
 CLUSTER_STROKE = "#B8B0D0"
 CLUSTER_FILL = "#F7F5FB"
-# what is lit glows in the colour of what flows: values forward, gradients backward
-PHASE_COLOURS = {"forward": "#0072B2", "backward": "#B0357F"}
+# what is lit glows in the colour of what flows: values forward, gradients backward, tangents
+PHASE_COLOURS = {"forward": "#0072B2", "backward": "#B0357F", "tangent": "#009E73"}
 
 # Dark themes (JupyterLab's dark theme, a page in a dark colour scheme): the same roles.
 DARK = {
@@ -45,6 +46,8 @@ DARK = {
     "cluster": "rgba(120, 110, 160, 0.12)",
     "glow-fwd": "#56B4E9",
     "glow-back": "#E58CC1",
+    "tan": "#5FD3AE",
+    "glow-tan": "#5FD3AE",
 }
 DARK_FILL_OPACITY = 0.22  # node tints turn translucent so light text stays readable
 
@@ -62,7 +65,7 @@ CLUSTER_DASH = (4.0, 3.0)
 CORNER_RADIUS = 6.0
 ARROW_SIZE = 7.0
 BADGE_INSET = 4.0  # a badge's distance from its box's edge
-BADGE_KEY_DX = 4.0  # the key (= or ∂) from the badge's left edge
+BADGE_KEY_DX = 4.0  # the key (=, ∂ or ṫ) from the badge's left edge
 BADGE_TEXT_DX = 15.0  # the number from the badge's left edge
 BADGE_TINT = 0.08  # fill opacity of a badge's background
 SMALL_FONT = FONT_SIZE - 1  # cluster titles, edge labels, badge keys
@@ -75,6 +78,7 @@ def theme_css() -> str:
         f"--ag-text: {TEXT_COLOUR}; --ag-edge: {EDGE_COLOUR}; --ag-card: {CARD_COLOUR}; --ag-val: {VALUE_COLOUR}; "
         f"--ag-grad: {GRAD_COLOUR}; --ag-cluster: {CLUSTER_FILL}; --ag-cluster-stroke: {CLUSTER_STROKE}; "
         f"--ag-glow-fwd: {PHASE_COLOURS['forward']}; --ag-glow-back: {PHASE_COLOURS['backward']}; "
+        f"--ag-tan: {TANGENT_COLOUR}; --ag-glow-tan: {PHASE_COLOURS['tangent']}; "
         f"--ag-lit-width: {LIT_STROKE_WIDTH}px; --ag-lit-edge-width: {LIT_EDGE_WIDTH}px;"
     )
     dark = " ".join(f"--ag-{k}: {v};" for k, v in DARK.items())

@@ -5,7 +5,10 @@ A `View` says which graph nodes fold into one box (modules deeper than `depth`; 
 their own, and a graph with nothing to fold hides its middle), every box's texts
 (title, value, gradient) and its size (room for the largest text it ever shows, so
 nothing moves between frames), the links between boxes, and which module cluster
-each box sits in. The layout, the scene and the frames all read it.
+each box sits in. The layout, the scene and the frames all read it. An animation whose
+frames show texts the graph does not hold (tangents, gradients marked ✓) passes them as
+`extra`, so the boxes have room for them; a box with a tangent shows a tangent row in
+place of its gradient row.
 
 >>> import torch
 >>> from ani_graph import TorchGraph
@@ -19,7 +22,7 @@ each box sits in. The layout, the scene and the frames all read it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import networkx as nx
 
@@ -47,6 +50,7 @@ class Box:
     height: float
     members: tuple[str, ...]  # the graph nodes it stands for
     cluster: str | None  # the open module whose frame it sits in
+    tangent_row: bool = False  # forward mode: a tangent row in place of the gradient row
 
 
 @dataclass(frozen=True)
@@ -191,7 +195,8 @@ def text_width(text: str, size: float = FONT_SIZE) -> float:
     return len(text) * size * CHAR_WIDTH
 
 
-def _tensor_box(G, n, name, members, cluster) -> Box:
+def _tensor_box(G, n, name, members, cluster, extra: dict[str, list[str]]) -> Box:
+    """A tensor's box, sized for its own texts and the `extra` ones frames will show ({which: [text]})."""
     a = G.nodes[n]
     value = format_tensor(a["value"])
     grad = format_tensor(a["grad"]) if a["grad"] is not None else ""
@@ -202,11 +207,15 @@ def _tensor_box(G, n, name, members, cluster) -> Box:
     else:
         title = f"{name} ({shape})" if name and shape else (name or shape)
     value_row = a["kind"] != "constant"
-    grad_row = value_row and bool(a["requires_grad"])
-    rows = [title] + ([f"= {value}"] if value_row else []) + ([f"∂ {grad}"] if grad_row else [])
+    tangent_row = value_row and "tangent" in extra
+    grad_row = value_row and bool(a["requires_grad"]) and not tangent_row
+    shown = {"value": (value_row, value), "grad": (grad_row, grad), "tangent": (tangent_row, "")}
+    rows = [title] + [f"= {own}" for on, own in shown.values() if on]  # a key (= ∂ ṫ) and the text
+    rows += [f"= {t}" for which, texts in extra.items() if shown.get(which, (False,))[0] for t in texts]
     width = max(40.0, max(text_width(r) for r in rows) + 18)
-    height = LINE_HEIGHT * len(rows) + 10
-    return Box(n, a["kind"], title, None, value, grad, value_row, grad_row, width, height, members, cluster)
+    height = LINE_HEIGHT * (1 + value_row + grad_row + tangent_row) + 10
+    return Box(n, a["kind"], title, None, value, grad, value_row, grad_row, width, height, members, cluster,
+               tangent_row)  # fmt: skip
 
 
 def _other_box(G, box, members, cluster) -> Box:
@@ -270,9 +279,16 @@ def _links(G, owner) -> dict[tuple[str, str], Link]:
     return links
 
 
-def build_view(G, depth=None, max_nodes=MAX_NODES) -> View:
-    """The view of a graph: fold map, texts, sizes, links and clusters."""
+def build_view(G, depth=None, max_nodes=MAX_NODES, extra=()) -> View:
+    """The view of a graph: fold map, texts, sizes, links and clusters.
+
+    `extra` lists `(node, which, text)` texts beyond the graph's own that frames will
+    show (`which` is "value", "grad" or "tangent"); boxes are sized for them.
+    """
     check_view_options(depth, max_nodes)
+    more: dict[str, dict[str, list[str]]] = {}
+    for node, which, text in extra:
+        more.setdefault(node, {}).setdefault(which, []).append(text)
     owner, used_depth, note = choose_fold(G, depth, max_nodes)
     names = display_names(G)
     members: dict[str, list[str]] = {}
@@ -283,7 +299,10 @@ def build_view(G, depth=None, max_nodes=MAX_NODES) -> View:
     for box, inner in members.items():
         where = cluster.get(box)
         if box in G and G.nodes[box]["kind"] != "op":
-            boxes[box] = _tensor_box(G, box, names[box], tuple(inner), where)
+            boxes[box] = _tensor_box(G, box, names[box], tuple(inner), where, more.get(box, {}))
         else:
             boxes[box] = _other_box(G, box, tuple(inner), where)
-    return View(boxes, _links(G, owner), owner, names, _cluster_tree(cluster), used_depth, note)
+    links = _links(G, owner)
+    if any(which == "tangent" for _, which, _ in extra):  # forward mode shows no gradient shares
+        links = {k: replace(link, grad="") for k, link in links.items()}
+    return View(boxes, links, owner, names, _cluster_tree(cluster), used_depth, note)

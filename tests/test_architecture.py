@@ -278,6 +278,8 @@ FRAME_EXAMPLES = {
     "sigmoid": lambda: TorchGraph(lambda x: Sigmoid.apply(x) * 2, [0.5]),
     "mlp": mlp_graph,
 }
+TANGENT_SEEDS = {"chain_rule": {"b": 1.0}, "product": {"a": 1.0}, "sin": {"x": 1.0}, "sigmoid": {"x": 1.0},
+                 "mlp": {"x": [1.0, 0.0, 0.0]}}  # fmt: skip
 FIELDS = ("phase", "caption", "rule", "nodes", "edges")
 BANNED = ("->", "  —  ")  # pairs are [u, v] lists, and the rule is a field of its own
 
@@ -308,8 +310,8 @@ def frame_problems(frame, drawn: set[str]) -> list[tuple[str, str]]:
         json.dumps(frame, allow_nan=False)
     except (TypeError, ValueError) as err:
         problems.append(("is not JSON", str(err)))
-    if "phase" in frame and frame["phase"] not in ("forward", "backward"):
-        problems.append(("phase is not 'forward' or 'backward'", repr(frame["phase"])))
+    if "phase" in frame and frame["phase"] not in ("forward", "backward", "tangent"):
+        problems.append(("phase is not 'forward', 'backward' or 'tangent'", repr(frame["phase"])))
     for field in ("caption", "rule"):
         if field in frame and not isinstance(frame[field], str):
             problems.append((f"{field} is not a str", repr(frame[field])[:80]))
@@ -332,10 +334,11 @@ def frame_problems(frame, drawn: set[str]) -> list[tuple[str, str]]:
     return problems
 
 
-@pytest.mark.parametrize("direction", ["forward", "backward", "both"])
+@pytest.mark.parametrize("direction", ["forward", "backward", "both", "tangent"])
 @pytest.mark.parametrize("example", list(FRAME_EXAMPLES))
 def test_every_frame_is_a_plain_json_dict_in_the_documented_schema(example, direction):
-    anim = FRAME_EXAMPLES[example]().animate(direction=direction)
+    seeds = {"wrt": TANGENT_SEEDS[example]} if direction == "tangent" else {}
+    anim = FRAME_EXAMPLES[example]().animate(direction=direction, **seeds)
     drawn = {html.unescape(n) for n in re.findall(r'data-node="([^"]*)"', anim.to_html())}
     assert drawn, "the drawing has no [data-node] elements"
     assert isinstance(anim.frames, list) and anim.frames, anim.frames
@@ -374,7 +377,7 @@ def test_the_frame_checker_accepts_the_documented_schema_and_names_each_departur
     bad = {**good, "phase": "sideways", "nodes": ["ghost"], "edges": [["a", "op0", "x"]], "value": float("nan")}
     assert [p for p, _ in frame_problems(bad, {"a", "op0"})] == [
         "is not JSON",
-        "phase is not 'forward' or 'backward'",
+        "phase is not 'forward', 'backward' or 'tangent'",
         "nodes names a node that is not in the drawing",
         "edges holds something that is not a [u, v] list",
     ]

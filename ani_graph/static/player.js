@@ -4,7 +4,7 @@
 // (which removes the final export line and calls mount() itself).
 
 // A frame (frames.py) has separate fields: phase, caption, rule, nodes, edges, badges
-// ({node: {value|grad: text}}) and edge_badges ([[u, v, text], ...]). Nothing is parsed.
+// ({node: {value|grad|tangent: text}}) and edge_badges ([[u, v, text], ...]). Nothing is parsed.
 
 function mount(el, model) {
   const frames = model.get("frames") || [];
@@ -94,7 +94,7 @@ function mount(el, model) {
     }
     const g = nodeEls.get(a);
     if (!g) return null;
-    const which = b === "value" ? "val" : "grad";
+    const which = b === "value" ? "val" : b === "tangent" ? "tan" : "grad";
     const t = g.querySelector(".ag-" + which);
     return t ? { text: t, holder: g.querySelector(".ag-badge-" + which) || t } : null;
   };
@@ -158,6 +158,7 @@ function mount(el, model) {
     });
   };
 
+  const PHASES = { forward: "forward: values", backward: "backward: gradients", tangent: "forward mode: tangents" };
   let current = -1;
   // the drawing arrives as frame 0 with its lights on; the player starts from no lights
   let lit = Array.from(svg.querySelectorAll(".ag-lit"));
@@ -173,7 +174,7 @@ function mount(el, model) {
       for (let i = lo + 1; i <= hi; i++) for (const key of touched[i]) keys.add(key);
       for (const key of keys) setSlot(key, textAt(key, k));
     }
-    for (const e of lit) e.classList.remove("ag-lit", "ag-flow-fwd", "ag-flow-back");
+    for (const e of lit) e.classList.remove("ag-lit", "ag-flow-fwd", "ag-flow-back", "ag-flow-tan");
     lit = [];
     for (const e of fresh) e.classList.remove("ag-fresh");
     fresh = [];
@@ -184,7 +185,7 @@ function mount(el, model) {
       if (s) { s.holder.classList.add("ag-fresh"); fresh.push(s.holder); }
     }
     const f = frames[k];
-    const flow = f.phase === "backward" ? "ag-flow-back" : "ag-flow-fwd";
+    const flow = f.phase === "backward" ? "ag-flow-back" : f.phase === "tangent" ? "ag-flow-tan" : "ag-flow-fwd";
     const litNodes = [];
     for (const n of f.nodes || []) {
       const g = nodeEls.get(n);
@@ -196,11 +197,12 @@ function mount(el, model) {
       if (g) { g.classList.add("ag-lit", flow); lit.push(g); }
     }
     root.classList.toggle("ag-backward", f.phase === "backward");
+    root.classList.toggle("ag-tangent", f.phase === "tangent");
     stepLine.textContent = f.caption;
     ruleLine.textContent = f.rule || "";
     slider.value = String(k);
     counter.textContent = (k + 1) + " / " + frames.length;
-    phase.textContent = f.phase === "backward" ? "backward: gradients" : "forward: values";
+    phase.textContent = PHASES[f.phase] || PHASES.forward;
     current = k;
   };
 

@@ -8,6 +8,7 @@ the innermost active recorder to record the call. `FunctionPatch.install` saves 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -52,6 +53,7 @@ def _recording_apply(original: Callable) -> Callable:
             return original(cls, *args, **kwargs)
         patch = _ACTIVE[-1]
         info = _custom_request(cls)
+        info["fn"] = functools.partial(original, cls)  # the unpatched apply, to call the op again
         # the recorder's own bookkeeping must not be recorded as ops
         with torch._C.DisableTorchFunction():
             return patch.record_call(lambda: original(cls, *args, **kwargs), info, args, kwargs)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import torch
 
 from ..format import format_tensor
+from ..replay import OpCall
 from ..summary import VALUE_LIMIT
 from .backward import gradients
 from .explain import explain
@@ -193,15 +194,19 @@ class Recorder:
         changed = [t for t, fn in before if t.grad_fn is not fn and t.grad_fn is not None]
         if not made and not changed:
             return result
-        self._add_op(info, flat_in, before, made, changed, flat_out)
+        self._add_op(info, flat_in, before, made, changed, flat_out, (args, kwargs))
         return result
 
-    def _add_op(self, info, flat_in, before, made, changed, flat_out):
+    def _add_op(self, info, flat_in, before, made, changed, flat_out, call_args=((), {})):
         """The op node of a call that made backward nodes, with its input and output edges."""
         self._locals.look_for_frame()
         op_id = f"op{self._n_ops}"
         self._n_ops += 1
         operands = self._operands(info, flat_in, before)
+        # how to call the op again, with the nodes its tensors had before any in-place change
+        slots = [self._node_of[id(x)] for x in flat_in if isinstance(x, torch.Tensor)]
+        inplace = bool(info.get("inplace")) or call_args[1].get("inplace") is True or "out" in call_args[1]
+        self.trace.calls[op_id] = OpCall.capture(info.get("fn"), *call_args, slots, inplace)
         self.trace.nodes[op_id] = {
             "kind": "op",
             "op": info["op"],

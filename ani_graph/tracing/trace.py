@@ -1,7 +1,8 @@
 """`Trace`: what a recording produced, as plain data.
 
 Node and edge attribute dicts in the order they were made, the ids of the input and
-output tensor nodes, and the class name of every module met. Nothing here runs torch;
+output tensor nodes, the class name of every module met, and how to call each op again
+(`replay.OpCall`, for forward mode and the gradient check). Nothing here runs torch;
 `graph.py` turns a `Trace` into the public `networkx.DiGraph`.
 
 >>> t = Trace()
@@ -25,3 +26,4 @@ class Trace:
     inputs: list[str] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
     module_types: dict[str, str] = field(default_factory=dict)  # module path -> class name
+    calls: dict[str, object] = field(default_factory=dict)  # op id -> its replay.OpCall
