@@ -20,6 +20,7 @@ import torch
 from .inputs import input_names, to_grad_outputs, to_input, to_outputs
 from .summary import VALUE_LIMIT, keep
 from .tracing import Recorder
+from .tracing.naming import referenced_tensors
 from .view import MAX_NODES, View, build_view
 
 
@@ -88,6 +89,7 @@ class TorchGraph:
             result = func(*tensors)
         outputs = to_outputs(result)
         rec.name_from_locals(rec.final_locals())
+        rec.name_from_locals(referenced_tensors(func))  # constants read from outside: a global W
         self._finish(rec, outputs, grad_outputs, retain_graph=False)
 
     @classmethod

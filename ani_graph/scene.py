@@ -182,7 +182,8 @@ def _edge(view: View, lay: Layout, key, show: Show) -> Group:
     tip = shift(spline.tip)
     lit = key in show.edges
     colour = _glow(show.phase) if lit else S.EDGE_COLOUR
-    items = [Curve(points, colour, S.LIT_EDGE_WIDTH if lit else S.EDGE_WIDTH, S.LIT_DASH if lit else None, "ag-path")]
+    dash = S.LIT_DASH if lit else (S.CUT_DASH if view.links[key].cut else None)  # a detached edge is a cut
+    items = [Curve(points, colour, S.LIT_EDGE_WIDTH if lit else S.EDGE_WIDTH, dash, "ag-path")]
     arrow = arrow_polygon(points, tip)
     if arrow:
         items.append(Polygon(arrow, colour, "ag-arrow"))
