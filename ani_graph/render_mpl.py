@@ -160,3 +160,21 @@ def scene_to_png(scene: Scene, dpi: int = 110) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
+
+
+def scene_to_image(scene: Scene, scale: float, window: tuple[float, float, float, float] | None = None):
+    """A Pillow image of a scene at `scale` pixels per point, showing `window` (x, y, w, h) of it or all of it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    x, y, w, h = window or (0.0, 0.0, scene.width, scene.height)
+    fig = Figure(figsize=(max(1, round(w * scale)) / 72, max(1, round(h * scale)) / 72), dpi=72)
+    ax = fig.add_axes((0, 0, 1, 1))
+    draw_scene(scene, ax, scale=scale)
+    ax.set_aspect("auto")  # the figure already has the window's proportions
+    ax.set_xlim(x, x + w)
+    ax.set_ylim(y + h, y)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
