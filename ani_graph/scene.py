@@ -260,6 +260,6 @@ def build_scene(view: View, lay: Layout, show: Show | None = None) -> Scene:
         groups.append(_node(box, x + S.MARGIN, y + S.MARGIN, show))
     if note:
         text = Text(S.MARGIN, height - S.CAPTION_HEIGHT / 2 - 4, note, S.FONT_SIZE, S.TEXT_COLOUR,
-                    italic=True, opacity=0.85, cls="ag-note")  # fmt: skip
+                    italic=True, opacity=0.85, halo=True, cls="ag-note")  # fmt: skip
         groups.append(Group("note", (text,)))
     return Scene(width, height, tuple(groups), show.phase, note)
