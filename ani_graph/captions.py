@@ -44,7 +44,15 @@ def factor(text: str) -> str:
 
 def symbol(G, n, names) -> str:
     """How formulas write tensor `n`: its name, quoted when it starts with a digit (`"0.bias"`);
-    a constant is its value, bracketed when negative."""
+    a constant is its value, bracketed when negative.
+
+    >>> import networkx as nx
+    >>> G = nx.DiGraph()
+    >>> G.add_node("t0", kind="param")
+    >>> G.add_node("t1", kind="constant")
+    >>> symbol(G, "t0", {"t0": "0.bias"}), symbol(G, "t1", {"t1": "−1"})
+    ('"0.bias"', '(−1)')
+    """
     name = names[n]
     if G.nodes[n]["kind"] == "constant":
         return factor(name)
@@ -126,6 +134,13 @@ def differentiated(G, upstream: dict, names) -> tuple[str, str]:
     One scalar output fed the default upstream gradient 1 is differentiated itself: its own
     name and no definition. Otherwise the scalar is `L`, defined from the upstream gradients:
     `L = 4·y1 + 8·y2`, or `L = Σ([1, −1] ⊙ y)` for a vector output.
+
+    >>> from ani_graph import TorchGraph
+    >>> from ani_graph.view import display_names
+    >>> g = TorchGraph(lambda x: (x * 2, x * 3), [1.0], [4, 8])
+    >>> up = {g.node_id(o): g.upstream(o) for o in g.outputs}
+    >>> differentiated(g.nx, up, display_names(g.nx))
+    ('L', 'L = 4·out0 + 8·out1')
     """
     if len(upstream) == 1:
         ((o, g),) = upstream.items()
