@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .frames import state_at
-from .style import PHASE_COLOURS, rgb
 from .view import MAX_NODES
 
 if TYPE_CHECKING:
@@ -63,6 +62,7 @@ class Animation:
         self._frame = 0
         self._widget: PlayerWidget | None = None
         self._svg_cache: str | None = None
+        self._slides: dict = {}  # slide size -> images.Slides
 
     # ----- the current frame ------------------------------------------------------------------
     @property
@@ -143,8 +143,13 @@ class Animation:
         title = "ani-graph: " + ", ".join(self.graph.outputs)
         return standalone_page(self._svg(), self.frames, self.interval_ms, title=html.escape(title))
 
-    def frame_image(self, index: int) -> Image:
-        """One frame as a Pillow image: the matplotlib drawing, with the caption in a panel below.
+    def frame_image(self, index: int, size: tuple[int, int] | None = None) -> Image:
+        """One frame as a Pillow image.
+
+        With `size` (e.g. `(1280, 720)`), a slide of that many pixels: the drawing, with its
+        text at least `images.MIN_TEXT_PX` tall (cropped to what the frame lights when the
+        graph is too big for that), above the caption. Without it, the whole drawing with the
+        caption in a panel below.
 
         Raises
         ------
@@ -155,11 +160,17 @@ class Animation:
 
         from PIL import Image
 
+        from . import images
         from .render_mpl import scene_to_png
 
         index = range(len(self.frames))[index]
+        if size is not None:
+            size = _check_size(size)
+            if size not in self._slides:
+                self._slides[size] = images.Slides(self.frames, size, self._scene(0, lights=False))
+            return self._slides[size].image(self._scene(index), index)
         drawing = Image.open(io.BytesIO(scene_to_png(self._scene(index)))).convert("RGB")
-        return _with_caption(drawing, self.frames[index])
+        return images.poster_image(drawing, self.frames[index])
 
     def poster_png(self, index: int | None = None) -> bytes:
         """A PNG of frame `index` (default: the last one, everything filled in); IndexError out of range."""
@@ -169,15 +180,19 @@ class Animation:
         self.frame_image(-1 if index is None else index).save(buf, format="PNG", optimize=True)
         return buf.getvalue()
 
-    def save(self, path: str | os.PathLike[str], fps: float | None = None) -> Path:
+    def save(self, path: str | os.PathLike[str], fps: float | None = None, size: tuple[int, int] = (1280, 720)) -> Path:
         """Write the animation to a file, choosing the format by its suffix.
 
         Parameters
         ----------
         path : str or path-like
-            Ending in `.html` (the page `to_html` returns) or `.gif` (one image per frame).
+            Ending in `.html` (the page `to_html` returns), `.gif` or `.mp4` (one slide of
+            `size` pixels per frame). An `.mp4` needs ffmpeg: a program on PATH, or the
+            `imageio-ffmpeg` package.
         fps : float, optional
-            Frames per second of a GIF; default: one frame per `interval_ms`.
+            Frames per second of a GIF or MP4; default: one frame per `interval_ms`.
+        size : (int, int), default (1280, 720)
+            Slide size in pixels for `.gif` and `.mp4`.
 
         Returns
         -------
@@ -193,17 +208,19 @@ class Animation:
         suffix = path.suffix.lower()
         if suffix in (".html", ".htm"):
             path.write_text(self.to_html(), encoding="utf-8")
-        elif suffix == ".gif":
-            self._save_gif(path, fps or 1000 / self.interval_ms)
-        else:
-            raise ValueError(f"cannot save an animation as {suffix or 'a file without a suffix'!r}: use .html or .gif.")
-        return path
+        elif suffix in (".gif", ".mp4"):
+            from . import images
 
-    def _save_gif(self, path: Path, fps: float) -> None:
-        images = [self.frame_image(i) for i in range(len(self.frames))]
-        size = (max(i.width for i in images), max(i.height for i in images))
-        images = [_pad(i, size) for i in images]
-        images[0].save(path, save_all=True, append_images=images[1:], duration=int(1000 / fps), loop=0, optimize=True)
+            if suffix == ".mp4":
+                images.ffmpeg_executable()  # a clear error before any frame is drawn
+            slides = [self.frame_image(i, size) for i in range(len(self.frames))]
+            save = images.save_gif if suffix == ".gif" else images.save_mp4
+            save(slides, path, fps or 1000 / self.interval_ms)
+        else:
+            raise ValueError(
+                f"cannot save an animation as {suffix or 'a file without a suffix'!r}: use .html, .gif or .mp4."
+            )
+        return path
 
     # ----- notebook display ------------------------------------------------------------------------
     def _repr_mimebundle_(self, include=None, exclude=None):
@@ -230,64 +247,11 @@ def _badge_texts(frames: list[dict]) -> tuple:
     return tuple(sorted({(n, w, t) for f in frames for n, texts in f["badges"].items() for w, t in texts.items()}))
 
 
-# ----- caption panels for images (GIF frames and the poster) ------------------------------------
-
-
-def _font(bold: bool, size: int):
-    from matplotlib import font_manager
-    from PIL import ImageFont
-
-    props = font_manager.FontProperties(family="DejaVu Sans", weight="bold" if bold else "normal")
-    return ImageFont.truetype(font_manager.findfont(props), size)
-
-
-def _wrap(draw, text: str, font, width: float) -> list[str]:
-    lines, line = [], ""
-    for word in text.split(" "):
-        candidate = f"{line} {word}" if line else word
-        if line and draw.textlength(candidate, font=font) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = candidate
-    return lines + [line] if line else lines
-
-
-def _with_caption(drawing, frame: dict):
-    """The drawing above a panel with the frame's step (bold) and the op's rule, wrapped to fit."""
-    from PIL import Image, ImageDraw
-
-    step, rule = frame["caption"], frame["rule"]
-    width = max(drawing.width, 560)
-    scale = max(1.0, width / 700)
-    big, small = _font(True, round(17 * scale)), _font(False, round(13 * scale))
-    pad = round(12 * scale)
-    measure = ImageDraw.Draw(drawing)
-    rows = [(t, big) for t in _wrap(measure, step, big, width - 3 * pad)]
-    rows += [(t, small) for t in _wrap(measure, rule, small, width - 3 * pad)] if rule else []
-    heights = [f.getbbox("Ag∂")[3] + round(5 * scale) for _, f in rows]
-    panel = sum(heights) + 2 * pad
-    image = Image.new("RGB", (width, drawing.height + panel), "white")
-    image.paste(drawing, (0, 0))
-    colour = rgb(PHASE_COLOURS.get(frame["phase"], PHASE_COLOURS["forward"]))
-    tint = tuple(round(255 - 0.08 * (255 - c)) for c in colour)
-    draw = ImageDraw.Draw(image)
-    top = drawing.height
-    draw.rectangle([pad, top, width - pad, top + panel - pad // 2], fill=tint)
-    draw.rectangle([pad, top, pad + round(4 * scale), top + panel - pad // 2], fill=colour)
-    y = top + pad // 2 + 2
-    for (text, font), h in zip(rows, heights):
-        draw.text((2 * pad, y), text, font=font, fill=(31, 35, 40) if font is big else (87, 96, 106))
-        y += h
-    return image
-
-
-def _pad(image, size):
-    """The image on a white canvas of `size` (GIF frames must share one size; stretching would blur text)."""
-    if image.size == size:
-        return image
-    from PIL import Image
-
-    canvas = Image.new("RGB", size, "white")
-    canvas.paste(image, (0, 0))
-    return canvas
+def _check_size(size) -> tuple[int, int]:
+    """A slide size in pixels, checked: two whole numbers, each at least 200."""
+    ok = isinstance(size, (tuple, list)) and len(size) == 2
+    if not ok or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 200 for v in size):
+        raise ValueError(
+            f"size must be (width, height) in whole pixels, each at least 200, e.g. (1280, 720); not {size!r}."
+        )
+    return int(size[0]), int(size[1])

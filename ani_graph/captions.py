@@ -4,18 +4,25 @@ Every text here is built from the graph (values, gradients, edge shares), the
 view's names, and the op catalogue (how an op is written, its local rule). The
 frames module decides *when* each is said.
 
+The notation is the one a student writes by hand. With one scalar output `y` and the
+default upstream gradient 1, the backward pass differentiates `y` itself and the
+captions say `∂y/∂x`. With several outputs, or upstream gradients given, the first
+backward frame defines the scalar `L` being differentiated (`L = 4·y1 + 8·y2`) and the
+captions say `∂L/∂x`. Negative factors are bracketed (`1 · (−0.8391)`), and a name
+that starts with a digit is quoted (`∂y/∂"0.bias"`) so it cannot be read as a number.
+
 >>> import torch
 >>> from ani_graph import TorchGraph
 >>> from ani_graph.view import display_names
->>> g = TorchGraph(lambda a, b: a * b, [2, 3])
+>>> g = TorchGraph(lambda a, b: a * b, [2, -3])
 >>> forward_caption(g.nx, "op0", display_names(g.nx))
-'out = a × b = 2 × 3 = 6'
+'out = a × b = 2 × (−3) = −6'
 """
 
 from __future__ import annotations
 
-from .format import format_tensor
-from .ops import info_of
+from .format import MINUS, format_number, format_tensor
+from .ops import OPERAND_FIELDS, fill, info_of
 from .style import math_to_text
 
 ORDINALS = {2: "second", 3: "third", 4: "fourth", 5: "fifth"}
@@ -24,6 +31,32 @@ SMALL = 6  # tensors with at most this many elements have their steps written ou
 
 def _is_scalar(t) -> bool:
     return t is not None and t.numel() == 1
+
+
+def factor(text: str) -> str:
+    """A number or tensor text as a factor of a product: negative numbers in brackets.
+
+    >>> factor("−0.8391"), factor("3"), factor("[−1, 2]")
+    ('(−0.8391)', '3', '[−1, 2]')
+    """
+    return f"({text})" if text.startswith((MINUS, "-")) else text
+
+
+def symbol(G, n, names) -> str:
+    """How formulas write tensor `n`: its name, quoted when it starts with a digit (`"0.bias"`);
+    a constant is its value, bracketed when negative.
+
+    >>> import networkx as nx
+    >>> G = nx.DiGraph()
+    >>> G.add_node("t0", kind="param")
+    >>> G.add_node("t1", kind="constant")
+    >>> symbol(G, "t0", {"t0": "0.bias"}), symbol(G, "t1", {"t1": "−1"})
+    ('"0.bias"', '(−1)')
+    """
+    name = names[n]
+    if G.nodes[n]["kind"] == "constant":
+        return factor(name)
+    return f'"{name}"' if name[:1].isdigit() else name
 
 
 def operands(G, op) -> list[str]:
@@ -39,11 +72,16 @@ def operand_twice(G, op) -> bool:
 def expression(G, op, names, values: bool) -> str:
     """The op applied to its operands, by name (`a × x`) or by value (`3 × 2`)."""
     attrs = G.nodes[op]
-    args = [(format_tensor(G.nodes[u]["value"]) if values else names[u]) for u in operands(G, op)]
+    info = info_of(attrs)
+    if values:  # in a written-out operation a negative operand is bracketed: 3 × (−2), −(−2)
+        write = factor if info.form != "call" else str
+        args = [write(format_tensor(G.nodes[u]["value"])) for u in operands(G, op)]
+    else:
+        args = [symbol(G, u, names) for u in operands(G, op)]
     if operand_twice(G, op):
         args = args * 2
     # the node's own label: indexing ops carry their index (x[1:]), custom ops their name
-    return info_of(attrs).write(args, math_to_text(attrs["label"]))
+    return info.write(args, math_to_text(attrs["label"]))
 
 
 def forward_caption(G, op, names) -> str:
@@ -72,32 +110,122 @@ def forward_start(G, sources, names) -> str:
     return "Forward pass starts from the inputs: " + listed + (" …" if len(sources) > 6 else "")
 
 
-def backward_start(upstream: dict, names) -> str:
-    given = ", ".join(f"∂L/∂{names[o]} = {format_tensor(g)}" for o, g in upstream.items())
-    return "Backward pass starts: the upstream gradient " + given
+# ----- the scalar being differentiated --------------------------------------------------------------
+
+
+def _equals(g, number: float) -> bool:
+    if hasattr(g, "std") and not callable(g.std):  # a TensorSummary
+        return g.min == g.max == number
+    return bool((g == number).all())
+
+
+def _term(G, o, g, names) -> tuple[bool, str]:
+    """(negative, text) of one output's term in L: `4·y1`, `y`, `Σ y`, `Σ([1, −1] ⊙ y)`."""
+    y = symbol(G, o, names)
+    if not _is_scalar(G.nodes[o]["value"]):
+        return False, f"Σ {y}" if _equals(g, 1) else f"Σ({format_tensor(g)} ⊙ {y})"
+    c = float(g.mean) if hasattr(g, "std") and not callable(g.std) else float(g)
+    return c < 0, y if abs(c) == 1 else f"{format_number(abs(c))}·{y}"
+
+
+def differentiated(G, upstream: dict, names) -> tuple[str, str]:
+    """(symbol, definition) of the scalar the backward pass differentiates.
+
+    One scalar output fed the default upstream gradient 1 is differentiated itself: its own
+    name and no definition. Otherwise the scalar is `L`, defined from the upstream gradients:
+    `L = 4·y1 + 8·y2`, or `L = Σ([1, −1] ⊙ y)` for a vector output.
+
+    >>> from ani_graph import TorchGraph
+    >>> from ani_graph.view import display_names
+    >>> g = TorchGraph(lambda x: (x * 2, x * 3), [1.0], [4, 8])
+    >>> up = {g.node_id(o): g.upstream(o) for o in g.outputs}
+    >>> differentiated(g.nx, up, display_names(g.nx))
+    ('L', 'L = 4·out0 + 8·out1')
+    """
+    if len(upstream) == 1:
+        ((o, g),) = upstream.items()
+        if _is_scalar(G.nodes[o]["value"]) and _is_scalar(g) and _equals(g, 1):
+            return symbol(G, o, names), ""
+    taken = set(names.values())
+    scalar = next(s for s in ("L", "ℒ", "L₀", "L₁") if s not in taken)
+    text = ""
+    for i, (o, g) in enumerate(upstream.items()):
+        negative, term = _term(G, o, g, names)
+        if i == 0:
+            text = (MINUS if negative else "") + term
+        else:
+            text += f" {MINUS if negative else '+'} {term}"
+    return scalar, f"{scalar} = {text}"
+
+
+def backward_start(G, upstream: dict, names, scalar: str, definition: str) -> str:
+    """The first backward frame: what is differentiated, and the gradient each output starts with."""
+    given = ", ".join(f"∂{scalar}/∂{symbol(G, o, names)} = {format_tensor(g)}" for o, g in upstream.items())
+    if not definition:
+        return f"Backward pass starts at the output {scalar}: {given}"
+    return f"Backward pass starts: {definition}, so {given}"
+
+
+# ----- one gradient share arriving -------------------------------------------------------------------
 
 
 def step_numbers(G, op, share, g_out) -> str | None:
     """`upstream · local = share` with numbers, where the local derivative can be read off."""
-    if g_out is None or G.out_degree(op) != 1:
+    if g_out is None or G.out_degree(op) != 1 or not hasattr(share, "shape") or not hasattr(g_out, "shape"):
         return None
-    if _is_scalar(share) and _is_scalar(g_out) and float(g_out) != 0:
-        local = float(share) / float(g_out)  # one number in, one out: the ratio is the derivative
-        return f"{format_tensor(g_out)} · {format_tensor(local)} = {format_tensor(share)}"
+    if _is_scalar(g_out) and float(g_out) != 0 and share.numel() <= SMALL:
+        # one number came down: share / upstream is the local derivative itself
+        local = share / float(g_out)
+        upstream = factor(format_tensor(g_out))
+        local_text = factor(format_tensor(float(local)) if _is_scalar(share) else format_tensor(local))
+        return f"{upstream} · {local_text} = {format_tensor(share)}"
     elementwise = info_of(G.nodes[op]).elementwise
     if elementwise and share.numel() <= SMALL and share.shape == g_out.shape and bool((g_out != 0).all()):
         return f"{format_tensor(g_out)} ⊙ {format_tensor(share / g_out)} = {format_tensor(share)}"
     return None
 
 
-def arrival_caption(G, u, op, share, running, arrival: int, names) -> str:
-    """One share of ∂L/∂u arriving from `op`: `∂L/∂u = ∂L/∂y · ∂y/∂u = 2 · 3 = 6`, or `+=` for later paths."""
+def rule_fields(G, op, names, scalar: str) -> dict[str, str]:
+    """The names a rule template of `op` is filled with (see `ops` for the fields)."""
+    fields = {}
+    for u, _, d in G.in_edges(op, data=True):
+        i = d.get("arg", 0)
+        if i < len(OPERAND_FIELDS):
+            fields[OPERAND_FIELDS[i]] = symbol(G, u, names)
+        if i == 0:
+            fields["n"] = str(G.nodes[u]["value"].numel())
+    if operand_twice(G, op):
+        fields["b"] = fields["a"]
     outs = list(G.successors(op))
-    out = outs[0] if outs else None
+    y = symbol(G, outs[0], names) if outs else "y"
+    return {**fields, "y": y, "L": scalar, "g": f"∂{scalar}/∂{y}"}
+
+
+def _product(G, u, op, share, names, scalar: str) -> str:
+    """The right-hand side of `∂L/∂u = …`: the chain-rule product, with numbers where they are few."""
+    info = info_of(G.nodes[op])
+    arg = G.edges[u, op].get("arg", 0)
+    if arg < len(info.grads):  # a matrix op: the gradient is a product of whole tensors
+        return f"{fill(info.grads[arg], rule_fields(G, op, names, scalar))} = {format_tensor(share)}"
+    outs = list(G.successors(op))
+    out = outs[0] if len(outs) == 1 else None
     g_out = G.nodes[out]["grad"] if out is not None else None
-    head = f"∂L/∂{names[u]} {'=' if arrival == 1 else '+='} ∂L/∂{names[out]} · ∂{names[out]}/∂{names[u]}"
+    y = symbol(G, out, names) if out is not None else "y"
+    x = symbol(G, u, names)
+    times = "⊙" if info.elementwise and g_out is not None and not _is_scalar(g_out) else "·"
+    head = f"∂{scalar}/∂{y} {times} ∂{y}/∂{x}"
     numbers = step_numbers(G, op, share, g_out)
-    text = f"{head} = {numbers}" if numbers else f"{head}: {format_tensor(share)}"
+    if numbers:
+        return f"{head} = {numbers}"
+    if info.elementwise and g_out is not None and share.numel() < g_out.numel():
+        return f"{head}, summed over the broadcast = {format_tensor(share)}"
+    return f"{head} = {format_tensor(share)}"
+
+
+def arrival_caption(G, u, op, share, running, arrival: int, names, scalar: str = "L") -> str:
+    """One share of ∂L/∂u arriving from `op`: `∂L/∂u = ∂L/∂y · ∂y/∂u = 2 · 3 = 6`, or `+=` for later paths."""
+    text = f"∂{scalar}/∂{symbol(G, u, names)} {'=' if arrival == 1 else '+='} "
+    text += _product(G, u, op, share, names, scalar)
     if operand_twice(G, op):
         text += f" ({names[u]} is both operands: both shares are in this sum)"
     if arrival > 1:
@@ -106,9 +234,26 @@ def arrival_caption(G, u, op, share, running, arrival: int, names) -> str:
     return text
 
 
-def rule_text(G, op) -> str:
-    """The op's local rule, introduced by its label: `×: ∂(a·b)/∂a = b, …`."""
-    return f"{math_to_text(G.nodes[op]['label'])}: {info_of(G.nodes[op]).rule}"
+def rule_text(G, op, names, scalar: str = "L") -> str:
+    """The op's local rule with the graph's names, introduced by its label: `×: ∂v1/∂a = x, …`.
+
+    Only the operands that need a gradient get their part of the rule.
+    """
+    label = math_to_text(G.nodes[op]["label"])
+    fields = rule_fields(G, op, names, scalar)
+    wanted = sorted(
+        {d.get("arg", 0) for u, _, d in G.in_edges(op, data=True) if G.nodes[u].get("requires_grad")}
+        | ({1} if operand_twice(G, op) else set())
+    )
+    return f"{label}: {info_of(G.nodes[op]).rule_text(fields, wanted)}"
+
+
+def cut_caption(G, op, names) -> str:
+    """The backward frame of a `detach`: the gradient stops there."""
+    (u,) = operands(G, op)
+    outs = [names[o] for o in G.successors(op)]
+    made = outs[0] if outs else "its result"
+    return f"{made} = detach({names[u]}) is a constant: no gradient flows back from {made} to {names[u]}"
 
 
 def folded_caption(box: str, phase: str) -> str:

@@ -275,7 +275,7 @@ def mark_frames(frames: list[dict], report: CheckReport, G) -> list[dict]:
     >>> g = TorchGraph(lambda a, b: a * b, [2, 3])
     >>> last = mark_frames(g.frames(), g.check(), g.nx)[-1]
     >>> last["badges"], last["caption"]
-    ({'t1': {'grad': '2 ✓'}}, '∂L/∂b = ∂L/∂out · ∂out/∂b = 1 · 2 = 2 ✓ finite differences agree: 2')
+    ({'t1': {'grad': '2 ✓'}}, '∂out/∂b = ∂out/∂out · ∂out/∂b = 1 · 2 = 2 ✓ finite differences agree: 2')
     """
     checks = {c.node: c for c in report.rows + report.intermediates}
     wrong = {c.node: c.op for c in report.wrong_ops}

@@ -5,7 +5,7 @@
 >>> print(CheckReport([row], [], []))
 Gradient check: autograd against central finite differences (float64)
 tensor  autograd  numerical  max abs error  ok
-x       2         2          1e-9           ✓
+x       2         2          1e−9           ✓
 """
 
 from __future__ import annotations

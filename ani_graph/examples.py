@@ -71,6 +71,7 @@ class Sigmoid(torch.autograd.Function):
     """
 
     name = "$\\sigma$"
+    rule = "σ'({a}) = σ({a})·(1 − σ({a})) = {y}·(1 − {y})"  # filled with the graph's names
 
     @staticmethod
     def forward(ctx, x):

@@ -5,8 +5,14 @@
 '3.142'
 >>> format_tensor(torch.tensor([1.0, 2.5]))
 '[1, 2.5]'
+>>> format_tensor(torch.tensor([-0.5, 2.0]))
+'[−0.5, 2]'
 >>> format_tensor(torch.ones(64, 8))
-'64×8 · mean 1'
+'[64×8, mean 1]'
+
+Negative numbers take the real minus sign (−), which reads as a sign, not as a hyphen,
+and larger tensors are written as a bracketed summary so that `[10×100, mean −4.5]` cannot
+be read as arithmetic.
 """
 
 from __future__ import annotations
@@ -14,10 +20,15 @@ from __future__ import annotations
 import math
 
 INLINE_MAX = 6  # tensors with at most this many elements are written out in full
+MINUS = "\u2212"  # the minus sign: a hyphen next to · or × reads like a dash
 
 
 def format_number(x: float, digits: int = 4) -> str:
-    """One number with `digits` significant digits, without trailing zeros."""
+    """One number with `digits` significant digits, without trailing zeros, and a real minus sign.
+
+    >>> format_number(-0.000123456), format_number(2.0), format_number(1e-9)
+    ('−0.0001235', '2', '1e−9')
+    """
     if isinstance(x, bool):
         return str(x)
     if isinstance(x, int):
@@ -25,14 +36,14 @@ def format_number(x: float, digits: int = 4) -> str:
     if math.isnan(x):
         return "nan"
     if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
+        return "inf" if x > 0 else MINUS + "inf"
     if x == 0:
         return "0"
     text = f"{x:.{digits}g}"
     if "e" in text:
         mantissa, exponent = text.split("e")
-        return f"{mantissa}e{int(exponent)}"
-    return text
+        text = f"{mantissa}e{int(exponent)}"
+    return text.replace("-", MINUS)
 
 
 def format_shape(shape) -> str:
@@ -49,18 +60,29 @@ def _nested(values, shape, digits):
     return "[" + ", ".join(parts) + "]"
 
 
+def summary_text(shape, mean: float, max_chars: int = 40) -> str:
+    """A tensor too large to write out, as its shape and mean in brackets: `[16×10, mean −0.06]`.
+
+    A vector's shape is one number, so it is written as a count (`[100 values, mean 2]`), which
+    cannot be mistaken for a list of two numbers.
+    """
+    size = f"{shape[0]} values" if len(tuple(shape)) == 1 else format_shape(shape)
+    text = f"[{size}, mean {format_number(mean, 2)}]"
+    return text if len(text) <= max_chars else text[: max_chars - 2] + "…]"
+
+
 def format_tensor(t, max_chars: int = 40, digits: int = 4) -> str:
     """Text for a tensor, a number or None, at most about `max_chars` long.
 
     Scalars get 4 significant digits, small tensors are written out, and larger
-    ones show their shape and mean.
+    ones show their shape and mean in brackets.
     """
     if t is None:
         return ""
     if isinstance(t, (int, float)):
         return format_number(t, digits)
     if hasattr(t, "std") and not callable(t.std):  # a TensorSummary: only statistics were kept
-        return f"{format_shape(t.shape)} · mean {format_number(t.mean, 2)}"[:max_chars]
+        return summary_text(t.shape, t.mean, max_chars)
     numel = t.numel()
     shape = tuple(t.shape)
     if t.dtype.is_complex:
@@ -74,6 +96,4 @@ def format_tensor(t, max_chars: int = 40, digits: int = 4) -> str:
                 return text
     if numel == 0:
         return f"{format_shape(shape)} (empty)"
-    mean = float(t.detach().double().mean())
-    text = f"{format_shape(shape)} · mean {format_number(mean, 2)}"
-    return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
+    return summary_text(shape, float(t.detach().double().mean()), max_chars)

@@ -5,11 +5,14 @@ never the layout. A frame is a plain dict with separate fields; no field needs
 splitting:
 
 - `phase`: "forward", "backward" or "tangent" (forward mode, see `tangent.py`);
-- `caption`: what happens, with numbers, e.g. `∂L/∂a = ∂L/∂y · ∂y/∂a = 2 · 3 = 6`;
+- `caption`: what happens, with numbers, e.g. `∂y/∂a = ∂y/∂v1 · ∂v1/∂a = (−0.8391) · 2 = −1.678`;
   where a tensor feeds several ops, later arrivals read
-  `∂L/∂b += … = 2 (second path) → 5`;
-- `rule`: the op's local derivative, introduced by its label
-  (`×: ∂(a·b)/∂a = b, …`), or "" for frames that apply no op;
+  `∂e/∂b += … = 2 (second path) → 5`. The backward pass differentiates the single scalar
+  output by its own name; with several outputs or given upstream gradients, its first
+  frame defines the scalar (`L = 4·y1 + 8·y2`) and the captions use `L`
+  (see `captions` for the notation);
+- `rule`: the op's local derivative with the graph's own names, introduced by its label
+  (`×: ∂v1/∂a = x, ∂v1/∂x = a: the inputs swap`), or "" for frames that apply no op;
 - `nodes`: ids of the drawing's boxes lit in this frame (graph node ids, or `m:<path>`
   for a folded module, `elided` for a hidden middle);
 - `edges`: the lit arrows, a list of `[u, v]` box-id pairs;
@@ -30,8 +33,10 @@ its numbers.
 >>> from ani_graph.view import build_view
 >>> g = TorchGraph(lambda a, b: a * b, [2, 3], [2])
 >>> f = build_frames(g.nx, build_view(g.nx))[1]
+>>> build_frames(g.nx, build_view(g.nx))[0]["caption"]
+'Backward pass starts: L = 2·out, so ∂L/∂out = 2'
 >>> f["caption"], f["rule"], f["edges"]
-('∂L/∂a = ∂L/∂out · ∂out/∂a = 2 · 3 = 6', '×: ∂(a·b)/∂a = b, ∂(a·b)/∂b = a: the inputs swap', [['t0', 'op0']])
+('∂L/∂a = ∂L/∂out · ∂out/∂a = 2 · 3 = 6', '×: ∂out/∂a = b, ∂out/∂b = a: the inputs swap', [['t0', 'op0']])
 """
 
 from __future__ import annotations
@@ -103,12 +108,14 @@ def _backward_start(G, names):
     ]
     upstream = {o: upstream_of(G, o) for o in outputs}
     upstream = {o: g for o, g in upstream.items() if g is not None}
+    scalar, definition = C.differentiated(G, upstream, names)
     badges = {o: {"grad": format_tensor(g)} for o, g in upstream.items()}
-    return frame("backward", C.backward_start(upstream, names), nodes=outputs, badges=badges), upstream
+    caption = C.backward_start(G, upstream, names, scalar, definition)
+    return frame("backward", caption, nodes=outputs, badges=badges), upstream, scalar
 
 
 def _backward_frames(G, order, names) -> list[dict]:
-    first, upstream = _backward_start(G, names)
+    first, upstream, scalar = _backward_start(G, names)
     frames = [first]
     running: dict[str, object] = dict(upstream)
     arrivals: dict[str, int] = dict.fromkeys(upstream, 1)  # the upstream gradient was the first
@@ -120,6 +127,11 @@ def _backward_frames(G, order, names) -> list[dict]:
     for op in reversed(order):
         if G.nodes[op]["kind"] != "op":
             continue
+        if G.nodes[op]["op"] == "detach":  # the cut: say why no gradient goes on from here
+            (u,) = C.operands(G, op)
+            rule = C.rule_text(G, op, names, scalar)
+            frames.append(frame("backward", C.cut_caption(G, op, names), rule, [op, u], [[u, op]]))
+            continue
         for u in C.operands(G, op):
             share = G.edges[u, op].get("grad")
             if share is None or not G.nodes[u]["requires_grad"]:
@@ -128,10 +140,11 @@ def _backward_frames(G, order, names) -> list[dict]:
             expected[u] -= 1
             total = G.nodes[u]["grad"] if expected[u] == 0 else _plus(running.get(u), share)
             running[u] = total
-            caption = C.arrival_caption(G, u, op, share, total, arrivals[u], names)
+            caption = C.arrival_caption(G, u, op, share, total, arrivals[u], names, scalar)
             badges = {u: {"grad": format_tensor(total) if total is not None else "…"}}
             edge_badges = [[u, op, format_tensor(share)]]
-            frames.append(frame("backward", caption, C.rule_text(G, op), [op, u], [[u, op]], badges, edge_badges))
+            rule = C.rule_text(G, op, names, scalar)
+            frames.append(frame("backward", caption, rule, [op, u], [[u, op]], badges, edge_badges))
     return frames
 
 

@@ -15,7 +15,7 @@ import torch
 from .inputs import input_names, to_grad_outputs, to_input, to_outputs
 from .summary import VALUE_LIMIT, TensorSummary, keep
 from .tracing import Recorder
-from .tracing.naming import code_of, modules_used_by
+from .tracing.naming import code_of, modules_used_by, referenced_tensors
 from .view import MAX_NODES, View, build_view
 
 if TYPE_CHECKING:
@@ -94,6 +94,7 @@ class TorchGraph:
             result = func(*tensors)
         outputs = to_outputs(result)
         rec.name_from_locals(rec.final_locals())
+        rec.name_from_locals(referenced_tensors(func))  # constants read from outside: a global W
         self._finish(rec, outputs, grad_outputs, retain_graph=False)
 
     @classmethod

@@ -6,8 +6,22 @@ local derivative acts element by element, the local rule a backward caption cite
 and whether Python numbers among its arguments become constant nodes. Adding an op
 is one entry in `OPS`; the tracer, the drawing and the captions all read it from here.
 
+Rules are templates that the captions fill with the graph's own names, so a rule never
+shows a letter that could be mistaken for another node of the graph:
+
+- `partials[i]`: the local derivative of the result with respect to operand i, shown
+  as `∂y/∂x = …`;
+- `grads[i]`: for matrix ops, the gradient operand i receives, shown as `∂L/∂x = …`;
+- `rule`: what the op does to the gradient as a whole.
+
+Their fields are `{a}`, `{b}`, `{c}`, … the operands in argument order, `{y}` the
+op's result, `{L}` the scalar being differentiated, `{g}` its gradient with respect
+to the result (`∂L/∂y`), and `{n}` the number of elements of the first operand.
+
 >>> lookup("mul").label, lookup("mul").write(["a", "x"])
 ('×', 'a × x')
+>>> lookup("mul").rule_text({"a": "a", "b": "x", "y": "v1"}, [0, 1])
+'∂v1/∂a = x, ∂v1/∂x = a: the inputs swap'
 >>> lookup("neg").write(["u"]), lookup("t").write(["W"]), lookup("sin").write(["u"])
 ('−u', 'Wᵀ', 'sin(u)')
 >>> canonical_name("__rsub__")
@@ -26,16 +40,36 @@ from dataclasses import dataclass
 #   "prefix" symbol a         −a
 #   "suffix" a symbol         Wᵀ, x[1:] (indexing ops write their own index as the label)
 FORMS = ("call", "infix", "prefix", "suffix")
+OPERAND_FIELDS = "abcdef"  # template fields of the operands, in argument order
+
+
+class _Names(dict):
+    def __missing__(self, key):  # a field the caller could not fill (a custom rule's own braces)
+        return "…"
+
+
+def fill(template: str, names: dict[str, str]) -> str:
+    """A rule template with the graph's names put into its fields; text without fields is unchanged.
+
+    >>> fill("∂{y}/∂{a} = cos({a})", {"a": "v2", "y": "y"})
+    '∂y/∂v2 = cos(v2)'
+    """
+    try:
+        return template.format_map(_Names(names))
+    except (ValueError, IndexError, AttributeError):  # braces that are not fields: shown as written
+        return template
 
 
 @dataclass(frozen=True)
 class OpInfo:
     label: str  # what the op node shows: "+", "×", "sin", or mathtext
-    rule: str  # the local derivative, as a caption states it
+    rule: str = ""  # what the op does to the gradient as a whole (a template)
     form: str = "call"
     symbol: str = ""  # the infix/prefix/suffix symbol; the label when empty
     elementwise: bool = False  # the local derivative acts element by element
     takes_numbers: bool = False  # Python numbers among its arguments become constant nodes
+    partials: tuple[str, ...] = ()  # per operand: ∂y/∂operand (templates)
+    grads: tuple[str, ...] = ()  # per operand: ∂L/∂operand in terms of {g} = ∂L/∂y (matrix ops)
 
     def write(self, args: list[str], label: str | None = None) -> str:
         """The op applied to operand texts, as a caption writes it (`label` overrides, e.g. `[1:]`)."""
@@ -48,62 +82,79 @@ class OpInfo:
             return f"{args[0]}{symbol}"
         return f"{label or self.label}({', '.join(args)})"
 
+    def part(self, names: dict[str, str], i: int) -> str | None:
+        """Operand i's part of the rule, `∂y/∂x = …` or `∂L/∂x = …`, or None when the entry has none."""
+        if i >= len(OPERAND_FIELDS) or OPERAND_FIELDS[i] not in names:
+            return None
+        x = names[OPERAND_FIELDS[i]]
+        if i < len(self.grads):
+            return f"∂{names.get('L', 'L')}/∂{x} = {fill(self.grads[i], names)}"
+        if i < len(self.partials):
+            return f"∂{names.get('y', 'y')}/∂{x} = {fill(self.partials[i], names)}"
+        return None
 
-def _infix(label, rule, numbers=True, elementwise=True):
-    return OpInfo(label, rule, "infix", label, elementwise, numbers)
+    def rule_text(self, names: dict[str, str], operands: list[int]) -> str:
+        """The rule for the operands at positions `operands`, with the graph's names filled in."""
+        parts = [p for p in (self.part(names, i) for i in operands) if p]
+        note = fill(self.rule, names)
+        return ", ".join(parts) + (": " if parts and note else "") + note
 
 
-def _unary(label, rule):
-    return OpInfo(label, rule, elementwise=True)
+def _infix(label, partials, rule="", numbers=True, elementwise=True):
+    return OpInfo(label, rule, "infix", label, elementwise, numbers, partials)
 
 
-_MATMUL = OpInfo("@", "∂(A@B)/∂A = G@Bᵀ, ∂(A@B)/∂B = Aᵀ@G", "infix")
-_SWITCH = "is a switch: the {} input gets the whole gradient, the other 0"
-_RESHAPE = "moves no numbers: the gradient is reshaped back"
+def _unary(label, partial, rule=""):
+    return OpInfo(label, rule, elementwise=True, partials=(partial,))
+
+
+_MATMUL = OpInfo("@", form="infix", grads=("{g} @ {b}ᵀ", "{a}ᵀ @ {g}"))
+_SWITCH = "switches: the {} input gets the whole gradient, the other gets 0"
+_RESHAPE = "move no numbers: the gradient is reshaped back"
 
 OPS: dict[str, OpInfo] = {
     # arithmetic
-    "add": _infix("+", "∂(a+b)/∂a = ∂(a+b)/∂b = 1: addition hands the gradient to both inputs"),
-    "sub": _infix("−", "∂(a−b)/∂a = 1, ∂(a−b)/∂b = −1"),
-    "mul": _infix("×", "∂(a·b)/∂a = b, ∂(a·b)/∂b = a: the inputs swap"),
-    "div": _infix("÷", "∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b²"),
-    "pow": _infix("^", "∂(aⁿ)/∂a = n·aⁿ⁻¹"),
-    "neg": OpInfo("−", "∂(−a)/∂a = −1", "prefix", elementwise=True),
-    "sqrt": _unary("√", "d √u/du = 1/(2√u)"),
-    "exp": _unary("exp", "d exp(u)/du = exp(u)"),
-    "log": _unary("log", "d log(u)/du = 1/u"),
-    "square": _unary("x²", "d u²/du = 2u"),
+    "add": _infix("+", ("1", "1"), "addition hands the gradient to both inputs"),
+    "sub": _infix("−", ("1", "−1")),
+    "mul": _infix("×", ("{b}", "{a}"), "the inputs swap"),
+    "div": _infix("÷", ("1/{b}", "−{a}/{b}²")),
+    "pow": _infix("^", ("{b}·{a}^({b} − 1)", "{y}·ln {a}")),
+    "neg": OpInfo("−", form="prefix", elementwise=True, partials=("−1",)),
+    "sqrt": _unary("√", "1/(2√{a})"),
+    "exp": _unary("exp", "exp({a})"),
+    "log": _unary("log", "1/{a}"),
+    "square": _unary("x²", "2·{a}"),
     # functions
-    "sin": _unary("sin", "d sin(u)/du = cos(u)"),
-    "cos": _unary("cos", "d cos(u)/du = −sin(u)"),
-    "tanh": _unary("tanh", "d tanh(u)/du = 1 − tanh²(u)"),
-    "sigmoid": _unary("σ", "d σ(u)/du = σ(u)·(1 − σ(u))"),
-    "relu": _unary("ReLU", "ReLU passes the gradient where u > 0 and blocks it elsewhere"),
-    "gelu": _unary("GELU", "d GELU(u)/du = Φ(u) + u·φ(u)"),
-    "abs": _unary("|·|", "d |u|/du = sign(u)"),
-    "clamp": _unary("clamp", "clamp passes the gradient inside the bounds and blocks it outside"),
+    "sin": _unary("sin", "cos({a})"),
+    "cos": _unary("cos", "−sin({a})"),
+    "tanh": _unary("tanh", "1 − tanh²({a})"),
+    "sigmoid": _unary("σ", "σ({a})·(1 − σ({a}))"),
+    "relu": _unary("ReLU", "1 where {a} > 0, 0 elsewhere", "ReLU passes the gradient or blocks it"),
+    "gelu": _unary("GELU", "Φ({a}) + {a}·φ({a}), with Φ and φ the normal distribution's CDF and density"),
+    "abs": _unary("|·|", "sign({a})"),
+    "clamp": _unary("clamp", "1 inside the bounds, 0 outside"),
     "max": OpInfo("max", "max " + _SWITCH.format("larger"), takes_numbers=True),
     "min": OpInfo("min", "min " + _SWITCH.format("smaller"), takes_numbers=True),
     "maximum": OpInfo("max", "max " + _SWITCH.format("larger"), elementwise=True, takes_numbers=True),
     "minimum": OpInfo("min", "min " + _SWITCH.format("smaller"), elementwise=True, takes_numbers=True),
     "where": OpInfo("where", "each element's gradient goes to the input it came from", takes_numbers=True),
     # reductions and products
-    "sum": OpInfo("Σ", "∂(Σu)/∂uᵢ = 1: every element gets the upstream gradient"),
-    "mean": OpInfo("mean", "∂(mean u)/∂uᵢ = 1/n"),
-    "dot": OpInfo("·", "∂(a·b)/∂a = b, ∂(a·b)/∂b = a", "infix"),
+    "sum": OpInfo("Σ", "every element gets the upstream gradient", partials=("1 for every element",)),
+    "mean": OpInfo("mean", "every element gets an equal share", partials=("1/{n} for every element",)),
+    "dot": OpInfo("·", "the inputs swap", "infix", partials=("{b}", "{a}")),
     "matmul": _MATMUL,
     "mm": _MATMUL,
     "bmm": _MATMUL,
-    "linear": OpInfo("linear", "y = x@Wᵀ + b: ∂y/∂x = W, ∂y/∂W = x, ∂y/∂b = 1"),
+    "linear": OpInfo("linear", grads=("{g} @ {b}", "({g})ᵀ @ {a}", "{g} summed over its rows")),
     # views and joins; indexing ops are labelled with their actual index by `index_op`
     "select": OpInfo("[i]", "selecting puts the gradient back at the chosen position, 0 elsewhere", "suffix"),
     "slice": OpInfo("[a:b]", "slicing puts the gradient back into the slice, 0 elsewhere", "suffix"),
     "index": OpInfo("[·]", "indexing puts the gradient back where the elements came from", "suffix"),
-    "view": OpInfo("view", "a view " + _RESHAPE),
-    "reshape": OpInfo("reshape", "reshaping " + _RESHAPE),
-    "flatten": OpInfo("flatten", "flattening " + _RESHAPE),
-    "squeeze": OpInfo("squeeze", "squeezing " + _RESHAPE),
-    "unsqueeze": OpInfo("unsqueeze", "unsqueezing " + _RESHAPE),
+    "view": OpInfo("view", "views " + _RESHAPE),
+    "reshape": OpInfo("reshape", "reshapes " + _RESHAPE),
+    "flatten": OpInfo("flatten", "flattens " + _RESHAPE),
+    "squeeze": OpInfo("squeeze", "squeezes " + _RESHAPE),
+    "unsqueeze": OpInfo("unsqueeze", "unsqueezes " + _RESHAPE),
     "expand": OpInfo("expand", "copies share one source: their gradients are summed back"),
     "transpose": OpInfo("ᵀ", "the gradient is transposed back", "suffix"),
     "t": OpInfo("ᵀ", "the gradient is transposed back", "suffix"),
@@ -113,16 +164,17 @@ OPS: dict[str, OpInfo] = {
     ),
     "cat": OpInfo("cat", "each input gets its own piece of the gradient"),
     "stack": OpInfo("stack", "each input gets its own slice of the gradient"),
-    "clone": _unary("clone", "a copy passes the gradient unchanged"),
+    "clone": _unary("clone", "1", "copying passes the gradient unchanged"),
+    "detach": OpInfo("detach", "its result is constant, so no gradient flows back through it"),
     # layers
-    "softmax": OpInfo("softmax", "∂softmax(u)ᵢ/∂uⱼ = sᵢ(δᵢⱼ − sⱼ)"),
-    "log_softmax": OpInfo("log softmax", "∂log softmax(u)ᵢ/∂uⱼ = δᵢⱼ − sⱼ"),
-    "mse_loss": OpInfo("MSE", "∂ mean((a−b)²)/∂a = 2(a−b)/n"),
-    "cross_entropy": OpInfo("CE", "∂CE/∂logits = softmax(logits) − one-hot(target)"),
+    "softmax": OpInfo("softmax", "∂{y}ᵢ/∂{a}ⱼ = {y}ᵢ·(δᵢⱼ − {y}ⱼ)"),
+    "log_softmax": OpInfo("log softmax", "∂{y}ᵢ/∂{a}ⱼ = δᵢⱼ − softmax({a})ⱼ"),
+    "mse_loss": OpInfo("MSE", partials=("2·({a} − {b})/{n}", "−2·({a} − {b})/{n}")),
+    "cross_entropy": OpInfo("CE", partials=("softmax({a}) − one-hot({b}), averaged over the batch",)),
     "dropout": OpInfo("dropout", "kept elements pass the gradient (scaled), dropped ones get 0"),
-    "layer_norm": OpInfo("LayerNorm", "normalisation couples every element of a row"),
-    "batch_norm": OpInfo("BatchNorm", "normalisation couples every element of a batch"),
-    "conv2d": OpInfo("conv", "the gradient is a convolution with the flipped kernel"),
+    "layer_norm": OpInfo("LayerNorm", "normalisation couples the elements of each row"),
+    "batch_norm": OpInfo("BatchNorm", "normalisation couples the elements of each batch"),
+    "conv2d": OpInfo("conv", "the gradient is the convolution with the flipped kernel"),
 }
 
 # Alternative spellings that PyTorch uses for the same operation.
@@ -224,21 +276,30 @@ def lookup(op: str) -> OpInfo:
     info = OPS.get(op)
     if info is not None:
         return info
-    return OpInfo(op, f"the local derivative of {op}")
+    return OpInfo(op, _literal(f"the local derivative of {op}"))
+
+
+def _literal(text: str) -> str:
+    """Text that `fill` shows as written."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def custom_info(cls) -> OpInfo:
-    """The entry of a custom `torch.autograd.Function`: its `name` label and its `rule`, if given."""
+    """The entry of a custom `torch.autograd.Function`: its `name` label and its `rule`, if given.
+
+    The rule may use the template fields (`{a}`, `{b}`, … for its operands, `{y}` for its
+    result), so it reads with the graph's names: `rule = "σ'({a}) = {y}·(1 − {y})"`.
+    """
     label = cls.__dict__.get("_ani_graph_label", cls.__name__)
     rule = cls.__dict__.get("rule")
     if not isinstance(rule, str) or not rule.strip():
-        rule = f"the local derivative of {cls.__name__}"
+        rule = _literal(f"the local derivative of {cls.__name__}")
     return OpInfo(label, rule, takes_numbers=True)
 
 
 def info_of(attrs: dict) -> OpInfo:
     """The entry for an op node of the graph; a custom Function's node carries its own rule."""
     if attrs.get("custom"):
-        rule = attrs.get("rule") or f"the local derivative of {attrs['op']}"
+        rule = attrs.get("rule") or _literal(f"the local derivative of {attrs['op']}")
         return OpInfo(attrs["label"], rule, takes_numbers=True)
     return lookup(attrs["op"])

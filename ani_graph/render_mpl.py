@@ -108,15 +108,20 @@ def _scale_of(ax, scene: Scene) -> float:
     return min(w_pt / scene.width, h_pt / scene.height)
 
 
-def draw_scene(scene: Scene, ax, scale: float | None = None):
-    """Draw a scene into an Axes whose data units are the scene's points."""
+def draw_scene(scene: Scene, ax, scale: float | None = None, card: bool = True):
+    """Draw a scene into an Axes whose data units are the scene's points.
+
+    `card=False` leaves out the white card behind the drawing: every text then sits on a
+    filled box or a halo of its own, so it reads on a light page and on a dark one alike.
+    """
     ax.set_xlim(0, scene.width)
     ax.set_ylim(scene.height, 0)
     ax.set_aspect("equal")
     ax.axis("off")
     scale = _scale_of(ax, scene) if scale is None else scale
     for g in scene.groups:
-        _group(ax, g, scale)
+        if card or g.role != "card":
+            _group(ax, g, scale)
     return ax
 
 
@@ -127,7 +132,11 @@ def figure_size(scene: Scene) -> tuple[float, float]:
 
 
 def plot_scene(scene: Scene, ax=None):
-    """Draw into `ax`, or into pyplot's current figure (sized to the drawing when it is fresh)."""
+    """Draw into `ax`, or into pyplot's current figure (sized to the drawing when it is fresh).
+
+    The drawing has no card behind it, and a figure made here has a transparent background,
+    so `g.plot()` reads on a notebook's light theme and on its dark theme.
+    """
     if ax is not None and not hasattr(ax, "add_patch"):
         raise TypeError(f"ax must be a matplotlib Axes (e.g. from plt.subplots()), not {type(ax).__name__}.")
     if ax is None:
@@ -137,8 +146,14 @@ def plot_scene(scene: Scene, ax=None):
         fresh = not fig.axes and fig.get_size_inches().tolist() == list(plt.rcParams["figure.figsize"])
         if fresh and not plt.get_fignums()[:-1]:
             fig.set_size_inches(*figure_size(scene))
+        if not fig.axes:  # the figure is ours: let the page's own background show through
+            fig.patch.set_alpha(0.0)
         ax = fig.axes[0] if len(fig.axes) == 1 and not fig.axes[0].has_data() else fig.add_subplot(111)
-    return draw_scene(scene, ax)
+    # No tick labels at all: a notebook puts a white box behind a transparent figure whose
+    # (hidden) tick labels are dark, thinking they need it.
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return draw_scene(scene, ax, card=False)
 
 
 def scene_to_figure(scene: Scene, zoom: float = 1.0):
@@ -161,3 +176,21 @@ def scene_to_png(scene: Scene, dpi: int = 110) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
+
+
+def scene_to_image(scene: Scene, scale: float, window: tuple[float, float, float, float] | None = None):
+    """A Pillow image of a scene at `scale` pixels per point, showing `window` (x, y, w, h) of it or all of it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    x, y, w, h = window or (0.0, 0.0, scene.width, scene.height)
+    fig = Figure(figsize=(max(1, round(w * scale)) / 72, max(1, round(h * scale)) / 72), dpi=72)
+    ax = fig.add_axes((0, 0, 1, 1))
+    draw_scene(scene, ax, scale=scale)
+    ax.set_aspect("auto")  # the figure already has the window's proportions
+    ax.set_xlim(x, x + w)
+    ax.set_ylim(y + h, y)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")

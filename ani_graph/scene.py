@@ -185,9 +185,8 @@ def _edge(view: View, lay: Layout, key, show: Show) -> Group:
     tip = None if spline.tip is None else _shift(spline.tip)
     lit = key in show.edges
     colour = _glow(show.phase) if lit else S.EDGE_COLOUR
-    items: list[object] = [
-        Curve(points, colour, S.LIT_EDGE_WIDTH if lit else S.EDGE_WIDTH, S.LIT_DASH if lit else None, "ag-path")
-    ]
+    dash = S.LIT_DASH if lit else (S.CUT_DASH if view.links[key].cut else None)  # a detached edge is a cut
+    items: list[object] = [Curve(points, colour, S.LIT_EDGE_WIDTH if lit else S.EDGE_WIDTH, dash, "ag-path")]
     arrow = arrow_polygon(points, tip)
     if arrow:
         items.append(Polygon(arrow, colour, "ag-arrow"))
@@ -270,6 +269,6 @@ def build_scene(view: View, lay: Layout, show: Show | None = None) -> Scene:
         groups.append(_node(box, x + S.MARGIN, y + S.MARGIN, show))
     if note:
         text = Text(S.MARGIN, height - S.CAPTION_HEIGHT / 2 - 4, note, S.FONT_SIZE, S.TEXT_COLOUR,
-                    italic=True, opacity=0.85, cls="ag-note")  # fmt: skip
+                    italic=True, opacity=0.85, halo=True, cls="ag-note")  # fmt: skip
         groups.append(Group("note", (text,)))
     return Scene(width, height, tuple(groups), show.phase, note)

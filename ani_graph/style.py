@@ -62,6 +62,7 @@ LIT_EDGE_WIDTH = 2.6
 LIT_DASH = (7.0, 5.0)  # a lit edge is dashed; in the player the dashes move
 MODULE_DASH = (5.0, 3.0)  # folded modules and the hidden middle have dashed outlines
 CLUSTER_DASH = (4.0, 3.0)
+CUT_DASH = (4.0, 3.0)  # the edge into a detach: the graph is cut there
 CORNER_RADIUS = 6.0
 ARROW_SIZE = 7.0
 BADGE_INSET = 4.0  # a badge's distance from its box's edge

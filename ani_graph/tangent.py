@@ -272,7 +272,7 @@ def op_caption(G, op, names, T: Tangents) -> str:
 def _op_step(G, op, names, T: Tangents) -> dict:
     outs = list(G.successors(op))
     badges = {o: {"value": format_tensor(G.nodes[o]["value"]), "tangent": format_tensor(T.of.get(o))} for o in outs}
-    rule = C.rule_text(G, op)
+    rule = C.rule_text(G, op, names)
     if op in T.borrowed:
         rule += f"; {G.nodes[op]['op']} has no jvp, so its tangent is J·v with J from its backward"
     if op in T.random:

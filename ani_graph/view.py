@@ -61,6 +61,7 @@ class Link:
     dst: str
     members: tuple[tuple[str, str], ...]
     grad: str  # the gradient share a single tensor→op edge carries ("" for none)
+    cut: bool = False  # the edge into a `detach`: drawn as a cut, no gradient flows back along it
 
 
 @dataclass(frozen=True)
@@ -275,7 +276,8 @@ def _links(G, owner) -> dict[tuple[str, str], Link]:
         grad = ""
         if len(inner) == 1 and bu in G and G.nodes[bu]["kind"] != "op":
             grad = format_tensor(G.edges[inner[0]].get("grad"))
-        links[(bu, bv)] = Link(bu, bv, tuple(inner), grad)
+        cut = any(G.edges[e].get("cut") for e in inner)
+        links[(bu, bv)] = Link(bu, bv, tuple(inner), grad, cut)
     return links
 
 

@@ -5,16 +5,23 @@
 Each lesson is a list of cells: markdown, code, and exercises. An exercise cell has a
 blank form (the answer is `None`) for the lesson and a filled form for the solution
 notebook in notebooks/solutions/. Outputs are never stored.
+
+Pictures in markdown are written `![alt](../assets/name.png)` here and embedded in the
+notebook as cell attachments, so they show wherever the notebook is opened (JupyterLab,
+Notebook 7, VS Code, Colab, GitHub) without the assets folder beside it.
 """
 
 from __future__ import annotations
 
+import base64
+import re
 from pathlib import Path
 
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
+PICTURE = re.compile(r"\]\(\.\./assets/([\w.-]+\.png)\)")
 
 INSTALL = """\
 # Installs ani-graph, in a version these lessons fit, where it is not importable yet (Colab).
@@ -76,6 +83,7 @@ moves a little. In this lesson you will
 import math
 
 import torch
+
 from ani_graph import TorchGraph, trackable_function
 """),
     md("""
@@ -315,6 +323,7 @@ finally let autograd handle tensors, loops and vector-valued outputs.
     code(INSTALL),
     code("""
 import torch
+
 from ani_graph import TorchGraph
 """),
     md("""
@@ -501,6 +510,7 @@ freed after one backward pass unless you ask to keep it.
     code("""
 import matplotlib.pyplot as plt
 import torch
+
 from ani_graph import TorchGraph
 """),
     md("""
@@ -716,6 +726,7 @@ learn the switches that turn autograd off where it is not wanted.
     code("""
 import torch
 import torch.nn as nn
+
 from ani_graph import TorchGraph, record
 """),
     md("""
@@ -919,6 +930,7 @@ differentiable with one trick.
     code(INSTALL),
     code("""
 import torch
+
 from ani_graph import TorchGraph
 """),
     md("""
@@ -1139,6 +1151,7 @@ length $n$, for about the cost of the forward pass. This lesson makes that concr
     code(INSTALL),
     code("""
 import torch
+
 from ani_graph import TorchGraph
 """),
     md("""
@@ -1242,6 +1255,14 @@ LESSONS = {
 }
 
 
+def markdown_cell(text: str):
+    """A markdown cell whose pictures from assets/ travel inside it, as attachments."""
+    names = PICTURE.findall(text)
+    attachments = {n: {"image/png": base64.b64encode((ROOT / "assets" / n).read_bytes()).decode()} for n in names}
+    text = PICTURE.sub(lambda m: f"](attachment:{m.group(1)})", text)
+    return nbformat.v4.new_markdown_cell(text, **({"attachments": attachments} if names else {}))
+
+
 def build(cells, solved: bool):
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -1249,8 +1270,7 @@ def build(cells, solved: bool):
     for cell in cells:
         kind = cell[0]
         if kind == "md":
-            text = cell[1].replace("](../assets/", "](../../assets/") if solved else cell[1]
-            nb.cells.append(nbformat.v4.new_markdown_cell(text))
+            nb.cells.append(markdown_cell(cell[1]))
         elif kind == "code":
             nb.cells.append(nbformat.v4.new_code_cell(cell[1]))
         else:

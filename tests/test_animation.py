@@ -65,7 +65,7 @@ def test_save_chooses_the_writer_by_suffix(tmp_path):
 
     with Image.open(gif) as im:
         assert im.format == "GIF" and im.n_frames == len(anim.frames)
-    with pytest.raises(ValueError, match=".html or .gif"):
+    with pytest.raises(ValueError, match=r"\.html, \.gif or \.mp4"):
         anim.save(tmp_path / "backprop.mov")
 
 

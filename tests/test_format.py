@@ -13,12 +13,12 @@ from ani_graph.format import format_number, format_shape, format_tensor
     [
         (3.14159265, "3.142"),
         (2.0, "2"),
-        (-0.000123456, "-0.0001235"),
+        (-0.000123456, "−0.0001235"),
         (123456.0, "1.235e5"),
         (0.0, "0"),
-        (1e-9, "1e-9"),
+        (1e-9, "1e−9"),
         (math.nan, "nan"),
-        (-math.inf, "-inf"),
+        (-math.inf, "−inf"),
     ],
 )
 def test_scalars_show_four_significant_digits(x, text):
@@ -27,15 +27,23 @@ def test_scalars_show_four_significant_digits(x, text):
 
 
 def test_up_to_six_elements_are_written_out():
-    assert format_tensor(torch.tensor([1.0, 2.5, -3.0])) == "[1, 2.5, -3]"
-    assert format_tensor(torch.tensor([3.14159, -0.0123456])) == "[3.14, -0.0123]"  # one digit fewer than a scalar
+    assert format_tensor(torch.tensor([1.0, 2.5, -3.0])) == "[1, 2.5, −3]"
+    assert format_tensor(torch.tensor([3.14159, -0.0123456])) == "[3.14, −0.0123]"  # one digit fewer than a scalar
     assert format_tensor(torch.tensor([[1.0, 2.0], [3.0, 4.0]])) == "[[1, 2], [3, 4]]"
     assert format_tensor(torch.arange(6.0).reshape(2, 3)) == "[[0, 1, 2], [3, 4, 5]]"
 
 
-def test_larger_tensors_show_shape_and_mean():
-    assert format_tensor(torch.ones(64, 8) * 0.125) == "64×8 · mean 0.12"
-    assert format_tensor(torch.zeros(7)) == "7 · mean 0"
+def test_larger_tensors_show_shape_and_mean_in_brackets_that_cannot_be_read_as_arithmetic():
+    assert format_tensor(torch.ones(64, 8) * 0.125) == "[64×8, mean 0.12]"
+    assert format_tensor(torch.ones(10, 100) * -4.5) == "[10×100, mean −4.5]"
+    assert format_tensor(torch.zeros(7)) == "[7 values, mean 0]"  # not a list of the numbers 7 and 0
+
+
+def test_negative_numbers_take_the_minus_sign_everywhere():
+    texts = [format_number(-2.5), format_number(-1e-9), format_tensor(torch.tensor([[-1.0, 2.0]]))]
+    texts.append(format_tensor(-torch.ones(100)))
+    assert all("-" not in t for t in texts), texts
+    assert texts == ["−2.5", "−1e−9", "[[−1, 2]]", "[100 values, mean −1]"]
 
 
 def test_no_label_is_longer_than_forty_characters():

@@ -46,7 +46,7 @@ def test_the_frames_show_the_tangents_with_numbers_and_the_pass_counts():
     assert sin_step["badges"][y] == {"value": format_tensor(torch.sin(t(10.0))), "tangent": format_tensor(dy)}
     cos10 = format_tensor(torch.cos(t(10.0)))
     assert sin_step["caption"] == f"ẏ = ∂y/∂v2·v̇2 = {cos10} · 3 = {format_tensor(dy)}"
-    assert sin_step["rule"].startswith("sin: d sin(u)/du = cos(u)")
+    assert sin_step["rule"].startswith("sin: ∂y/∂v2 = cos(v2)")
     times = [f for f in frames if f["rule"].startswith("×")][0]
     assert times["caption"] == "v̇1 = ∂v1/∂a·ȧ + ∂v1/∂x·ẋ = 2 · 0 + 3 · 1 = 3"
     last = frames[-1]["caption"]

@@ -243,7 +243,11 @@ def test_detached_and_no_grad_results_are_constants_cut_from_the_graph():
     u, w = node_named(g, "u"), node_named(g, "w")
     assert u["kind"] == "constant" and float(u["value"]) == 4.0
     assert w["kind"] == "constant" and float(w["value"]) == 6.0
-    assert g.nx.in_degree(g.node_id("u")) == 0 and g.nx.in_degree(g.node_id("w")) == 0
+    assert g.nx.in_degree(g.node_id("w")) == 0
+    (cut,) = g.nx.predecessors(g.node_id("u"))  # detach() shows where it cut: an op with no backward
+    (source,) = g.nx.predecessors(cut)
+    assert g.nx.nodes[cut]["op"] == "detach" and g.nx.nodes[cut]["backward"] == []
+    assert g.nx.edges[source, cut]["cut"] and g.nx.edges[source, cut]["grad"] is None
     assert float(g.grad("x")) == 4.0  # only through z = u·x, with u held fixed
 
 
@@ -584,7 +588,7 @@ def test_tensors_above_the_value_limit_keep_only_a_summary():
     assert isinstance(summary, TensorSummary)
     assert tuple(summary.shape) == (100, 50) and summary.mean == 2.0 and summary.max == 2.0
     assert isinstance(g.grad("w"), TensorSummary) and g.grad("w").mean == 2.0
-    assert "100×50 · mean 2" in g.to_svg(with_all=True)
+    assert "[100×50, mean 2]" in g.to_svg(with_all=True)
     raised = TorchGraph(f, [big], value_limit=10_000)  # the user raises the limit: full values
     assert torch.equal(raised.value("h"), big * 2)
     assert torch.equal(raised.grad("w"), torch.full((100, 50), 2.0))

@@ -4,7 +4,8 @@
 through global forward pre/post hooks installed only while recording, tells which
 module an op runs in. `LocalNames` finds the frame of the user's function while it runs,
 so that its local variables can name the intermediates once it has returned
-(`name_from_locals`). `code_of` and `modules_used_by` tell, for the function a
+(`name_from_locals`); tensors it reads from outside (a global `W`) are named by
+`referenced_tensors`. `code_of` and `modules_used_by` tell, for the function a
 `TorchGraph` is given, which code's locals to watch and which modules' parameters to name.
 """
 
@@ -169,3 +170,22 @@ def modules_used_by(func) -> list[tuple[str, torch.nn.Module]]:
         candidates = {}
     found += [("", m) for m in candidates.values() if isinstance(m, torch.nn.Module)]
     return found
+
+
+def referenced_tensors(func) -> dict[str, torch.Tensor]:
+    """The tensors `func` reads from its closure or its globals, by the names its code uses.
+
+    They name constants such as a weight matrix defined in a notebook cell and used inside
+    `func`; the names of `func`'s own locals come first.
+
+    >>> W = torch.ones(2, 2)
+    >>> referenced_tensors(lambda x: W @ x)
+    {'W': tensor([[1., 1.],
+            [1., 1.]])}
+    """
+    try:
+        refs = inspect.getclosurevars(func)
+    except (TypeError, ValueError):  # a module, a builtin or another callable without code
+        return {}
+    found = {**refs.globals, **refs.nonlocals}
+    return {name: t for name, t in found.items() if isinstance(t, torch.Tensor)}

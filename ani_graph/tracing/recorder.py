@@ -4,8 +4,10 @@ While a recorder is inside its `with` block, `intercept` and `functions` hand it
 torch call and custom Function call as a request (`_record_call`). A call becomes an op
 node only when it makes new backward nodes, so shape queries, `detach()` and work under
 `no_grad` leave no op behind; their results show up as constants when something uses
-them. The recorder pairs each op with the backward nodes it made, and remembers where
-they hand gradients on to recorded tensors, for `backward`.
+them. The exception is `detach()` of a recorded tensor: when its result is used, it is
+drawn as a `detach` op whose input edge is marked `cut`, so the drawing shows where the
+graph was cut. The recorder pairs each op with the backward nodes it made, and remembers
+where they hand gradients on to recorded tensors, for `backward`.
 
 `naming` names tensors after modules and local variables, `values` keeps their values,
 `backward` computes gradients and shares, and `explain` rewords PyTorch's in-place
@@ -75,6 +77,7 @@ class Recorder:
         self._by_grad_fn: dict[tuple[int, int], str] = {}  # (id(grad_fn), output_nr) -> node id
         self._known_fns: set[int] = set()
         self._boundaries: dict[str, list] = {}  # op id -> [(backward node, index, tensor node id)]
+        self._detached: dict[int, str] = {}  # id(result of detach()) -> node id of the tensor it was cut from
         self._values = ValueKeeper(self.trace.nodes, value_limit)
         self._modules = ModuleNames(self.trace.module_types)
         self._locals = LocalNames()
@@ -164,7 +167,11 @@ class Recorder:
             return nid
         grad_fn = t.grad_fn if grad_fn_before is None else grad_fn_before
         if not t.requires_grad:
-            return self._new_tensor_node(t, "constant", t.detach(), name=self._modules.buffer_name(t))
+            nid = self._new_tensor_node(t, "constant", t.detach(), name=self._modules.buffer_name(t))
+            source = self._detached.pop(id(t), None)
+            if source is not None:
+                self._add_cut(source, nid)
+            return nid
         if grad_fn is None:  # a leaf that needs grad: a parameter or a caller's tensor
             name = self._modules.param_name(t)
             if name is not None or isinstance(t, torch.nn.Parameter):
@@ -193,6 +200,8 @@ class Recorder:
         made = [t for t in flat_out if t.grad_fn is not None and id(t.grad_fn) not in self._known_fns]
         changed = [t for t, fn in before if t.grad_fn is not fn and t.grad_fn is not None]
         if not made and not changed:
+            if info["op"] == "detach":
+                self._note_detach(tensors_in, result)
             return result
         self._add_op(info, flat_in, before, made, changed, flat_out, (args, kwargs))
         return result
@@ -225,6 +234,29 @@ class Recorder:
             self.trace.edges.append((nid, op_id, {"arg": arg, "grad": None}))
         outs = self._add_outputs(op_id, made + changed, flat_out)
         self._claim_backward_nodes(op_id, outs)
+
+    def _note_detach(self, tensors_in: list, result) -> None:
+        """Remember which recorded tensor `result = t.detach()` was cut from, until something reads it."""
+        if len(tensors_in) == 1 and isinstance(result, torch.Tensor) and tensors_in[0].requires_grad:
+            source = self._node_of.get(id(tensors_in[0]))
+            if source is not None:
+                self._keep.append(result)  # its id must stay unique while we record
+                self._detached[id(result)] = source
+
+    def _add_cut(self, source: str, constant: str) -> None:
+        """A `detach` op from the tensor that was cut to the constant made from it; its input edge is `cut`."""
+        op_id = f"op{self._n_ops}"
+        self._n_ops += 1
+        self.trace.nodes[op_id] = {
+            "kind": "op",
+            "op": "detach",
+            "label": "detach",
+            "module": self._modules.current(),
+            "backward": [],
+            "inplace": False,
+        }
+        self.trace.edges.append((source, op_id, {"arg": 0, "grad": None, "cut": True}))
+        self.trace.edges.append((op_id, constant, {"out": 0}))
 
     def _operands(self, info: dict, flat_in: list, before: list) -> list[str]:
         """The nodes an op reads, in the order the code writes them, as they were before the call."""
