@@ -165,14 +165,19 @@ function stageSizer(ui, frames) {
   const box = ui.svg.viewBox.baseVal;
   const W = box.width || 600, H = box.height || 400;
   const natural = (parseFloat(ui.svg.getAttribute("width")) || W) / W; // px per drawing unit
-  const longest = (field) => frames.reduce((a, f) => ((f[field] || "").length > a.length ? f[field] : a), "");
-  // the caption keeps the height of its longest text, so nothing jumps between steps
+  // the few longest texts of a field: the one with most lines is among them
+  const longest = (field) => [...new Set(frames.map((f) => f[field] || ""))].sort((a, b) => b.length - a.length).slice(0, 6);
+  // the caption keeps the height of its tallest text, so nothing jumps between steps
   const captionHeight = () => {
     const [step, rule] = [ui.stepLine.textContent, ui.ruleLine.textContent];
+    const [steps, rules] = [longest("caption"), longest("rule")];
     ui.caption.style.minHeight = "";
-    setWords(ui.stepLine, longest("caption"));
-    setWords(ui.ruleLine, longest("rule"));
-    const h = ui.caption.offsetHeight;
+    let h = 0;
+    for (let i = 0; i < Math.max(steps.length, rules.length); i++) {
+      setWords(ui.stepLine, steps[Math.min(i, steps.length - 1)] || "");
+      setWords(ui.ruleLine, rules[Math.min(i, rules.length - 1)] || "");
+      h = Math.max(h, ui.caption.offsetHeight);
+    }
     setWords(ui.stepLine, step);
     setWords(ui.ruleLine, rule);
     ui.caption.style.minHeight = h + "px";
@@ -254,9 +259,13 @@ function zoomPan(ui, frames) {
     moveTo({ x: (x0 + x1) / 2 - w / 2, y: (y0 + y1) / 2 - h / 2, w, h }, true);
   };
   const layout = () => {
-    const before = ui.root.offsetWidth;
-    scale = resize() || scale;
-    if (ui.root.offsetWidth !== before) scale = resize() || scale; // the caption rewrapped: measure again
+    // the player is as wide as the drawing, so a narrower drawing rewraps the caption, which
+    // may leave less room for the drawing: measure again until the width settles
+    for (let pass = 0; pass < 4; pass++) {
+      const before = ui.root.offsetWidth;
+      scale = resize() || scale;
+      if (Math.abs(ui.root.offsetWidth - before) < 1) break;
+    }
     view = clamp(view);
     apply();
   };
