@@ -42,7 +42,8 @@ function makeElement(tag, className, attrs) {
 
 // ----- the player's elements ----------------------------------------------------------------
 function buildPlayer(el, svgText, last) {
-  const root = makeElement("div", "ag-player", { role: "group", "aria-label": "Autograd animation" });
+  const root = makeElement("div", "ag-player", { role: "group", "aria-label": "Autograd animation",
+    "aria-keyshortcuts": "ArrowLeft ArrowRight Space Home End + - 0" });
   root.tabIndex = 0;
   const stage = makeElement("div", "ag-stage");
   stage.innerHTML = svgText;
@@ -149,7 +150,12 @@ function textHistory(frames) {
 // the scrolling area around it leaves under the caption and buttons, and at most
 // MAX_ENLARGE times its natural size. Zooming shows part of it in the same space.
 
+const framed = () => { try { return window.self !== window.top; } catch (e) { return true; } };
+
 function roomHeight(el) {
+  // An output in a frame of its own (Colab, VS Code) sees only that frame, which grows to
+  // fit its content: judge by the screen instead, less the browser's and the notebook's bars.
+  if (framed()) return Math.max(320, (screen.availHeight || 800) - 300);
   // a notebook's own scrolling area (JupyterLab, Notebook 7); elsewhere the nearest
   // ancestor that does scroll (an output area that merely fits its content does not count)
   const notebook = el.closest(".jp-WindowedPanel-outer, .jp-Notebook");
@@ -475,7 +481,7 @@ function mount(el, model) {
   const refit = () => { if (ui.el.clientWidth !== width) { width = ui.el.clientWidth; view.layout(); } };
   const observer = typeof ResizeObserver !== "undefined" ? new ResizeObserver(refit) : null;
   if (observer) observer.observe(ui.el);
-  const onWindow = () => { width = -1; refit(); };
+  const onWindow = () => { if (!framed()) { width = -1; refit(); } }; // a frame resizes to fit us: no loop
   window.addEventListener("resize", onWindow);
   if (model.get("playing")) play.setPlaying(true);
   return () => {
