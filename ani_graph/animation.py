@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import os
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,9 +28,12 @@ if TYPE_CHECKING:
 class Animation:
     """Values flowing forward and/or gradients flowing backward through a TorchGraph.
 
-    Made by `TorchGraph.animate`, which documents the parameters. Displays as a widget
-    (Play, Pause, Previous/Next step, a slider, the caption), with a stand-alone HTML
-    player and a PNG poster in the same output for front ends that cannot run widgets.
+    In a notebook it displays as the stand-alone HTML player (Play, Pause, Previous/Next
+    step, a slider, the caption, zoom), with a PNG poster in the same output. That output
+    plays without a kernel, so it survives saving and reopening the notebook (a widget
+    would show "model not found" there). Setting `frame` from Python redraws every
+    output of the animation; `widget` gives a live view that also reports back where
+    the student is.
 
     Attributes
     ----------
@@ -63,11 +67,17 @@ class Animation:
         self._widget: PlayerWidget | None = None
         self._svg_cache: str | None = None
         self._slides: dict = {}  # slide size -> images.Slides
+        self._poster: str | None = None  # base64 PNG, made on first display
+        self._display_id: str | None = None  # shared by every output of this animation, for updates
 
     # ----- the current frame ------------------------------------------------------------------
     @property
     def frame(self) -> int:
-        """The frame shown; setting it moves every view of this animation."""
+        """The frame shown; setting it moves every view of this animation.
+
+        Read back, it is where the live `widget` is (the HTML player in the notebook
+        output cannot tell the kernel), else the frame last set.
+        """
         return self._widget.frame if self._widget is not None else self._frame
 
     @frame.setter
@@ -82,6 +92,10 @@ class Animation:
         self._frame = index
         if self._widget is not None:
             self._widget.frame = index
+        if self._display_id is not None:  # the notebook outputs start again from this frame
+            from IPython.display import update_display
+
+            update_display(self._repr_mimebundle_(), raw=True, display_id=self._display_id)
 
     def __len__(self) -> int:
         return len(self.frames)
@@ -104,16 +118,22 @@ class Animation:
         return self.graph.scene(show=show, **self._view)
 
     def _svg(self) -> str:
-        """The drawing at frame 0, unlit (the player lights it): what shows before any script runs."""
+        """The drawing at the last frame, every number in place, unlit: what shows before (or
+        without) any script. The player sets each text for the frame it shows."""
         if self._svg_cache is None:
             from .render_svg import scene_to_svg
 
-            self._svg_cache = scene_to_svg(self._scene(0, lights=False))
+            self._svg_cache = scene_to_svg(self._scene(len(self.frames) - 1, lights=False))
         return self._svg_cache
 
     @property
     def widget(self) -> PlayerWidget:
-        """The anywidget view (created on first use); every display of the animation shares it."""
+        """A live anywidget view (created on first use): Python and the browser share `frame` and `playing`.
+
+        Show it (`anim.widget` at the end of a cell) for two-way use. Its output needs the
+        kernel that made it: after the notebook is reopened it reads "model not found"
+        until the cell runs again. A bare `anim` does not depend on the kernel.
+        """
         if self._widget is None:
             from .widget import PlayerWidget
 
@@ -224,22 +244,25 @@ class Animation:
 
     # ----- notebook display ------------------------------------------------------------------------
     def _repr_mimebundle_(self, include=None, exclude=None):
+        """The HTML player (it plays without a kernel), a PNG poster, and a line of text."""
         from .page import player_fragment
 
+        if self._poster is None:
+            self._poster = base64.b64encode(self.poster_png()).decode("ascii")
         data = {
             "text/html": player_fragment(self._svg(), self.frames, self.interval_ms, self.frame),
-            "image/png": base64.b64encode(self.poster_png()).decode("ascii"),
+            "image/png": self._poster,
             "text/plain": repr(self),
         }
-        try:
-            widget_bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude)
-        except Exception:  # no widget support in this front end: the HTML player still plays
-            widget_bundle = None
-        if isinstance(widget_bundle, tuple):
-            widget_bundle = widget_bundle[0]
-        if widget_bundle:
-            data.update({k: v for k, v in widget_bundle.items() if k != "text/plain"})
-        return data
+        return {k: v for k, v in data.items() if (not include or k in include) and not (exclude and k in exclude)}
+
+    def _ipython_display_(self):
+        """Show the player with a display id, so setting `frame` later redraws this output."""
+        from IPython.display import display
+
+        if self._display_id is None:
+            self._display_id = "ani-graph-" + uuid.uuid4().hex
+        display(self._repr_mimebundle_(), raw=True, display_id=self._display_id)
 
 
 def _badge_texts(frames: list[dict]) -> tuple:

@@ -1,18 +1,25 @@
-"""Where every box goes: graphviz `dot` over a view, given ids and sizes only.
+"""Where every box goes: graphviz `dot` over a view, given ids and sizes only, shaped for a page.
 
-graphviz never sees a user string: node ids are our own (`t3`, `op5`, `m:layers.0` made
-safe), boxes come with fixed sizes from the view, and clusters are named by their
-position in the view's cluster list. The bundled graphviz crashes on some labels, and
-we draw every text ourselves anyway. An edge that will carry a gradient label gets a
-placeholder label of digits so `dot` leaves room for it.
+graphviz never sees a user string: node ids are our own (`n0`, `n1`, …), boxes come with
+fixed sizes from the view, and clusters are named by their position in the view's cluster
+list. The bundled graphviz crashes on some labels, and we draw every text ourselves anyway.
+An edge that will carry a gradient label gets a placeholder label of digits so `dot`
+leaves room for it.
+
+A drawing is read left to right. When one row would be much wider than a page
+(`style.PAGE_WIDTH` × `style.PAGE_HEIGHT`, what a 1280×720 notebook shows with node
+text at its full size), the layout wraps it into rows like lines of text: each row is
+laid out by `dot` on its own, and an arrow that runs from the end of one row to the
+start of the next turns back through the gap between them. A top-to-bottom drawing is
+the other candidate; whichever shows the whole graph largest on the page wins.
 
 >>> import torch
 >>> from ani_graph import TorchGraph
 >>> from ani_graph.view import build_view
 >>> view = build_view(TorchGraph(lambda x: torch.sin(2 * x), [1.0]).nx)
 >>> lay = compute_layout(view)
->>> sorted(lay.centres) == sorted(view.boxes)
-True
+>>> sorted(lay.centres) == sorted(view.boxes), lay.rows, lay.direction
+(True, 1, 'LR')
 """
 
 from __future__ import annotations
@@ -20,11 +27,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from .style import FONT_SIZE
+from . import style as S
 from .view import View
 
 PT_PER_INCH = 72.0
 LABEL_RESERVE_MAX = 40  # characters of gradient label an edge makes room for
+ROW_GAP = 36.0  # points between two rows of a wrapped drawing: room for the arrow that turns back
+TURN = 12.0  # how far an arrow that turns back runs past its ends before it turns
+MAX_ROWS = 6
 
 
 @dataclass(frozen=True)
@@ -43,40 +53,55 @@ class Layout:
     centres: dict[str, tuple[float, float]]  # box id -> centre
     splines: dict[tuple[str, str], Spline]  # link -> its curve
     clusters: dict[str, tuple[float, float, float, float]]  # module path -> (x0, y0, x1, y1)
+    rows: int = 1  # how many rows the drawing was wrapped into
+    direction: str = "LR"  # "LR" (left to right, maybe in rows) or "TB" (top to bottom)
 
 
-def _dot_ids(view: View) -> dict[str, str]:
-    """Our own graphviz ids, one per box: n0, n1, … (never a user string)."""
-    return {box: f"n{i}" for i, box in enumerate(view.boxes)}
+# ----- one graphviz run --------------------------------------------------------------------------
 
 
-def _build_agraph(view: View):
+def labelled(view: View, lean: bool) -> set[tuple[str, str]]:
+    """The links that show their gradient share: all that have one, or when `lean`, those whose
+    share differs from the gradient already written in the box they leave (a tensor that
+    feeds one op passes on its whole gradient: the label would repeat the box)."""
+    return {k for k, link in view.links.items() if link.grad and not (lean and link.grad == view.boxes[k[0]].grad)}
+
+
+def _build_agraph(view: View, boxes=None, rankdir: str = "LR", lean: bool = False):
+    """The graphviz graph of `boxes` (all of the view's by default): our ids and sizes only."""
     import pygraphviz
 
-    ids = _dot_ids(view)
+    boxes = list(view.boxes) if boxes is None else [b for b in view.boxes if b in boxes]
+    ids = {box: f"n{i}" for i, box in enumerate(boxes)}
     A = pygraphviz.AGraph(directed=True, strict=True)
-    A.graph_attr.update(rankdir="LR", nodesep="0.22", ranksep="0.32", splines="spline", outputorder="edgesfirst")
+    A.graph_attr.update(rankdir=rankdir, nodesep="0.22", ranksep="0.32", splines="spline", outputorder="edgesfirst")
     A.node_attr.update(shape="box", fixedsize="true", label="", margin="0")
     A.edge_attr.update(arrowsize="0.6")
-    for box, b in view.boxes.items():
+    for box in boxes:
+        b = view.boxes[box]
         A.add_node(ids[box], width=f"{b.width / PT_PER_INCH:.3f}", height=f"{b.height / PT_PER_INCH:.3f}")
+    with_label = labelled(view, lean)
     for (u, v), link in view.links.items():
+        if u not in ids or v not in ids:
+            continue
         attrs = {}
-        if link.grad:  # room for the gradient text the edge may show
-            attrs = {"label": "0" * min(LABEL_RESERVE_MAX, len(link.grad) + 2), "fontsize": str(FONT_SIZE - 1)}
+        if (u, v) in with_label:  # room for the gradient text the edge may show
+            attrs = {"label": "0" * min(LABEL_RESERVE_MAX, len(link.grad) + 2), "fontsize": str(S.FONT_SIZE - 1)}
         A.add_edge(ids[u], ids[v], **attrs)
+    used: set[str] = {c for b in boxes if (c := view.boxes[b].cluster) is not None}
+    used |= {p for p in view.clusters if any(c.startswith(p + ".") for c in used)}  # and their parents
     subgraphs: dict = {}
-    cluster_ids = {path: f"cluster_{i}" for i, path in enumerate(view.clusters)}
-    for path, parent in view.clusters.items():  # outermost first
+    for i, (path, parent) in enumerate(view.clusters.items()):  # outermost first
+        if path not in used:
+            continue
         holder = subgraphs.get(parent, A) if parent else A
         # a label of digits as long as the path: graphviz keeps room for the title we draw
-        room = "0" * len(path)
         subgraphs[path] = holder.add_subgraph(
-            name=cluster_ids[path], label=room, fontsize=str(FONT_SIZE - 1), labeljust="l", margin="10"
+            name=f"cluster_{i}", label="0" * len(path), fontsize=str(S.FONT_SIZE - 1), labeljust="l", margin="10"
         )
-    for box, b in view.boxes.items():
-        if b.cluster is not None:  # graphviz also adds it to the parent clusters
-            subgraphs[b.cluster].add_node(ids[box])
+    for box in boxes:
+        if view.boxes[box].cluster is not None:  # graphviz also adds it to the parent clusters
+            subgraphs[view.boxes[box].cluster].add_node(ids[box])
     return A, ids, subgraphs
 
 
@@ -114,27 +139,173 @@ def _spline(attr, height: float) -> Spline:
     return Spline(tuple(points), end, _point(lp, height) if lp else None)
 
 
-def compute_layout(view: View) -> Layout:
-    """Run `dot` once over the view and read back centres, splines and cluster boxes."""
-    A, ids, subgraphs = _build_agraph(view)
+def _dot(view: View, boxes=None, rankdir: str = "LR", lean: bool = False) -> Layout:
+    """Run `dot` once over `boxes` of the view and read back centres, splines and cluster boxes."""
+    A, ids, subgraphs = _build_agraph(view, boxes, rankdir, lean)
     with _QuietStderr():
         # layout() then reading positions: never layout() followed by draw(), which
         # crashes in this pygraphviz
         A.layout(prog="dot")
     bb = [float(v) for v in A.graph_attr["bb"].split(",")]
     height = bb[3]
-    centres = {box: _point(A.get_node(ids[box]).attr["pos"], height) for box in view.boxes}
-    splines = {(u, v): _spline(A.get_edge(ids[u], ids[v]).attr, height) for u, v in view.links}
+    centres = {box: _point(A.get_node(i).attr["pos"], height) for box, i in ids.items()}
+    splines = {(u, v): _spline(A.get_edge(ids[u], ids[v]).attr, height) for u, v in view.links if u in ids and v in ids}
     clusters = {}
     for path, sub in subgraphs.items():
         b = sub.graph_attr.get("bb")
         if b:
             x0, y0, x1, y1 = (float(v) for v in b.split(","))
             clusters[path] = (x0, height - y1, x1, height - y0)
-    return Layout(bb[2], height, centres, splines, clusters)
+    return Layout(bb[2], height, centres, splines, clusters, 1, rankdir)
+
+
+# ----- wrapping a long drawing into rows ---------------------------------------------------------
+
+
+def row_of_boxes(view: View, full: Layout, rows: int) -> dict[str, int]:
+    """Which row each box goes to when the one-row drawing `full` is cut into `rows` equal widths.
+
+    A box that only feeds others (an input, a weight) goes with its first consumer, and a
+    module's frame stays whole, in the row of its middle.
+    """
+    consumers: dict[str, list[str]] = {}
+    for u, v in view.links:
+        consumers.setdefault(u, []).append(v)
+    fed = {v for _, v in view.links}
+    x = {b: c[0] for b, c in full.centres.items()}
+    for b in view.boxes:
+        if b not in fed and b in consumers:
+            x[b] = min(full.centres[c][0] for c in consumers[b])
+    row = {b: min(rows - 1, int(x[b] / max(full.width, 1e-9) * rows)) for b in view.boxes}
+    for path, (x0, _, x1, _) in full.clusters.items():
+        if "." not in path:  # an outermost module: every box inside it, in one row
+            middle = min(rows - 1, int((x0 + x1) / 2 / max(full.width, 1e-9) * rows))
+            for b, box in view.boxes.items():
+                if box.cluster and (box.cluster == path or box.cluster.startswith(path + ".")):
+                    row[b] = middle
+    return row
+
+
+def _toward(a, b, d: float) -> tuple[float, float]:
+    """The point `d` from `a` toward `b` (at most half way)."""
+    length = max(((b[0] - a[0]) ** 2 + (b[1] - a[1]) ** 2) ** 0.5, 1e-9)
+    d = min(d, length / 2)
+    return (a[0] + (b[0] - a[0]) * d / length, a[1] + (b[1] - a[1]) * d / length)
+
+
+def _line_to(points: list, p) -> None:
+    """Append a straight piece to a Bézier path: its two control points on the line."""
+    a = points[-1]
+    points += [(a[0] + (p[0] - a[0]) / 3, a[1] + (p[1] - a[1]) / 3)]
+    points += [(a[0] + 2 * (p[0] - a[0]) / 3, a[1] + 2 * (p[1] - a[1]) / 3), p]
+
+
+def rounded_path(corners, radius: float = 8.0) -> tuple[tuple[float, float], ...]:
+    """A polyline as cubic Bézier control points (1 + 3k of them), its corners rounded.
+
+    >>> len(rounded_path([(0, 0), (10, 0), (10, 10)]))
+    10
+    """
+    points = [corners[0]]
+    for prev, corner, nxt in zip(corners, corners[1:], corners[2:]):
+        _line_to(points, _toward(corner, prev, radius))
+        points += [corner, corner, _toward(corner, nxt, radius)]
+    _line_to(points, corners[-1])
+    return tuple(points)
+
+
+def turn_back(view: View, u, v, centres, row_top: float, label: bool) -> Spline:
+    """The arrow from box `u` to box `v` in a later row: out to the right, back left through the gap
+    above `v`'s row (`row_top` is that row's top), and into `v`: from the left when nothing else
+    arrives there, else from above (an op's operands come in from the left)."""
+    (xu, yu), (xv, yv) = centres[u], centres[v]
+    start = xu + view.boxes[u].width / 2
+    gap_y = row_top - ROW_GAP / 2
+    corners = [(start, yu), (start + TURN, yu), (start + TURN, gap_y)]
+    if sum(1 for _, b in view.links if b == v) == 1:
+        end = (xv - view.boxes[v].width / 2, yv)
+        corners += [(end[0] - TURN, gap_y), (end[0] - TURN, yv), (end[0] - S.ARROW_SIZE, yv)]
+    else:
+        end = (xv, yv - view.boxes[v].height / 2)
+        corners += [(xv, gap_y), (xv, end[1] - S.ARROW_SIZE)]
+    where = ((start + corners[3][0]) / 2, gap_y - 8) if label else None
+    return Spline(rounded_path(corners), end, where)
+
+
+def _down(p, dy: float):
+    return None if p is None else (p[0], p[1] + dy)
+
+
+def _stack(view: View, parts: list[Layout], row: dict[str, int], lean: bool) -> Layout:
+    """Rows laid out on their own, one under another, with the arrows between rows added."""
+    tops, y = [], 0.0
+    for part in parts:
+        tops.append(y)
+        y += part.height + ROW_GAP
+    centres, splines, clusters = {}, {}, {}
+    for part, top in zip(parts, tops):
+        centres.update({b: _down(c, top) for b, c in part.centres.items()})
+        for key, s in part.splines.items():
+            splines[key] = Spline(tuple(_down(p, top) for p in s.points), _down(s.tip, top), _down(s.label_pos, top))
+        clusters.update({p: (x0, y0 + top, x1, y1 + top) for p, (x0, y0, x1, y1) in part.clusters.items()})
+    with_label = labelled(view, lean)
+    for u, v in view.links:
+        if (u, v) not in splines:
+            splines[(u, v)] = turn_back(view, u, v, centres, tops[row[v]], (u, v) in with_label)
+    return Layout(max(p.width for p in parts), y - ROW_GAP, centres, splines, clusters, len(parts), "LR")
+
+
+def wrap_rows(view: View, full: Layout, rows: int, lean: bool = True) -> Layout | None:
+    """The drawing in `rows` rows, or None when the graph does not cut into that many."""
+    row = row_of_boxes(view, full, rows)
+    used = sorted(set(row.values()))
+    if len(used) < rows:
+        return None
+    return _stack(view, [_dot(view, {b for b, r in row.items() if r == i}, lean=lean) for i in used], row, lean)
+
+
+def page_scale(view: View, lay: Layout, page: tuple[float, float]) -> float:
+    """How large the whole drawing (with its margins and note) shows on the page, at most its full size."""
+    width = lay.width + 2 * S.MARGIN
+    height = lay.height + 2 * S.MARGIN + (S.CAPTION_HEIGHT if view.note else 0)
+    return min(1.0, page[0] / width, page[1] / height)
+
+
+def compute_layout(view: View, page: tuple[float, float] | None = None) -> Layout:
+    """Lay the view out for a page of `page` points (`style.PAGE_WIDTH` × `style.PAGE_HEIGHT` by default).
+
+    One row left to right when it fits; else the candidate that shows the whole drawing
+    largest, all of them without the edge labels that repeat a box (`labelled`): one row,
+    two or more rows, or top to bottom. Fewer rows win a near tie.
+    """
+    page = page or (S.PAGE_WIDTH, S.PAGE_HEIGHT)
+    full = _dot(view)
+    best, best_scale = full, page_scale(view, full, page)
+    if best_scale >= 1.0 or len(view.boxes) < 4:
+        return best
+    lean = _dot(view, lean=True)
+    for lay in _candidates(view, lean, page):
+        scale = page_scale(view, lay, page)
+        if scale > best_scale * 1.05:
+            best, best_scale = lay, scale
+        if best_scale >= 1.0:
+            break
+    return best
+
+
+def _candidates(view: View, lean: Layout, page):
+    """The drawings to try, in order of preference: one row, more rows, top to bottom."""
+    yield lean
+    for rows in range(2, MAX_ROWS + 1):
+        if lean.width / rows < page[0] / 4:  # rows narrower than a quarter page: no better
+            break
+        wrapped = wrap_rows(view, lean, rows)
+        if wrapped is not None:
+            yield wrapped
+    yield _dot(view, rankdir="TB", lean=True)
 
 
 def to_dot(view: View) -> str:
-    """The DOT source ani-graph lays out: ids and fixed sizes, no text of the user's."""
+    """The DOT source ani-graph lays out (one row, left to right): ids and fixed sizes, no text of the user's."""
     A, _, _ = _build_agraph(view)
     return A.string()

@@ -1,10 +1,15 @@
 """The stand-alone player: the same ES module, inlined into HTML that needs no network.
 
-The drawing is plain inline SVG, so it shows before (and without) any script.
+The drawing shows before (and without) any script. On a page of its own it is inline SVG.
+In a notebook output it is an `<img>` of the same SVG: JupyterLab and Notebook 7 strip
+inline SVG (and every script) from the HTML of a notebook they do not trust, such as an
+executed one that was downloaded, but keep the image, so the student still sees the
+drawing there, with a line saying how to make it play.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from pathlib import Path
@@ -17,8 +22,27 @@ def _script_safe(text: str) -> str:
     return text.replace("</", "<\\/")
 
 
-def player_fragment(svg: str, frames: list[dict], interval_ms: int, frame: int = 0) -> str:
-    """A `<div>` with the drawing, the player's CSS and a classic script that mounts it."""
+def _still(svg: str, inline: bool) -> str:
+    if inline:
+        return f'<div class="ag-still">{svg}</div>'
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return (
+        f'<img class="ag-still" alt="the computation graph" style="max-width: 100%; height: auto" '
+        f'src="data:image/svg+xml;base64,{data}">\n'
+        '<p class="ag-still-note">A still picture: run this cell, or trust the notebook, to step through it.</p>'
+    )
+
+
+def player_fragment(svg: str, frames: list[dict], interval_ms: int, frame: int = 0, inline: bool = False) -> str:
+    """A `<div>` with the drawing, the player's CSS and a classic script that mounts it.
+
+    The script finds its own `<div>` (it may run before the output is on the page), reads
+    the drawing back from the still picture, mounts the player and removes the picture.
+
+    >>> before_script = player_fragment("<svg></svg>", [], 700).split("<script")[0]
+    >>> before_script.count("<img"), before_script.count("<svg")
+    (1, 0)
+    """
     js = (STATIC / "player.js").read_text(encoding="utf-8")
     if _EXPORT not in js:  # the page relies on this exact last line
         raise RuntimeError("player.js must end with `export default { render };`")
@@ -27,15 +51,22 @@ def player_fragment(svg: str, frames: list[dict], interval_ms: int, frame: int =
     state = {"frames": frames, "frame": frame, "playing": False, "interval_ms": interval_ms}
     return f"""<div class="ag-standalone" id="{key}">
 <style>{css}</style>
-<div class="ag-static">{svg}</div>
-<script type="application/json" id="{key}-state">{_script_safe(json.dumps(state, ensure_ascii=False))}</script>
+{_still(svg, inline)}
+<script type="application/json" class="ag-state">{_script_safe(json.dumps(state, ensure_ascii=False))}</script>
 <script>
 (function () {{
 {_script_safe(js.replace(_EXPORT, ""))}
-  var host = document.getElementById("{key}");
-  var state = JSON.parse(document.getElementById("{key}-state").textContent);
-  var still = host.querySelector(".ag-static");
-  state.svg = still.innerHTML;  // the drawing is on the page once, and shows without script
+  var me = document.currentScript;
+  var host = (me && me.parentNode) || document.getElementById("{key}");
+  var state = JSON.parse(host.querySelector("script.ag-state").textContent);
+  var still = host.querySelector(".ag-still");
+  if (still.tagName === "IMG") {{  // the drawing is in the output once: read it back from the picture
+    var src = still.getAttribute("src");
+    var bytes = Uint8Array.from(atob(src.slice(src.indexOf(",") + 1)), function (c) {{ return c.charCodeAt(0); }});
+    state.svg = new TextDecoder().decode(bytes);
+  }} else {{
+    state.svg = still.innerHTML;
+  }}
   var listeners = {{}};
   var model = {{
     get: function (k) {{ return state[k]; }},
@@ -43,8 +74,8 @@ def player_fragment(svg: str, frames: list[dict], interval_ms: int, frame: int =
     save_changes: function () {{}},
     on: function (name, cb) {{ (listeners[name] = listeners[name] || []).push(cb); }}
   }};
+  host.querySelectorAll(".ag-still, .ag-still-note").forEach(function (e) {{ e.remove(); }});
   mount(host, model);
-  still.remove();
 }})();
 </script>
 </div>"""
@@ -61,7 +92,7 @@ def standalone_page(svg: str, frames: list[dict], interval_ms: int, title: str =
 <style>body.ag-page {{ margin: 24px; font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; }}</style>
 </head>
 <body class="ag-page">
-{player_fragment(svg, frames, interval_ms)}
+{player_fragment(svg, frames, interval_ms, inline=True)}
 </body>
 </html>
 """

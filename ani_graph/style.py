@@ -55,6 +55,10 @@ DARK_FILL_OPACITY = 0.22  # node tints turn translucent so light text stays read
 MARGIN = 14.0  # around the drawing
 CAPTION_HEIGHT = 22.0  # the note line under a folded or elided drawing
 ZOOM = 1.25  # the SVG is drawn a little larger than the layout, to read well on a projector
+# The page a drawing is shaped for (layout.compute_layout), in points: what a notebook on a
+# 1280×720 screen shows above the player's caption and buttons, with node text at 1 px a point.
+PAGE_WIDTH = 1060.0
+PAGE_HEIGHT = 420.0
 STROKE_WIDTH = 1.6  # node outlines
 LIT_STROKE_WIDTH = 3.2
 EDGE_WIDTH = 1.3

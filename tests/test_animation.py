@@ -5,10 +5,12 @@ import json
 import re
 
 import pytest
+import torch
 
 from ani_graph import TorchGraph
 from ani_graph.examples import chain_rule
 from ani_graph.examples import product as func_mult
+from ani_graph.format import format_tensor
 
 
 def test_frame_is_settable_and_validated():
@@ -34,14 +36,46 @@ def test_widget_holds_the_svg_and_frames_once():
     assert "export default" in w._esm
 
 
-def test_mimebundle_has_widget_html_fallback_and_png_poster():
+def test_the_notebook_output_is_the_html_player_and_a_poster_with_no_widget_model_to_lose():
+    # a notebook reopened without its kernel has no widget models: nothing shown may need one
     anim = TorchGraph(func_mult, [2, 3], [2]).animate()
     bundle = anim._repr_mimebundle_()
-    assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert (
-        "<svg" in bundle["text/html"] and "Play" not in bundle["text/html"].split("<script>")[0].split("</style>")[-1]
-    )
+    assert set(bundle) == {"text/html", "image/png", "text/plain"}
+    before_script = bundle["text/html"].split("<script")[0]
+    # the drawing is an image: JupyterLab keeps it when it strips an untrusted notebook's SVG and scripts
+    assert "<svg" not in before_script
+    src = re.search(r'<img class="ag-still"[^>]* src="data:image/svg\+xml;base64,([^"]+)"', before_script).group(1)
+    still = base64.b64decode(src).decode("utf-8")
+    assert still == anim._svg() and still.count('class="ag-node') == 4
     assert base64.b64decode(bundle["image/png"])[:4] == b"\x89PNG"
+    assert set(anim._repr_mimebundle_(include={"text/plain"})) == {"text/plain"}
+
+
+def test_the_still_drawing_shows_every_value_and_gradient():
+    g = TorchGraph(func_mult, [2, 3], [2])
+    svg = g.animate()._svg()
+    a, b = torch.tensor(2.0, requires_grad=True), torch.tensor(3.0, requires_grad=True)
+    ga, gb = torch.autograd.grad(a * b, [a, b], torch.tensor(2.0))
+    grads = re.findall(r'class="ag-grad"[^>]*>([^<]*)<', svg)
+    assert sorted(grads) == sorted([format_tensor(ga), format_tensor(gb), "2"])
+
+
+def test_setting_frame_redraws_every_notebook_output_of_the_animation():
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    InteractiveShell.instance()
+    anim = TorchGraph(func_mult, [2, 3], [2]).animate()
+    with capture_output() as shown:
+        anim._ipython_display_()
+        anim._ipython_display_()  # the same animation twice: both outputs follow
+        anim.frame = 2
+    first, second, update = shown.outputs
+    assert first.transient["display_id"] == second.transient["display_id"] == update.transient["display_id"]
+    assert update.update and not first.update
+    state = re.search(r'<script type="application/json" class="ag-state">(.*?)</script>', update.data["text/html"])
+    assert json.loads(state.group(1))["frame"] == 2
+    assert anim.frame == 2
 
 
 def test_to_html_is_self_contained_and_shows_the_drawing_without_script():

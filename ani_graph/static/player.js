@@ -6,105 +6,123 @@
 // A frame (frames.py) has separate fields: phase, caption, rule, nodes, edges, badges
 // ({node: {value|grad|tangent: text}}) and edge_badges ([[u, v, text], ...]). Nothing is parsed.
 
-function mount(el, model) {
-  const frames = model.get("frames") || [];
-  const last = Math.max(frames.length - 1, 0);
+const MAX_ENLARGE = 1.8; // a small drawing grows up to this much over its natural size
+const SLACK = 24; // px kept free under the player when it sizes itself to the room it has
+const ICONS = {
+  prev: "M4 3h2v10H4zM14 3v10L7 8z",
+  next: "M10 3h2v10h-2zM2 3v10l7-5z",
+  play: "M4 2.5v11l9-5.5z",
+  pause: "M4 3h3v10H4zM9 3h3v10H9z",
+  zoomIn: "M7 3h2v4h4v2H9v4H7V9H3V7h4z",
+  zoomOut: "M3 7h10v2H3z",
+  fit: "M2 2h5v2H4v3H2zM9 2h5v5h-2V4H9zM2 9h2v3h3v2H2zM12 9h2v5H9v-2h3z",
+};
 
-  const root = document.createElement("div");
-  root.className = "ag-player";
+function icon(name) {
+  return '<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path fill="currentColor" d="' +
+    ICONS[name] + '"/></svg>';
+}
+
+function makeButton(label, name, title) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = "ag-button";
+  b.setAttribute("aria-label", label);
+  b.title = title || label;
+  b.innerHTML = icon(name);
+  return b;
+}
+
+function makeElement(tag, className, attrs) {
+  const e = document.createElement(tag);
+  e.className = className;
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+  return e;
+}
+
+// ----- the player's elements ----------------------------------------------------------------
+function buildPlayer(el, svgText, last) {
+  const root = makeElement("div", "ag-player", { role: "group", "aria-label": "Autograd animation",
+    "aria-keyshortcuts": "ArrowLeft ArrowRight Space Home End + - 0" });
   root.tabIndex = 0;
-  root.setAttribute("role", "group");
-  root.setAttribute("aria-label", "Autograd animation");
-  const stage = document.createElement("div");
-  stage.className = "ag-stage";
-  stage.innerHTML = model.get("svg");
+  const stage = makeElement("div", "ag-stage");
+  stage.innerHTML = svgText;
   // the step with its numbers, and under it the op's local rule
-  const caption = document.createElement("div");
-  caption.className = "ag-caption";
-  caption.setAttribute("aria-live", "polite");
-  const stepLine = document.createElement("div");
-  stepLine.className = "ag-step";
-  const ruleLine = document.createElement("div");
-  ruleLine.className = "ag-rule";
+  const caption = makeElement("div", "ag-caption", { "aria-live": "polite" });
+  const stepLine = makeElement("div", "ag-step");
+  const ruleLine = makeElement("div", "ag-rule");
   caption.append(stepLine, ruleLine);
-  const controls = document.createElement("div");
-  controls.className = "ag-controls";
-  // icons as inline SVG: fonts on some machines lack the media-control glyphs
-  const ICONS = {
-    prev: "M4 3h2v10H4zM14 3v10L7 8z",
-    next: "M10 3h2v10h-2zM2 3v10l7-5z",
-    play: "M4 2.5v11l9-5.5z",
-    pause: "M4 3h3v10H4zM9 3h3v10H9z",
-  };
-  const icon = (name) =>
-    '<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path fill="currentColor" d="' + ICONS[name] + '"/></svg>';
-  const button = (label, name) => {
-    const b = document.createElement("button");
-    b.type = "button";
-    b.className = "ag-button";
-    b.setAttribute("aria-label", label);
-    b.title = label;
-    b.innerHTML = icon(name);
-    return b;
-  };
-  const prev = button("Previous step", "prev");
-  const play = button("Play", "play");
-  const next = button("Next step", "next");
-  const slider = document.createElement("input");
-  slider.type = "range";
-  slider.min = "0";
-  slider.max = String(last);
-  slider.step = "1";
-  slider.className = "ag-slider";
+  const controls = makeElement("div", "ag-controls");
+  const prev = makeButton("Previous step", "prev");
+  const play = makeButton("Play", "play");
+  const next = makeButton("Next step", "next");
+  const slider = makeElement("input", "ag-slider", { type: "range", min: "0", max: String(last), step: "1" });
   slider.setAttribute("aria-label", "Frame");
-  const counter = document.createElement("span");
-  counter.className = "ag-counter";
-  const phase = document.createElement("span");
-  phase.className = "ag-phase";
-  controls.append(prev, play, next, slider, counter, phase);
+  const counter = makeElement("span", "ag-counter");
+  const phase = makeElement("span", "ag-phase");
+  // zoom: icons as inline SVG, since fonts on some machines lack the glyphs
+  const zoom = makeElement("span", "ag-zoom", { role: "group", "aria-label": "Zoom" });
+  const zoomOut = makeButton("Zoom out", "zoomOut", "Zoom out (−, or Ctrl + wheel)");
+  const fit = makeButton("Fit", "fit", "Show the whole drawing (0)");
+  const zoomIn = makeButton("Zoom in", "zoomIn", "Zoom in (+, or Ctrl + wheel); drag to move");
+  zoom.append(zoomOut, fit, zoomIn);
+  controls.append(prev, play, next, slider, counter, phase, zoom);
   root.append(stage, caption, controls);
   el.appendChild(root);
-
-  // ----- elements by the ids the SVG promises --------------------------------------------
   const svg = stage.querySelector("svg");
-  // Projected in a lecture hall, the drawing's natural size is too small: it grows with the
-  // room it has (up to 1.8×, and not taller than most of the window). A graph wider than the
-  // room shrinks to 0.7× at most; beyond that the stage scrolls and follows the lit step.
-  const naturalW = parseFloat(svg.getAttribute("width")) || 600;
-  const naturalH = parseFloat(svg.getAttribute("height")) || 400;
-  const windowH = (typeof window !== "undefined" && window.innerHeight) || 900;
-  const zoom = Math.max(1, Math.min(1.8, (0.7 * windowH) / naturalH));
-  root.style.setProperty("--ag-min", Math.round(naturalW * 0.7) + "px");
-  root.style.setProperty("--ag-max", Math.round(naturalW * zoom) + "px");
-  const nodeEls = new Map();
-  svg.querySelectorAll(".ag-node").forEach((g) => nodeEls.set(g.getAttribute("data-node"), g));
+  return { el, root, stage, svg, caption, stepLine, ruleLine, controls, prev, play, next, slider, counter, phase,
+    zoomIn, zoomOut, fit };
+}
+
+// A caption breaks only at its spaces: each word is kept whole (`∂L/∂x` never splits
+// after its slash). The text stays exactly the frame's caption.
+function setWords(line, text) {
+  if (line.textContent === text) return;
+  line.replaceChildren();
+  (text || "").split(" ").forEach((word, i) => {
+    if (i) line.append(" ");
+    if (word.length > 30) { line.append(word); return; } // a very long word may still break
+    const span = document.createElement("span");
+    span.className = "ag-word";
+    span.textContent = word;
+    line.append(span);
+  });
+}
+
+// ----- elements by the ids the SVG promises -----------------------------------------------
+function indexDrawing(svg) {
+  const nodes = new Map();
+  svg.querySelectorAll(".ag-node").forEach((g) => nodes.set(g.getAttribute("data-node"), g));
   // edges by their two ends; JSON of the pair is a key no node id can break
   const pairKey = (u, v) => JSON.stringify([u, v]);
-  const edgeEls = new Map();
+  const edges = new Map();
   svg.querySelectorAll(".ag-edge").forEach((g) =>
-    edgeEls.set(pairKey(g.getAttribute("data-src"), g.getAttribute("data-dst")), g));
+    edges.set(pairKey(g.getAttribute("data-src"), g.getAttribute("data-dst")), g));
   // A slot is one text the frames change: a node's value or gradient badge, or an edge's
   // share. Its key is the JSON of ["node", id, which] or ["edge", u, v].
-  const findSlot = (key) => {
+  const find = (key) => {
     const [what, a, b] = JSON.parse(key);
     if (what === "edge") {
-      const g = edgeEls.get(pairKey(a, b));
+      const g = edges.get(pairKey(a, b));
       const t = g ? g.querySelector(".ag-egrad") : null;
       return t ? { text: t, holder: t } : null;
     }
-    const g = nodeEls.get(a);
+    const g = nodes.get(a);
     if (!g) return null;
     const which = b === "value" ? "val" : b === "tangent" ? "tan" : "grad";
     const t = g.querySelector(".ag-" + which);
     return t ? { text: t, holder: g.querySelector(".ag-badge-" + which) || t } : null;
   };
-  const slots = new Map();  // looked up once: a step then only touches the elements it changes
+  const slots = new Map(); // looked up once: a step then only touches the elements it changes
   const slot = (key) => {
-    if (!slots.has(key)) slots.set(key, findSlot(key));
+    if (!slots.has(key)) slots.set(key, find(key));
     return slots.get(key);
   };
+  return { node: (n) => nodes.get(n), edge: (u, v) => edges.get(pairKey(u, v)), slot };
+}
 
-  // ----- per-key history, so seeking touches only what differs ---------------------------
+// ----- per-key history, so seeking touches only what differs -------------------------------
+function textHistory(frames) {
   const history = new Map(); // key -> [[frame, text], ...], frames in increasing order
   const touched = frames.map(() => []);
   const remember = (i, key, text) => {
@@ -119,125 +137,289 @@ function mount(el, model) {
     for (const [u, v, text] of f.edge_badges || []) remember(i, JSON.stringify(["edge", u, v]), text);
   });
   const textAt = (key, k) => {
-    const h = history.get(key);  // binary search: the last entry at or before frame k
+    const h = history.get(key); // binary search: the last entry at or before frame k
     let lo = 0, hi = h.length;
     while (lo < hi) { const mid = (lo + hi) >> 1; if (h[mid][0] <= k) lo = mid + 1; else hi = mid; }
     return lo === 0 ? "" : h[lo - 1][1];
   };
+  return { keys: () => history.keys(), touched, textAt };
+}
+
+// ----- the stage: sized to the room it has; zoom and pan move the SVG's viewBox ------------
+// The whole drawing shows at first ("fit"): as wide as the output allows, not taller than
+// the scrolling area around it leaves under the caption and buttons, and at most
+// MAX_ENLARGE times its natural size. Zooming shows part of it in the same space.
+
+const framed = () => { try { return window.self !== window.top; } catch (e) { return true; } };
+
+function roomHeight(el) {
+  // An output in a frame of its own (Colab, VS Code) sees only that frame, which grows to
+  // fit its content: judge by the screen instead, less the browser's and the notebook's bars.
+  if (framed()) return Math.max(320, (screen.availHeight || 800) - 300);
+  // a notebook's own scrolling area (JupyterLab, Notebook 7); elsewhere the nearest
+  // ancestor that does scroll (an output area that merely fits its content does not count)
+  const notebook = el.closest(".jp-WindowedPanel-outer, .jp-Notebook");
+  if (notebook && notebook.clientHeight > 0) return Math.min(notebook.clientHeight, window.innerHeight || Infinity);
+  for (let p = el.parentElement; p; p = p.parentElement) {
+    const overflow = getComputedStyle(p).overflowY;
+    if ((overflow === "auto" || overflow === "scroll") && p.scrollHeight > p.clientHeight + 1) return p.clientHeight;
+  }
+  return window.innerHeight || 720;
+}
+
+function stageSizer(ui, frames) {
+  const box = ui.svg.viewBox.baseVal;
+  const W = box.width || 600, H = box.height || 400;
+  const natural = (parseFloat(ui.svg.getAttribute("width")) || W) / W; // px per drawing unit
+  // the few longest texts of a field: the one with most lines is among them
+  const longest = (field) => [...new Set(frames.map((f) => f[field] || ""))].sort((a, b) => b.length - a.length).slice(0, 6);
+  // the caption keeps the height of its tallest text, so nothing jumps between steps
+  const captionHeight = () => {
+    const [step, rule] = [ui.stepLine.textContent, ui.ruleLine.textContent];
+    const [steps, rules] = [longest("caption"), longest("rule")];
+    ui.caption.style.minHeight = "";
+    let h = 0;
+    for (let i = 0; i < Math.max(steps.length, rules.length); i++) {
+      setWords(ui.stepLine, steps[Math.min(i, steps.length - 1)] || "");
+      setWords(ui.ruleLine, rules[Math.min(i, rules.length - 1)] || "");
+      h = Math.max(h, ui.caption.offsetHeight);
+    }
+    setWords(ui.stepLine, step);
+    setWords(ui.ruleLine, rule);
+    ui.caption.style.minHeight = h + "px";
+    return h;
+  };
+  return () => { // the drawing's scale in px per unit, or 0 while the player has no room yet
+    const width = ui.el.clientWidth;
+    if (!width) return 0;
+    const gap = parseFloat(getComputedStyle(ui.root).rowGap) || 8;
+    const below = captionHeight() + ui.controls.offsetHeight + 2 * gap + SLACK;
+    const room = Math.max(160, roomHeight(ui.el) - below);
+    const scale = Math.min(width / W, room / H, MAX_ENLARGE * natural);
+    ui.svg.setAttribute("width", (W * scale).toFixed(1));
+    ui.svg.setAttribute("height", (H * scale).toFixed(1));
+    ui.root.style.setProperty("--ag-max", Math.round(W * scale) + "px");
+    return scale;
+  };
+}
+
+function zoomPan(ui, frames) {
+  const box = ui.svg.viewBox.baseVal;
+  const W = box.width || 600, H = box.height || 400;
+  const resize = stageSizer(ui, frames);
+  let scale = 0; // px per unit at fit
+  let view = { x: 0, y: 0, w: W, h: H }; // the part of the drawing shown
+  let tween = 0;
+  const zoomed = () => view.w < W - 0.5;
+  const clamp = (v) => {
+    const w = Math.min(W, Math.max(W / maxZoom(), v.w)), h = w * H / W;
+    return { x: Math.min(Math.max(v.x, 0), W - w), y: Math.min(Math.max(v.y, 0), H - h), w, h };
+  };
+  const maxZoom = () => Math.max(4, scale ? 40 / (11 * scale) : 4); // up to text about 40 px tall
+  const apply = () => {
+    ui.svg.setAttribute("viewBox", [view.x, view.y, view.w, view.h].map((v) => v.toFixed(2)).join(" "));
+    ui.root.classList.toggle("ag-zoomed", zoomed());
+  };
+  const moveTo = (target, smooth) => { // glide there, unless the reader asked for less motion
+    cancelAnimationFrame(tween);
+    target = clamp(target);
+    const still = !smooth || (window.matchMedia && matchMedia("(prefers-reduced-motion: reduce)").matches);
+    if (still) { view = target; apply(); return; }
+    const from = view, t0 = performance.now();
+    const step = (now) => {
+      const t = Math.min(1, (now - t0) / 220), e = t * (2 - t);
+      view = { x: from.x + (target.x - from.x) * e, y: from.y + (target.y - from.y) * e,
+        w: from.w + (target.w - from.w) * e, h: from.h + (target.h - from.h) * e };
+      apply();
+      if (t < 1) tween = requestAnimationFrame(step);
+    };
+    tween = requestAnimationFrame(step);
+  };
+  // zoom by `factor` keeping the point (px, py) of the stage where it is (the middle by default)
+  const zoomBy = (factor, px, py, smooth) => {
+    const rect = ui.svg.getBoundingClientRect();
+    const fx = px === undefined ? 0.5 : (px - rect.left) / rect.width;
+    const fy = py === undefined ? 0.5 : (py - rect.top) / rect.height;
+    const w = Math.min(W, Math.max(W / maxZoom(), view.w / factor));
+    const h = w * H / W;
+    moveTo({ x: view.x + fx * view.w - fx * w, y: view.y + fy * view.h - fy * h, w, h }, smooth);
+  };
+  const panBy = (dxPx, dyPx) => { // move the drawing with the pointer, by screen pixels
+    const rect = ui.svg.getBoundingClientRect();
+    const k = view.w / (rect.width || 1);
+    moveTo({ ...view, x: view.x - dxPx * k, y: view.y - dyPx * k }, false);
+  };
+  const fit = () => moveTo({ x: 0, y: 0, w: W, h: H }, true);
+  // keep what is lit in view: pan to it, and zoom out as far as needed to show all of it
+  const follow = (els) => {
+    if (!zoomed() || !els.length) return;
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    for (const g of els) {
+      const b = g.getBBox();
+      x0 = Math.min(x0, b.x); y0 = Math.min(y0, b.y); x1 = Math.max(x1, b.x + b.width); y1 = Math.max(y1, b.y + b.height);
+    }
+    const pad = 12;
+    if (x0 >= view.x && x1 <= view.x + view.w && y0 >= view.y && y1 <= view.y + view.h) return;
+    const w = Math.max(view.w, (x1 - x0 + 2 * pad), (y1 - y0 + 2 * pad) * W / H);
+    const h = w * H / W;
+    moveTo({ x: (x0 + x1) / 2 - w / 2, y: (y0 + y1) / 2 - h / 2, w, h }, true);
+  };
+  const layout = () => {
+    // the player is as wide as the drawing, so a narrower drawing rewraps the caption, which
+    // may leave less room for the drawing: measure again until the width settles
+    for (let pass = 0; pass < 4; pass++) {
+      const before = ui.root.offsetWidth;
+      scale = resize() || scale;
+      if (Math.abs(ui.root.offsetWidth - before) < 1) break;
+    }
+    view = clamp(view);
+    apply();
+  };
+  return { layout, zoomBy, panBy, fit, follow, zoomed, stop: () => cancelAnimationFrame(tween) };
+}
+
+// Pointer and wheel: drag pans a zoomed drawing, two fingers pinch, Ctrl/⌘ + wheel zooms
+// (a plain wheel keeps scrolling the notebook). Returns a function that detaches it all.
+function pointerControls(ui, view) {
+  const pointers = new Map();
+  let pinch = null, dragged = false;
+  const onWheel = (ev) => {
+    if (!(ev.ctrlKey || ev.metaKey)) return;
+    ev.preventDefault();
+    view.zoomBy(Math.exp(-ev.deltaY * 0.0025), ev.clientX, ev.clientY, false);
+  };
+  const spread = () => {
+    const [a, b] = [...pointers.values()];
+    return { d: Math.hypot(a.x - b.x, a.y - b.y) || 1, x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+  };
+  const onDown = (ev) => {
+    if (ev.button !== 0) return;
+    pointers.set(ev.pointerId, { x: ev.clientX, y: ev.clientY, x0: ev.clientX, y0: ev.clientY });
+    dragged = false;
+    if (pointers.size === 2) pinch = spread();
+  };
+  const onMove = (ev) => {
+    const p = pointers.get(ev.pointerId);
+    if (!p) return;
+    const [dx, dy] = [ev.clientX - p.x, ev.clientY - p.y];
+    p.x = ev.clientX; p.y = ev.clientY;
+    if (pinch && pointers.size === 2) {
+      const now = spread();
+      view.zoomBy(now.d / pinch.d, now.x, now.y, false);
+      pinch = now;
+    } else if (view.zoomed()) {
+      if (!dragged && Math.hypot(ev.clientX - p.x0, ev.clientY - p.y0) < 4) return;
+      if (!dragged) ui.stage.setPointerCapture(ev.pointerId);
+      dragged = true;
+      ui.root.classList.add("ag-dragging");
+      view.panBy(dx, dy);
+    }
+  };
+  const onUp = (ev) => {
+    pointers.delete(ev.pointerId);
+    if (pointers.size < 2) pinch = null;
+    if (!pointers.size) ui.root.classList.remove("ag-dragging");
+  };
+  const onClick = (ev) => { if (dragged) { ev.stopPropagation(); ev.preventDefault(); dragged = false; } };
+  const stage = ui.stage;
+  const listeners = [["wheel", onWheel, { passive: false }], ["pointerdown", onDown], ["pointermove", onMove],
+    ["pointerup", onUp], ["pointercancel", onUp], ["click", onClick, true]];
+  for (const [name, fn, opts] of listeners) stage.addEventListener(name, fn, opts);
+  return () => { for (const [name, fn, opts] of listeners) stage.removeEventListener(name, fn, opts); };
+}
+
+// ----- stepping: what one frame shows ----------------------------------------------------------
+function stepper(ui, drawing, frames, view) {
+  const texts = textHistory(frames);
+  const last = Math.max(frames.length - 1, 0);
+  let current = -1;
+  // the drawing may arrive with lights on; the player starts from none
+  let lit = Array.from(ui.svg.querySelectorAll(".ag-lit"));
+  let fresh = []; // badges whose text this frame wrote, highlighted until the next step
   const setSlot = (key, text) => {
-    const s = slot(key);
+    const s = drawing.slot(key);
     if (!s) return;
     if (s.text.textContent !== text) s.text.textContent = text;
     s.holder.classList.toggle("ag-empty", text === "");
   };
-
-  // A drawing larger than its stage scrolls inside it (never the notebook around it); the
-  // stage scrolls to keep the lit step in view, measured after the step, in the next frame.
-  let followRequest = 0;
-  const follow = (nodes) => {
-    if (!nodes.length || typeof requestAnimationFrame === "undefined") return;
-    cancelAnimationFrame(followRequest);
-    followRequest = requestAnimationFrame(() => {
-      if (stage.scrollWidth <= stage.clientWidth + 1 && stage.scrollHeight <= stage.clientHeight + 1) return;
-      const view = stage.getBoundingClientRect();
-      let left = Infinity, right = -Infinity, top = Infinity, bottom = -Infinity;
-      for (const g of nodes) {
-        const r = g.getBoundingClientRect();
-        left = Math.min(left, r.left); right = Math.max(right, r.right);
-        top = Math.min(top, r.top); bottom = Math.max(bottom, r.bottom);
-      }
-      // centre what is lit; if it is larger than the stage, show its start (left, top)
-      const shift = (lo, hi, vlo, vhi) => {
-        if (lo >= vlo && hi <= vhi) return 0;
-        if (hi - lo <= vhi - vlo) return (lo + hi - vlo - vhi) / 2;
-        return lo >= vlo && lo < vhi - 40 ? 0 : lo - vlo - 12;
-      };
-      const dx = shift(left, right, view.left, view.right);
-      const dy = shift(top, bottom, view.top, view.bottom);
-      if (dx || dy) stage.scrollBy({ left: dx, top: dy, behavior: "smooth" });
-    });
-  };
-
-  const PHASES = { forward: "forward: values", backward: "backward: gradients", tangent: "forward mode: tangents" };
-  let current = -1;
-  // the drawing arrives as frame 0 with its lights on; the player starts from no lights
-  let lit = Array.from(svg.querySelectorAll(".ag-lit"));
-  let fresh = [];  // badges whose text this frame wrote, highlighted until the next step
-  const show = (k) => {
-    k = Math.min(Math.max(k | 0, 0), last);
-    if (!frames.length) return;
+  const writeTexts = (k) => {
     if (current < 0) {
-      for (const key of history.keys()) setSlot(key, textAt(key, k));
-    } else if (k !== current) {
-      const lo = Math.min(k, current), hi = Math.max(k, current);
-      const keys = new Set();
-      for (let i = lo + 1; i <= hi; i++) for (const key of touched[i]) keys.add(key);
-      for (const key of keys) setSlot(key, textAt(key, k));
+      for (const key of texts.keys()) setSlot(key, texts.textAt(key, k));
+      return;
     }
+    const keys = new Set();
+    for (let i = Math.min(k, current) + 1; i <= Math.max(k, current); i++) for (const key of texts.touched[i]) keys.add(key);
+    for (const key of keys) setSlot(key, texts.textAt(key, k));
+  };
+  const light = (k, f) => {
     for (const e of lit) e.classList.remove("ag-lit", "ag-flow-fwd", "ag-flow-back", "ag-flow-tan");
-    lit = [];
     for (const e of fresh) e.classList.remove("ag-fresh");
+    lit = [];
     fresh = [];
-    for (const key of touched[k]) {
+    for (const key of texts.touched[k]) {
       // a backward pass begins with every value on the drawing: that is context, not news
-      if (frames[k].phase === "backward" && key.endsWith(',"value"]')) continue;
-      const s = slot(key);
+      if (f.phase === "backward" && key.endsWith(',"value"]')) continue;
+      const s = drawing.slot(key);
       if (s) { s.holder.classList.add("ag-fresh"); fresh.push(s.holder); }
     }
-    const f = frames[k];
     const flow = f.phase === "backward" ? "ag-flow-back" : f.phase === "tangent" ? "ag-flow-tan" : "ag-flow-fwd";
-    const litNodes = [];
-    for (const n of f.nodes || []) {
-      const g = nodeEls.get(n);
-      if (g) { g.classList.add("ag-lit", flow); lit.push(g); litNodes.push(g); }
-    }
-    follow(litNodes);
-    for (const [u, v] of f.edges || []) {
-      const g = edgeEls.get(pairKey(u, v));
-      if (g) { g.classList.add("ag-lit", flow); lit.push(g); }
-    }
-    root.classList.toggle("ag-backward", f.phase === "backward");
-    root.classList.toggle("ag-tangent", f.phase === "tangent");
-    stepLine.textContent = f.caption;
-    ruleLine.textContent = f.rule || "";
-    slider.value = String(k);
-    counter.textContent = (k + 1) + " / " + frames.length;
-    phase.textContent = PHASES[f.phase] || PHASES.forward;
-    current = k;
+    const nodes = (f.nodes || []).map(drawing.node).filter(Boolean);
+    const edges = (f.edges || []).map(([u, v]) => drawing.edge(u, v)).filter(Boolean);
+    for (const g of [...nodes, ...edges]) { g.classList.add("ag-lit", flow); lit.push(g); }
+    view.follow(nodes);
   };
+  const show = (k) => {
+    if (!frames.length) return current;
+    k = Math.min(Math.max(k | 0, 0), last);
+    if (k !== current) writeTexts(k);
+    const f = frames[k];
+    light(k, f);
+    ui.root.classList.toggle("ag-backward", f.phase === "backward");
+    ui.root.classList.toggle("ag-tangent", f.phase === "tangent");
+    setWords(ui.stepLine, f.caption);
+    setWords(ui.ruleLine, f.rule || "");
+    ui.slider.value = String(k);
+    ui.counter.textContent = (k + 1) + " / " + frames.length;
+    ui.phase.textContent = PHASES[f.phase] || PHASES.forward;
+    current = k;
+    return current;
+  };
+  return { show, current: () => current, last };
+}
 
-  // ----- playing ------------------------------------------------------------------------
+// ----- playing, and the model (the widget's traitlets, or the page's plain state) -------------
+function playback(ui, model, steps) {
   let timer = null;
   const setFrame = (k) => {
-    show(k);
-    if (model.get("frame") !== current) {
-      model.set("frame", current);
+    const now = steps.show(k);
+    if (model.get("frame") !== now) {
+      model.set("frame", now);
       model.save_changes();
     }
   };
   const stop = () => {
     if (timer !== null) clearInterval(timer);
     timer = null;
-    play.innerHTML = icon("play");
-    play.setAttribute("aria-label", "Play");
-    play.title = "Play";
+    ui.play.innerHTML = icon("play");
+    ui.play.setAttribute("aria-label", "Play");
+    ui.play.title = "Play";
   };
   const start = () => {
     stop();
-    if (current >= last) setFrame(0);
-    play.innerHTML = icon("pause");
-    play.setAttribute("aria-label", "Pause");
-    play.title = "Pause";
+    if (steps.current() >= steps.last) setFrame(0);
+    ui.play.innerHTML = icon("pause");
+    ui.play.setAttribute("aria-label", "Pause");
+    ui.play.title = "Pause";
     // Several views of one widget (the same output shown twice) each run a timer. A tick
     // that finds the frame moved by someone else since its own last step yields, so one
     // view leads and the others follow, instead of each adding a step.
-    let expected = current;
+    let expected = steps.current();
     timer = setInterval(() => {
       const now = model.get("frame");
       if (now !== expected) { expected = now; return; }
-      setFrame(current + 1);
-      expected = current;
-      if (current >= last) {  // stop on the last frame, ready to start over
+      setFrame(steps.current() + 1);
+      expected = steps.current();
+      if (steps.current() >= steps.last) { // stop on the last frame, ready to start over
         stop();
         model.set("playing", false);
         model.save_changes();
@@ -251,29 +433,67 @@ function mount(el, model) {
       model.save_changes();
     }
   };
+  const go = (k) => { setPlaying(false); setFrame(k); };
+  return { go, setPlaying, playing: () => timer !== null, restart: () => { if (timer !== null) start(); }, stop };
+}
 
-  play.addEventListener("click", () => setPlaying(timer === null));
-  prev.addEventListener("click", () => { setPlaying(false); setFrame(current - 1); });
-  next.addEventListener("click", () => { setPlaying(false); setFrame(current + 1); });
-  slider.addEventListener("input", () => { setPlaying(false); setFrame(Number(slider.value)); });
-  root.addEventListener("keydown", (ev) => {
-    if (ev.key === "ArrowRight" || ev.key === "ArrowDown") { setPlaying(false); setFrame(current + 1); }
-    else if (ev.key === "ArrowLeft" || ev.key === "ArrowUp") { setPlaying(false); setFrame(current - 1); }
-    else if (ev.key === " " || ev.key === "Spacebar") { setPlaying(timer === null); }
-    else if (ev.key === "Home") { setPlaying(false); setFrame(0); }
-    else if (ev.key === "End") { setPlaying(false); setFrame(last); }
+function wireControls(ui, model, steps, play, view) {
+  ui.play.addEventListener("click", () => play.setPlaying(!play.playing()));
+  ui.prev.addEventListener("click", () => play.go(steps.current() - 1));
+  ui.next.addEventListener("click", () => play.go(steps.current() + 1));
+  ui.slider.addEventListener("input", () => play.go(Number(ui.slider.value)));
+  ui.zoomIn.addEventListener("click", () => view.zoomBy(1.5, undefined, undefined, true));
+  ui.zoomOut.addEventListener("click", () => view.zoomBy(1 / 1.5, undefined, undefined, true));
+  ui.fit.addEventListener("click", () => view.fit());
+  const pan = { ArrowLeft: [1, 0], ArrowRight: [-1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
+  ui.root.addEventListener("keydown", (ev) => {
+    const k = ev.key;
+    if (ev.shiftKey && pan[k]) view.panBy(pan[k][0] * 60, pan[k][1] * 60); // shift + arrows move a zoomed drawing
+    else if (k === "ArrowRight" || k === "ArrowDown") play.go(steps.current() + 1);
+    else if (k === "ArrowLeft" || k === "ArrowUp") play.go(steps.current() - 1);
+    else if (k === " " || k === "Spacebar") play.setPlaying(!play.playing());
+    else if (k === "Home") play.go(0);
+    else if (k === "End") play.go(steps.last);
+    else if (k === "+" || k === "=") view.zoomBy(1.5, undefined, undefined, true);
+    else if (k === "-" || k === "_") view.zoomBy(1 / 1.5, undefined, undefined, true);
+    else if (k === "0") view.fit();
     else return;
     ev.preventDefault();
   });
-
   // our own steps come back through the model too: only another view or Python needs a redraw
-  model.on("change:frame", () => { if (model.get("frame") !== current) show(model.get("frame")); });
-  model.on("change:playing", () => { if (model.get("playing") !== (timer !== null)) setPlaying(model.get("playing")); });
-  model.on("change:interval_ms", () => { if (timer !== null) start(); });
+  model.on("change:frame", () => { if (model.get("frame") !== steps.current()) steps.show(model.get("frame")); });
+  model.on("change:playing", () => { if (model.get("playing") !== play.playing()) play.setPlaying(model.get("playing")); });
+  model.on("change:interval_ms", () => play.restart());
+}
 
-  show(model.get("frame") || 0);
-  if (model.get("playing")) start();
-  return () => stop();
+const PHASES = { forward: "forward: values", backward: "backward: gradients", tangent: "forward mode: tangents" };
+
+function mount(el, model) {
+  const frames = model.get("frames") || [];
+  const ui = buildPlayer(el, model.get("svg"), Math.max(frames.length - 1, 0));
+  const drawing = indexDrawing(ui.svg);
+  const view = zoomPan(ui, frames);
+  const steps = stepper(ui, drawing, frames, view);
+  const play = playback(ui, model, steps);
+  wireControls(ui, model, steps, play, view);
+  const detachPointer = pointerControls(ui, view);
+  steps.show(model.get("frame") || 0);
+  view.layout();
+  // the room changes with the notebook's width and the window: fit again (width changes only)
+  let width = -1;
+  const refit = () => { if (ui.el.clientWidth !== width) { width = ui.el.clientWidth; view.layout(); } };
+  const observer = typeof ResizeObserver !== "undefined" ? new ResizeObserver(refit) : null;
+  if (observer) observer.observe(ui.el);
+  const onWindow = () => { if (!framed()) { width = -1; refit(); } }; // a frame resizes to fit us: no loop
+  window.addEventListener("resize", onWindow);
+  if (model.get("playing")) play.setPlaying(true);
+  return () => {
+    play.stop();
+    view.stop();
+    detachPointer();
+    if (observer) observer.disconnect();
+    window.removeEventListener("resize", onWindow);
+  };
 }
 
 function render({ model, el }) {

@@ -1,4 +1,5 @@
-"""The widget in JupyterLab 4 and Notebook 7: a notebook builds a graph, animate() shows, Play plays."""
+"""In JupyterLab 4 and Notebook 7: a bare animation shows the HTML player, `anim.widget` the live
+widget; Play plays, and Python and the browser share the frame."""
 
 import time
 
@@ -11,6 +12,7 @@ CELLS = [
     "import torch\nfrom ani_graph import TorchGraph",
     "g0 = TorchGraph(lambda x, a, c: torch.sin(a * x + c), [2, 3, 4])\ng0",
     "def func_mult(a, b):\n    y = a * b\n    return y\n\ng = TorchGraph(func_mult, [2, 3], [2])\nanim = g.animate(direction='both', interval_ms=150)\nanim",
+    "anim.widget",
 ]
 
 
@@ -26,7 +28,7 @@ def server(request, tmp_path):
     srv.stop()
 
 
-def test_animate_shows_a_widget_that_plays(server, page):
+def test_animate_shows_the_html_player_and_the_widget_plays_and_shares_the_frame(server, page):
     page.goto(server.url("animate.ipynb"))
     run_all_cells(page)
     assert cell_errors(page) == []
@@ -36,9 +38,11 @@ def test_animate_shows_a_widget_that_plays(server, page):
     ).first
     static.wait_for(timeout=30_000)
     assert static.bounding_box()["width"] > 200
-    player = page.locator(".jp-OutputArea-output .ag-player").first
+    # a bare animation is the HTML player (it needs no kernel); `anim.widget` is a widget view
+    html_player = page.locator(".jp-OutputArea-output[data-mime-type='text/html'] .ag-player").first
+    html_player.wait_for(timeout=30_000)
+    player = page.locator(".jp-OutputArea-output:not([data-mime-type='text/html']) .ag-player").first
     player.wait_for(timeout=30_000)
-    # the widget rendered (not the HTML fallback): it sits in a widget view
     assert (
         page.locator(
             ".jp-OutputArea-output:has(.ag-player) .widget-subarea, .jp-OutputArea-output:has(.ag-player) .lm-Widget"
@@ -56,16 +60,16 @@ def test_animate_shows_a_widget_that_plays(server, page):
     assert caption.startswith(("y =", "Backward", "∂L/∂"))
     page.screenshot(path=artifact(f"widget-{server.app}.png"))
 
-    # it stops on the last frame; then Python drives it, and reads back where the browser is
+    # it stops on the last frame; then Python drives both views, and reads back where the widget is
     player.locator("button[aria-label='Play']").wait_for(timeout=20_000)
     assert slider.input_value() == slider.get_attribute("max")
     assert run_code(page, "assert anim.frame == -1") == "error"  # the check can fail
     assert run_code(page, f"assert anim.frame == {slider.input_value()}, anim.frame") == "ok"
     assert run_code(page, "anim.frame = 1") == "ok"
     page.wait_for_function(
-        "() => [...document.querySelectorAll('.ag-player input[type=range]')].some(s => s.value === '1')",
+        """() => [...document.querySelectorAll('.ag-player input[type=range]')].filter(s => s.value === '1').length == 2""",
         timeout=10_000,
-    )
+    )  # the widget, and the HTML player redrawn through its display id
     player.locator("button[aria-label='Next step']").click()
     deadline = time.time() + 10
     while run_code(page, "assert anim.frame == 2, anim.frame") != "ok" and time.time() < deadline:
@@ -108,9 +112,11 @@ def test_two_views_of_one_widget_play_in_step_at_the_set_speed(page, tmp_path):
     nb = nbformat.v4.new_notebook()
     build = (
         "def chain(x):\n    for _ in range(12):\n        x = x * 1.1\n    return x\n\n"
-        "anim = TorchGraph(chain, [1.0]).animate(direction='both', interval_ms=250)\nanim"
+        "anim = TorchGraph(chain, [1.0]).animate(direction='both', interval_ms=250)\nanim.widget"
     )
-    nb.cells = [nbformat.v4.new_code_cell(c) for c in (CELLS[0], build, "anim  # the same widget, a second view")]
+    nb.cells = [
+        nbformat.v4.new_code_cell(c) for c in (CELLS[0], build, "anim.widget  # the same widget, a second view")
+    ]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, tmp_path / "twice.ipynb")
     server = JupyterServer("lab", tmp_path)
