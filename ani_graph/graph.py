@@ -11,6 +11,7 @@ True
 from __future__ import annotations
 
 import base64
+import functools
 import inspect
 import sys
 
@@ -18,13 +19,21 @@ import networkx as nx
 import torch
 
 from .inputs import input_names, to_grad_outputs, to_input, to_outputs
-from .summary import VALUE_LIMIT, keep
+from .summary import VALUE_LIMIT, check_value_limit, keep
 from .tracing import Recorder
 from .view import MAX_NODES, View, build_view
 
 
+def _unwrap(func):
+    """The function behind a `functools.partial` (and partials of partials)."""
+    while isinstance(func, functools.partial):
+        func = func.func
+    return func
+
+
 def _code_of(func):
     """The code object whose locals name the intermediates of `func`, if there is one."""
+    func = _unwrap(func)
     if isinstance(func, torch.nn.Module):
         func = type(func).forward
     func = inspect.unwrap(getattr(func, "__func__", func))
@@ -35,8 +44,12 @@ def _code_of(func):
 
 
 def _modules_used_by(func) -> list[tuple[str, torch.nn.Module]]:
-    """Modules that `func` refers to (closure, globals, bound self), to name their parameters."""
-    found = []
+    """Modules that `func` refers to (closure, globals, bound self, a partial's arguments), to name their parameters."""
+    bound = []
+    while isinstance(func, functools.partial):
+        bound += [*func.args, *func.keywords.values()]
+        func = func.func
+    found = [("", m) for m in bound if isinstance(m, torch.nn.Module)]
     if isinstance(func, torch.nn.Module):
         found.append(("", func))
     owner = getattr(func, "__self__", None)
@@ -49,6 +62,15 @@ def _modules_used_by(func) -> list[tuple[str, torch.nn.Module]]:
         candidates = {}
     found += [("", m) for m in candidates.values() if isinstance(m, torch.nn.Module)]
     return found
+
+
+def _check_not_inference(what: str) -> None:
+    """Inference mode makes tensors that can never have a gradient: say so before running anything."""
+    if torch.is_inference_mode_enabled():
+        raise RuntimeError(
+            f"{what} cannot run under torch.inference_mode(): tensors made there never have gradients, so "
+            "there would be nothing to draw. Call it outside the inference_mode block."
+        )
 
 
 class TorchGraph:
@@ -66,6 +88,8 @@ class TorchGraph:
     """
 
     def __init__(self, func, inputs, grad_outputs=None, *, value_limit: int = VALUE_LIMIT):
+        value_limit = check_value_limit(value_limit)
+        _check_not_inference("TorchGraph(...)")
         if not callable(func):
             raise TypeError(f"func must be callable (a function, lambda or nn.Module), not {type(func).__name__}.")
         if not isinstance(inputs, (list, tuple)):
@@ -76,19 +100,24 @@ class TorchGraph:
             )
         names = input_names(func, len(inputs))
         tensors = [to_input(v, n) for v, n in zip(inputs, names)]
-        if isinstance(value_limit, bool) or not isinstance(value_limit, int) or value_limit < 1:
-            raise ValueError(f"value_limit must be a positive number of elements, not {value_limit!r}.")
-        rec = Recorder(input_kind_for_unknown_leaves="param", value_limit=value_limit)
+        # module buffers and the RNG go back as they were: building a graph has no side effects
+        rec = Recorder(
+            input_kind_for_unknown_leaves="param", value_limit=value_limit, restore_state=True, allow_backward=False
+        )
         for t, n in zip(tensors, names):
             rec.add_input(t, n)
         for prefix, module in _modules_used_by(func):
             rec.add_root_module(module, prefix)
         rec.watch_locals_of(_code_of(func))
-        with rec:
-            result = func(*tensors)
-        outputs = to_outputs(result)
-        rec.name_from_locals(rec.final_locals())
-        self._finish(rec, outputs, grad_outputs, retain_graph=False)
+        try:
+            with torch.enable_grad():  # under a caller's `no_grad` PyTorch would build no graph to draw
+                with rec:
+                    result = func(*tensors)
+                outputs = to_outputs(result)
+                rec.name_from_locals(rec.final_locals())
+                self._finish(rec, outputs, grad_outputs, retain_graph=False)
+        finally:
+            rec.restore_state()
 
     @classmethod
     def _from_recorder(cls, rec: Recorder, outputs, grad_outputs, local_vars: dict) -> TorchGraph:
@@ -117,13 +146,15 @@ class TorchGraph:
         grads, shares = rec.backward(outputs, upstream, retain_graph=retain_graph)
 
         G = nx.DiGraph(module_types=dict(rec.trace.module_types))
-        upstream_of = {nid: keep(g, rec.value_limit) for nid, g in zip(out_ids, upstream)}
+        given: dict[str, torch.Tensor | None] = {}  # output node -> its upstream gradient
+        for nid, g in zip(out_ids, upstream):  # a tensor returned twice gets both upstream gradients
+            given[nid] = g if given.get(nid) is None else (given[nid] if g is None else given[nid] + g)
         for nid, attrs in nodes.items():
             attrs = dict(attrs)
             if attrs["kind"] != "op":
                 attrs["grad"] = grads.get(nid)
-            if nid in upstream_of:  # the gradient fed into this output from outside (grad_outputs)
-                attrs["upstream"] = upstream_of[nid]
+            if nid in given:  # the gradient fed into this output from outside (grad_outputs)
+                attrs["upstream"] = keep(given[nid], rec.value_limit)
             G.add_node(nid, **attrs)
         for u, v, attrs in rec.trace.edges:
             attrs = dict(attrs)
@@ -134,7 +165,7 @@ class TorchGraph:
         self.nx = G
         self._input_ids = list(rec.trace.inputs)
         self._output_ids = out_ids
-        self._upstream = dict(zip(out_ids, upstream))
+        self._upstream = given
         self._by_name = {a["name"]: nid for nid, a in G.nodes(data=True) if a.get("name")}
         self._stages: dict = {}
 
@@ -167,9 +198,13 @@ class TorchGraph:
         g = self.nx.nodes[self.node_id(name)]["grad"]
         return None if g is None else g.clone()
 
-    def upstream(self, name: str) -> torch.Tensor:
-        """The upstream gradient that was fed into a named output."""
-        return self._upstream[self.node_id(name)].clone()
+    def upstream(self, name: str) -> torch.Tensor | None:
+        """The upstream gradient that was fed into a named output (None for one that carries no gradient)."""
+        nid = self.node_id(name)
+        if nid not in self._upstream:
+            raise KeyError(f"{name!r} is not an output of this graph; its outputs are {', '.join(self.outputs)}.")
+        g = self._upstream[nid]
+        return None if g is None else g.clone()
 
     def __repr__(self) -> str:
         ops = sum(1 for _, a in self.nx.nodes(data=True) if a["kind"] == "op")
@@ -262,10 +297,15 @@ class Recording:
         self._recorder = Recorder(input_kind_for_unknown_leaves="input", value_limit=value_limit)
         self._frame = None
         self._locals: dict | None = None
+        self._grad_was_off = False
 
     def __enter__(self) -> Recording:
         if self._locals is not None:
             raise RuntimeError("this recording has already ended; start a new one with `with record() as rec:`")
+        if self._frame is not None:
+            raise RuntimeError("this recording is already running; start a new one with `with record() as rec:`")
+        _check_not_inference("record()")
+        self._grad_was_off = not torch.is_grad_enabled()
         self._frame = sys._getframe(1)
         self._recorder.__enter__()
         return self
@@ -281,18 +321,30 @@ class Recording:
         """A `TorchGraph` of what was recorded, with gradients of `outputs`."""
         if self._locals is None:
             raise RuntimeError("call rec.graph(...) after the `with record() as rec:` block has ended.")
+        _check_not_inference("rec.graph(...)")
         outputs = to_outputs(outputs)
         for i, t in enumerate(outputs):
-            if not self._recorder.knows(t):
+            if self._recorder.knows(t):
+                continue
+            if self._grad_was_off:
                 raise ValueError(
-                    f"output {i} was not computed inside the `with record()` block; pass a tensor "
-                    "that the recorded code produced (e.g. the loss)."
+                    "the `with record()` block ran with gradients switched off (inside torch.no_grad() or "
+                    "set_grad_enabled(False)), so PyTorch built no graph to draw. Start the recording outside "
+                    "no_grad, or wrap the code inside it in `with torch.enable_grad():`."
                 )
-        return TorchGraph._from_recorder(self._recorder, outputs, grad_outputs, self._locals)
+            raise ValueError(
+                f"output {i} was not computed inside the `with record()` block; pass a tensor "
+                "that the recorded code produced (e.g. the loss)."
+            )
+        with torch.enable_grad():
+            return TorchGraph._from_recorder(self._recorder, outputs, grad_outputs, self._locals)
 
 
 def record(value_limit: int = VALUE_LIMIT) -> Recording:
     """Record code you already have, then draw it.
+
+    Unlike `TorchGraph`, the code in the block is yours: what it changes (BatchNorm
+    statistics, the RNG, an optimizer step) stays changed, as it would without ani-graph.
 
     >>> import torch
     >>> w = torch.tensor([1.0, 2.0], requires_grad=True)
@@ -302,4 +354,4 @@ def record(value_limit: int = VALUE_LIMIT) -> Recording:
     >>> g.grad("w").tolist()
     [2.0, 4.0]
     """
-    return Recording(value_limit)
+    return Recording(check_value_limit(value_limit))

@@ -12,6 +12,7 @@ graph with `TorchGraph(..., value_limit=n)`.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import torch
@@ -55,3 +56,20 @@ def keep(t, limit: int):
     if t is None or isinstance(t, TensorSummary) or t.numel() <= limit:
         return t
     return TensorSummary.of(t)
+
+
+def check_value_limit(value_limit) -> int:
+    """`value_limit` if it is a whole number ≥ 1, else a clear error (checked before any work).
+
+    >>> check_value_limit(10)
+    10
+    >>> check_value_limit("10")
+    Traceback (most recent call last):
+    ...
+    TypeError: value_limit must be a whole number of elements ≥ 1 (default 1000000), not '10'.
+    """
+    if isinstance(value_limit, bool) or not isinstance(value_limit, numbers.Integral):
+        raise TypeError(f"value_limit must be a whole number of elements ≥ 1 (default {VALUE_LIMIT}), not {value_limit!r}.")
+    if value_limit < 1:
+        raise ValueError(f"value_limit must be a whole number of elements ≥ 1 (default {VALUE_LIMIT}), not {value_limit!r}.")
+    return int(value_limit)
