@@ -17,6 +17,7 @@ from __future__ import annotations
 from .format import format_tensor
 from .ops import info_of
 from .style import math_to_text
+from .summary import TensorSummary
 
 ORDINALS = {2: "second", 3: "third", 4: "fourth", 5: "fifth"}
 SMALL = 6  # tensors with at most this many elements have their steps written out element by element
@@ -79,8 +80,8 @@ def backward_start(upstream: dict, names) -> str:
 
 def step_numbers(G, op, share, g_out) -> str | None:
     """`upstream · local = share` with numbers, where the local derivative can be read off."""
-    if g_out is None or G.out_degree(op) != 1:
-        return None
+    if g_out is None or G.out_degree(op) != 1 or isinstance(share, TensorSummary) or isinstance(g_out, TensorSummary):
+        return None  # a summary (above the value limit) has statistics, not elements to divide
     if _is_scalar(share) and _is_scalar(g_out) and float(g_out) != 0:
         local = float(share) / float(g_out)  # one number in, one out: the ratio is the derivative
         return f"{format_tensor(g_out)} · {format_tensor(local)} = {format_tensor(share)}"

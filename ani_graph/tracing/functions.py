@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import torch
 
+from ..escapes import visible
 from ..ops import custom_info
 from . import active
 
@@ -62,10 +63,11 @@ PATCH = active.Shared(_install, _uninstall)
 def _custom_request(cls) -> dict:
     """The request to record a call of custom Function `cls`: its catalogue entry, marked custom."""
     entry = custom_info(cls)
+    # any string can name a class or a label: keep what would break a drawing visible
     return {
-        "op": cls.__name__,
-        "label": entry.label,
+        "op": visible(cls.__name__),
+        "label": visible(entry.label),
         "custom": True,
-        "rule": entry.rule,
+        "rule": visible(entry.rule),
         "takes_numbers": entry.takes_numbers,
     }
