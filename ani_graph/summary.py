@@ -69,7 +69,11 @@ def check_value_limit(value_limit) -> int:
     TypeError: value_limit must be a whole number of elements ≥ 1 (default 1000000), not '10'.
     """
     if isinstance(value_limit, bool) or not isinstance(value_limit, numbers.Integral):
-        raise TypeError(f"value_limit must be a whole number of elements ≥ 1 (default {VALUE_LIMIT}), not {value_limit!r}.")
+        raise TypeError(
+            f"value_limit must be a whole number of elements ≥ 1 (default {VALUE_LIMIT}), not {value_limit!r}."
+        )
     if value_limit < 1:
-        raise ValueError(f"value_limit must be a whole number of elements ≥ 1 (default {VALUE_LIMIT}), not {value_limit!r}.")
+        raise ValueError(
+            f"value_limit must be a whole number of elements ≥ 1 (default {VALUE_LIMIT}), not {value_limit!r}."
+        )
     return int(value_limit)
