@@ -152,8 +152,9 @@ def name_from_locals(nodes: dict[str, dict], node_of: dict[int, str], local_vars
     taken = {a["name"] for a in nodes.values() if a.get("name")}
     names_of: dict[str, list[str]] = {}
     for var, obj in local_vars.items():
-        if isinstance(obj, torch.Tensor) and id(obj) in node_of and not var.startswith("_"):
-            names_of.setdefault(node_of[id(obj)], []).append(var)
+        # at a notebook's top level the "locals" are globals(), whose keys can be any string
+        if isinstance(obj, torch.Tensor) and id(obj) in node_of and isinstance(var, str) and not var.startswith("_"):
+            names_of.setdefault(node_of[id(obj)], []).append(visible(var))
     for nid, names in names_of.items():
         attrs = nodes[nid]
         if attrs["name"] or len(names) != 1 or names[0] in taken:
