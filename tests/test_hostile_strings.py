@@ -184,7 +184,7 @@ def test_invalid_mathtext_label_is_drawn_as_plain_text_with_a_warning(tmp_path):
                 },
             )
         )
-        g = TorchGraph(lambda x: Odd.apply(x), [1.0])
+        g = TorchGraph(lambda x, op=Odd: op.apply(x), [1.0])
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             fig = plt.figure()
