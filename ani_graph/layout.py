@@ -18,12 +18,14 @@ True
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 
 from .style import FONT_SIZE
 from .view import View
 
 PT_PER_INCH = 72.0
+_ONE_AT_A_TIME = threading.Lock()
 LABEL_RESERVE_MAX = 40  # characters of gradient label an edge makes room for
 
 
@@ -117,7 +119,9 @@ def _spline(attr, height: float) -> Spline:
 def compute_layout(view: View) -> Layout:
     """Run `dot` once over the view and read back centres, splines and cluster boxes."""
     A, ids, subgraphs = _build_agraph(view)
-    with _QuietStderr():
+    # one layout at a time: graphviz keeps global state, and two threads swapping fd 2
+    # could leave stderr pointing at /dev/null
+    with _ONE_AT_A_TIME, _QuietStderr():
         # layout() then reading positions: never layout() followed by draw(), which
         # crashes in this pygraphviz
         A.layout(prog="dot")
