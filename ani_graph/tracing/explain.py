@@ -73,12 +73,13 @@ def _hint(trace: Trace, op: str, tensor: str, later: list[str], latest: Callable
     """What to tell the user about one output of the op whose saved tensor was changed."""
     nodes = trace.nodes
     # the name the user knows is the one the tensor had at the end
-    name = nodes[tensor]["name"] or nodes[latest(tensor)]["name"] or tensor
+    name = nodes[tensor]["name"] or nodes[latest(tensor)]["name"]
     what = f" by an in-place {nodes[later[0]]['op']}_" if later else ""
+    which, var, it = (f"`{name}` ", name, f"`{name}`") if name else ("", "y", "it")
     return (
-        f"ani-graph: the output `{name}` of {op} was changed{what} after "
+        f"ani-graph: the output {which}of {op} was changed{what} after "
         f"{op} saved it for backward. Use the out-of-place form "
-        f"(`{name} = {name} + 1` rather than `{name}.add_(1)`), or clone `{name}` first."
+        f"(`{var} = {var} + 1` rather than `{var}.add_(1)`), or clone {it} first."
     )
 
 
