@@ -14,6 +14,7 @@ import base64
 import functools
 import inspect
 import sys
+import warnings
 
 import networkx as nx
 import torch
@@ -33,13 +34,16 @@ def _unwrap(func):
 
 def _code_of(func):
     """The code object whose locals name the intermediates of `func`, if there is one."""
-    func = _unwrap(func)
-    if isinstance(func, torch.nn.Module):
-        func = type(func).forward
-    func = inspect.unwrap(getattr(func, "__func__", func))
-    code = getattr(func, "__code__", None)
-    if code is None and callable(func):
-        code = getattr(getattr(type(func), "__call__", None), "__code__", None)
+    try:  # only names depend on it: an exotic callable (a scripted module) just goes without
+        func = _unwrap(func)
+        if isinstance(func, torch.nn.Module):
+            func = type(func).forward
+        func = inspect.unwrap(getattr(func, "__func__", func))
+        code = getattr(func, "__code__", None)
+        if code is None and callable(func):
+            code = getattr(getattr(type(func), "__call__", None), "__code__", None)
+    except Exception:
+        return None
     return code
 
 
@@ -58,7 +62,7 @@ def _modules_used_by(func) -> list[tuple[str, torch.nn.Module]]:
     try:
         refs = inspect.getclosurevars(func)
         candidates = {**refs.globals, **refs.nonlocals}
-    except (TypeError, ValueError):
+    except Exception:  # not a plain Python function: its modules are named when they run
         candidates = {}
     found += [("", m) for m in candidates.values() if isinstance(m, torch.nn.Module)]
     return found
@@ -92,6 +96,11 @@ class TorchGraph:
         _check_not_inference("TorchGraph(...)")
         if not callable(func):
             raise TypeError(f"func must be callable (a function, lambda or nn.Module), not {type(func).__name__}.")
+        if isinstance(func, type):
+            raise TypeError(
+                f"func is the class {func.__name__}, not a function or a module; pass an instance, "
+                f"e.g. TorchGraph({func.__name__}(...), inputs), or a function."
+            )
         if not isinstance(inputs, (list, tuple)):
             raise TypeError(
                 f"inputs must be a list with one entry per argument of func; for a single argument write [{inputs!r}]."[
@@ -130,10 +139,16 @@ class TorchGraph:
         out_ids = rec.set_outputs(outputs)
         nodes = rec.trace.nodes
         taken = {a["name"] for a in nodes.values() if a.get("name")}
-        for i, nid in enumerate(out_ids):
+        for i, (nid, t) in enumerate(zip(out_ids, outputs)):
             attrs = nodes[nid]
             if attrs["kind"] == "intermediate":
                 attrs["kind"] = "output"
+            elif attrs["kind"] == "input" and nid not in rec.trace.inputs and t.grad_fn is not None:
+                warnings.warn(
+                    f"output {i} was made by operations ani-graph could not see (TorchScript, or code that ran "
+                    "before the recording began), so the drawing does not show how it was computed.",
+                    stacklevel=3,
+                )
             if not attrs["name"]:
                 base = "out" if len(out_ids) == 1 else f"out{i}"
                 name, n = base, 1
@@ -182,6 +197,8 @@ class TorchGraph:
 
     def node_id(self, name: str) -> str:
         """The node id of a tensor given its name (or its node id)."""
+        if not isinstance(name, str):
+            raise TypeError(f"a tensor is named by a string such as {(self.inputs or ['x'])[0]!r}, not {name!r}.")
         if name in self._by_name:
             return self._by_name[name]
         if name in self.nx and self.nx.nodes[name]["kind"] != "op":

@@ -14,7 +14,7 @@ whatever order the recorders end in.
 >>> hook.acquire(); hook.acquire(); hook.release(); hook.release()
 >>> calls
 ['install', 'remove']
->>> push("rec"); recorders(), remove("rec"), recorders()
+>>> _ = push("rec"); recorders(), remove("rec"), recorders()
 (('rec',), None, ())
 """
 
@@ -31,16 +31,17 @@ def recorders() -> tuple:
     return tuple(getattr(_local, "stack", ()))
 
 
-def push(recorder) -> None:
-    """`recorder` starts recording on the calling thread."""
+def push(recorder) -> list:
+    """`recorder` starts recording on the calling thread; returns that thread's stack."""
     if not hasattr(_local, "stack"):
         _local.stack = []
     _local.stack.append(recorder)
+    return _local.stack
 
 
-def remove(recorder) -> None:
-    """`recorder` stops recording on the calling thread, wherever it is on the stack."""
-    stack = getattr(_local, "stack", [])
+def remove(recorder, stack: list | None = None) -> None:
+    """`recorder` stops recording, wherever it is on the stack (the calling thread's, or `stack`)."""
+    stack = getattr(_local, "stack", []) if stack is None else stack
     for i in range(len(stack) - 1, -1, -1):
         if stack[i] is recorder:
             del stack[i]

@@ -104,13 +104,17 @@ class CallInterceptor(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        info = describe_call(func, args, kwargs)
+        info = describe_call(func, args, kwargs) if self._record_call is not None else None
         if info is None:
             return func(*args, **kwargs)
         return self._record_call(lambda: func(*args, **kwargs), info, args, kwargs)
 
     def start(self) -> None:
-        """Push this mode on the calling thread's mode stack."""
+        """Push this mode on the calling thread's mode stack (dropping stopped ones left there)."""
+        modes = [torch._C._pop_torch_function_stack() for _ in range(torch._C._len_torch_function_stack())]
+        for mode in reversed(modes):  # a recording ended from another thread leaves its mode here
+            if not (isinstance(mode, CallInterceptor) and mode._record_call is None):
+                torch._C._push_on_torch_function_stack(mode)
         torch._C._push_on_torch_function_stack(self)
 
     def stop(self) -> None:
@@ -119,6 +123,7 @@ class CallInterceptor(TorchFunctionMode):
         Recordings may end in any order (`with` blocks entered by hand, a mode the
         user's code pushed and never popped): the modes above this one go back in order.
         """
+        self._record_call = None  # stopped: should it stay on another thread's stack, it records nothing
         above = []
         while torch._C._len_torch_function_stack() > 0:
             mode = torch._C._pop_torch_function_stack()

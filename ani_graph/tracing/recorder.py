@@ -15,6 +15,9 @@ attribute dicts, in the order they were made.
 
 from __future__ import annotations
 
+import threading
+import warnings
+
 import torch
 
 from ..format import format_tensor
@@ -107,7 +110,8 @@ class Recorder:
         if self._mode is not None:
             raise RuntimeError("this recorder is already recording; start a new one instead.")
         self._mode = CallInterceptor(self.record_call)
-        active.push(self)
+        self._stack = active.push(self)
+        self._thread = threading.get_ident()
         try:
             PATCH.acquire()
             try:
@@ -128,8 +132,13 @@ class Recorder:
         try:
             if mode is not None:
                 mode.stop()
+            if self._thread != threading.get_ident():
+                warnings.warn(
+                    "a recording ended on another thread than the one it started on; end it where it began.",
+                    stacklevel=2,
+                )
         finally:
-            active.remove(self)
+            active.remove(self, self._stack)
             try:
                 MODULE_HOOKS.release()
             finally:

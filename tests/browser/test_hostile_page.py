@@ -16,7 +16,7 @@ from .conftest import artifact
 INJECTIONS = [
     "<!--<script>",
     "</script><script>__pwned=1</script>",
-    "<img src=x onerror=\"__pwned=1\">",
+    '<img src=x onerror="__pwned=1">',
     "\"'><svg onload=__pwned=1>",
     "</title><script>__pwned=1</script>",
     "</style><style>*{display:none}</style>",
