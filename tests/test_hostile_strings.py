@@ -262,3 +262,16 @@ def test_hostile_variable_names_at_top_level_are_shown_escaped():
     assert g.outputs == ["bad\\x00name"]
     xml.dom.minidom.parseString(g.to_svg(with_all=True).encode("utf-8"))
     assert g.grad("w").tolist() == [3.0, 3.0]
+
+
+def test_a_very_long_function_name_is_shortened_in_its_box_but_kept_in_the_graph():
+    Long = type(
+        "ReparameterisedSoftplusWithTemperatureScaling" * 3,
+        (torch.autograd.Function,),
+        {"forward": staticmethod(lambda ctx, x: x * 2), "backward": staticmethod(lambda ctx, g: g * 2)},
+    )
+    g = TorchGraph(lambda x: Long.apply(x), [1.0])
+    (op,) = [a for _, a in g.nx.nodes(data=True) if a["kind"] == "op"]
+    assert op["op"] == Long.__name__  # the graph keeps the full name
+    assert len(op["label"]) == 32 and op["label"].endswith("…")
+    assert float(g.grad("x")) == 2.0

@@ -16,7 +16,10 @@ import torch
 
 from ..escapes import visible
 from ..ops import custom_info
+from ..style import is_math
 from . import active
+
+LABEL_MAX = 32  # characters of a custom Function's label drawn in its op box
 
 
 def _recording_apply(original: Callable) -> Callable:
@@ -63,10 +66,14 @@ PATCH = active.Shared(_install, _uninstall)
 def _custom_request(cls) -> dict:
     """The request to record a call of custom Function `cls`: its catalogue entry, marked custom."""
     entry = custom_info(cls)
-    # any string can name a class or a label: keep what would break a drawing visible
+    # any string can name a class or a label: keep what would break a drawing visible,
+    # and a label short enough to fit an op's box (mathtext is kept whole)
+    label = visible(entry.label)
+    if len(label) > LABEL_MAX and not is_math(label):
+        label = label[: LABEL_MAX - 1] + "…"
     return {
         "op": visible(cls.__name__),
-        "label": visible(entry.label),
+        "label": label,
         "custom": True,
         "rule": visible(entry.rule),
         "takes_numbers": entry.takes_numbers,
