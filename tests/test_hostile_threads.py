@@ -248,3 +248,21 @@ def test_an_error_in_one_threads_trace_does_not_disturb_the_other():
     outcome, g = run_threads(expect_error, lambda: TorchGraph(fine, [[1.0, 3.0]]))
     assert outcome == "raised" and g.grad("x").tolist() == [2.0, 6.0]
     assert PATCH.users == 0 and MODULE_HOOKS.users == 0
+
+
+def test_dropout_in_two_traces_at_once_keeps_each_mask_consistent():
+    meet = threading.Barrier(2, timeout=WAIT)
+
+    def job():
+        def f(x):
+            meet.wait()
+            return torch.nn.functional.dropout(x, 0.5, training=True).sum()
+
+        return TorchGraph(f, [torch.ones(64)])
+
+    for g in run_threads(job, job):
+        (op,) = [n for n, a in g.nx.nodes(data=True) if a.get("op") == "dropout"]
+        (kept,) = g.nx.successors(op)
+        # d(Σ dropout(x))/dx is the mask times 2, and so is dropout(ones): each trace drew one mask
+        assert torch.equal(g.grad("x"), g.nx.nodes[kept]["value"])
+        assert set(g.grad("x").tolist()) <= {0.0, 2.0}

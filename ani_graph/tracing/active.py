@@ -24,6 +24,14 @@ import threading
 from collections.abc import Callable
 
 _local = threading.local()
+_count_lock = threading.Lock()
+_started = 0  # recordings ever started, in any thread
+_running = 0  # recordings running now, in any thread
+
+
+def started_and_running() -> tuple[int, int]:
+    """How many recordings ever started and how many run now, over all threads."""
+    return _started, _running
 
 
 def recorders() -> tuple:
@@ -33,18 +41,25 @@ def recorders() -> tuple:
 
 def push(recorder) -> list:
     """`recorder` starts recording on the calling thread; returns that thread's stack."""
+    global _started, _running
     if not hasattr(_local, "stack"):
         _local.stack = []
     _local.stack.append(recorder)
+    with _count_lock:
+        _started += 1
+        _running += 1
     return _local.stack
 
 
 def remove(recorder, stack: list | None = None) -> None:
     """`recorder` stops recording, wherever it is on the stack (the calling thread's, or `stack`)."""
+    global _running
     stack = getattr(_local, "stack", []) if stack is None else stack
     for i in range(len(stack) - 1, -1, -1):
         if stack[i] is recorder:
             del stack[i]
+            with _count_lock:
+                _running -= 1
             return
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from .trace import Trace
 
 _INPLACE_ERROR = "modified by an inplace operation"
+_NAMED = re.compile(r"output (\d+) of (\w+),")
 _LEAF_ERROR = "leaf Variable that requires grad is being used in an in-place operation"
 _REENTRANT = "use_reentrant=True"
 _REENTRANT_HINT = (
@@ -52,17 +53,22 @@ def explain(err: RuntimeError, trace: Trace, latest: Callable[[str], str]) -> Ru
         return type(err)(text + "\n\n" + _REENTRANT_HINT)
     if _INPLACE_ERROR not in text:
         return err
+    ops = [(op_id, attrs) for op_id, attrs in trace.nodes.items() if attrs.get("kind") == "op"]
+    named = _NAMED.search(text)  # "output 0 of SigmoidBackward0" (or "of Sigmoid,")
+    kinds = {b for _, attrs in ops for b in attrs["backward"]}  # a few class names, checked once each
+    meant = {b for b in kinds if (named.group(2) in (b, _short(b)) if named else _names_node(text, b))}
+    candidates = [(op_id, attrs["op"]) for op_id, attrs in ops if not meant.isdisjoint(attrs["backward"])]
+    if not candidates:
+        return err
     out_edges: dict[str, list] = {}  # one pass over the edges: the search stays linear in the graph
-    for u, v, attrs in trace.edges:
-        out_edges.setdefault(u, []).append((v, attrs))
+    for u, v, _ in trace.edges:
+        out_edges.setdefault(u, []).append(v)
     changed, unchanged = [], []
-    for op_id, attrs in trace.nodes.items():
-        if attrs.get("kind") != "op" or not any(_names_node(text, b) for b in attrs["backward"]):
-            continue
-        for tensor, _ in out_edges.get(op_id, ()):
-            later = [w for w, _ in out_edges.get(tensor, ()) if trace.nodes[w].get("inplace")]
+    for op_id, op in candidates:
+        for tensor in out_edges.get(op_id, ()):
+            later = [w for w in out_edges.get(tensor, ()) if trace.nodes[w].get("inplace")]
             # an output that an in-place op changed later is the one PyTorch means
-            (changed if later else unchanged).append((attrs["op"], tensor, later))
+            (changed if later else unchanged).append((op, tensor, later))
     hints = [_hint(trace, op, tensor, later, latest) for op, tensor, later in (changed or unchanged)[:3]]
     if not hints:
         return err
@@ -83,10 +89,14 @@ def _hint(trace: Trace, op: str, tensor: str, later: list[str], latest: Callable
     )
 
 
+def _short(backward_name: str) -> str:
+    """`ExpBackward0` as PyTorch sometimes writes it in messages: `Exp`."""
+    return re.sub(r"Backward\d*$", "", backward_name)
+
+
 def _names_node(message: str, backward_name: str) -> bool:
     """Does PyTorch's message mention this backward node ("of ExpBackward0" or "of Exp,")?"""
-    short = re.sub(r"Backward\d*$", "", backward_name)
-    return f"of {backward_name}" in message or f"of {short}," in message
+    return f"of {backward_name}" in message or f"of {_short(backward_name)}," in message
 
 
 def leaf_in_place(err: RuntimeError, leaves: list[str | None]) -> RuntimeError | None:

@@ -82,6 +82,7 @@ class Recorder:
         self._modules = ModuleNames(self.trace.module_types)
         self._locals = LocalNames()
         self._snapshot = Snapshot() if restore_state else None
+        self._alone_since = active.started_and_running()  # to tell whether another recording overlapped
         self._mode: CallInterceptor | None = None
 
     # ----- before and around the forward pass ------------------------------------------
@@ -148,10 +149,12 @@ class Recorder:
         return False
 
     def restore_state(self) -> None:
-        """With `restore_state=True`: put module buffers and the RNG back (after backward,
-        which may read the buffers)."""
+        """With `restore_state=True`: put module buffers back, and the RNG when no other recording
+        overlapped this one (after backward, which may read the buffers)."""
         if self._snapshot is not None:
-            self._snapshot.restore()
+            started, running = self._alone_since
+            alone = running == 0 and active.started_and_running()[0] == started + 1  # only this one ran
+            self._snapshot.restore(rng=alone)
 
     def module_entered(self, module: torch.nn.Module) -> None:
         """Called by the shared module hooks when a module's forward starts on this thread."""

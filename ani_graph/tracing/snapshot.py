@@ -5,7 +5,9 @@ from the global random number generator. `TorchGraph` promises no side effects, 
 it keeps a copy of every buffer of each module before that module first runs (and of
 the modules it was given), and the generator's state before the run, and puts them
 back afterwards. (`record()` puts nothing back: the code in its block is the user's own
-step, and its effects are theirs.)
+step, and its effects are theirs.) The generator is one for all threads: when another
+recording ran at the same time, putting it back could replay numbers the other thread
+already drew, so the recorder then leaves it as it is.
 
 >>> bn = torch.nn.BatchNorm1d(2)
 >>> snap = Snapshot()
@@ -43,14 +45,16 @@ class Snapshot:
         for sub in module.modules():
             self.add_module(sub)
 
-    def restore(self) -> None:
-        """Put every kept buffer, and the RNG, back as they were."""
+    def restore(self, rng: bool = True) -> None:
+        """Put every kept buffer, and (with `rng`) the RNG, back as they were."""
         with torch.no_grad():
             for module, kept in self._buffers.values():
                 for name, (tensor, copy) in kept.items():
                     if tensor is not None and copy is not None and tensor.shape == copy.shape:
                         tensor.copy_(copy)
                     module._buffers[name] = tensor
+        if not rng:
+            return
         torch.set_rng_state(self._rng)
         if self._cuda_rng is not None:
             torch.cuda.set_rng_state_all(self._cuda_rng)
