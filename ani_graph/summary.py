@@ -52,10 +52,17 @@ class TensorSummary:
 
 
 def keep(t, limit: int):
-    """The tensor itself, or its summary when it has more than `limit` elements."""
-    if t is None or isinstance(t, TensorSummary) or t.numel() <= limit:
+    """The tensor itself (dense), or its summary when it has more than `limit` elements."""
+    if t is None or isinstance(t, TensorSummary):
         return t
-    return TensorSummary.of(t)
+    if t.is_meta:
+        raise TypeError(
+            f"a meta tensor of shape {tuple(t.shape)} appeared in the computation; it has no values to show. "
+            "Create tensors on a real device (the default, cpu)."
+        )
+    if t.layout != torch.strided:  # sparse and other layouts are shown by their values
+        t = t.to_dense()
+    return t if t.numel() <= limit else TensorSummary.of(t)
 
 
 def check_value_limit(value_limit) -> int:

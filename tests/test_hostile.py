@@ -375,3 +375,14 @@ def test_save_to_a_missing_folder_names_the_folder(tmp_path):
     anim = TorchGraph(lambda x: x * 3, [1.0]).animate()
     with pytest.raises(FileNotFoundError, match="does not exist; create it first"):
         anim.save(tmp_path / "no" / "such" / "page.html")
+
+
+def test_a_sparse_intermediate_is_shown_by_its_values():
+    g = TorchGraph(lambda x: (x.to_sparse() * 2).to_dense().sum(), [[1.0, 0.0, 3.0]])
+    values = [a["value"] for _, a in g.nx.nodes(data=True) if a["kind"] != "op"]
+    assert all(v.layout == torch.strided for v in values)
+    assert any(v.tolist() == [2.0, 0.0, 6.0] for v in values)
+    x = torch.tensor([1.0, 0.0, 3.0], requires_grad=True)
+    (expected,) = torch.autograd.grad((x.to_sparse() * 2).to_dense().sum(), x)
+    assert torch.equal(g.grad("x"), expected)
+    assert "[2, 0, 6]" in g.to_svg(with_all=True)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import torch
 
-from ..summary import TensorSummary
+from ..summary import TensorSummary, keep
 
 
 def storage_key(t: torch.Tensor) -> int | None:
@@ -40,6 +40,8 @@ class ValueKeeper:
 
     def keep(self, nid: str, t: torch.Tensor | None, value):
         """The value to store for node `nid`, made from tensor `t` (None for a Python number)."""
+        if value.layout != torch.strided or value.is_meta:  # sparse: a dense copy; meta: an error
+            return keep(value, self._limit)
         if value.numel() > self._limit:
             return TensorSummary.of(value)  # too large to keep: statistics only
         if t is not None:
