@@ -13,6 +13,9 @@ from torch.nn.modules import module as _module
 
 from ani_graph import TorchGraph
 from ani_graph.examples import chain_rule, sin_example
+from ani_graph.tracing import active
+from ani_graph.tracing.functions import PATCH
+from ani_graph.tracing.naming import MODULE_HOOKS
 
 
 def autograd_grads(func, inputs, grad_outputs=None):
@@ -69,6 +72,8 @@ def _left_behind(grad_before: bool) -> list[str]:
         for name in _GLOBAL_HOOKS
         if getattr(_module, name)
     ]
+    if active.recorders() or PATCH.users or MODULE_HOOKS.users:
+        found.append("an ani-graph recording is still running")
     return found
 
 
@@ -78,8 +83,13 @@ def _clean_up(grad_before: bool) -> None:
         torch._C._pop_torch_function_stack()
     torch.autograd.function.Function.apply = _ORIGINAL_APPLY
     torch.set_grad_enabled(grad_before)
-    for name in _GLOBAL_HOOKS:
+    for name in (*_GLOBAL_HOOKS, "_global_forward_hooks_always_called", "_global_forward_hooks_with_kwargs"):
         getattr(_module, name).clear()
+    # ani-graph's own bookkeeping of what it installed (private: only this clean-up resets it)
+    for shared in (PATCH, MODULE_HOOKS):
+        shared._users, shared._state = 0, None
+    for rec in active.recorders():
+        active.remove(rec)
 
 
 @pytest.fixture(autouse=True)
