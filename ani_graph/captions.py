@@ -94,7 +94,8 @@ def step_numbers(G, op, share, g_out) -> str | None:
 def arrival_caption(G, u, op, share, running, arrival: int, names) -> str:
     """One share of ∂L/∂u arriving from `op`: `∂L/∂u = ∂L/∂y · ∂y/∂u = 2 · 3 = 6`, or `+=` for later paths."""
     outs = list(G.successors(op))
-    out = outs[0] if outs else None
+    # the output the gradient came back through (a write through a view also makes the base)
+    out = next((o for o in outs if G.nodes[o]["grad"] is not None), outs[0] if outs else None)
     g_out = G.nodes[out]["grad"] if out is not None else None
     head = f"∂L/∂{names[u]} {'=' if arrival == 1 else '+='} ∂L/∂{names[out]} · ∂{names[out]}/∂{names[u]}"
     numbers = step_numbers(G, op, share, g_out)

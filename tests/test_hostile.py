@@ -83,6 +83,8 @@ def test_reading_a_tensor_after_an_in_place_change_through_its_view_reads_the_ne
     assert torch.allclose(g.grad("x"), 2 * z_grad)
     old_y = next(u for u in g.nx.predecessors(producer(g, y_read)) if g.nx.nodes[u]["value"].tolist() == [2.0, 4.0])
     assert torch.allclose(g.grad(old_y), z_grad)  # [15, 3]: 5·3 where the view was scaled, 3 elsewhere
+    # the caption names the output the gradient came back through: the new y, not the view
+    assert any(f["caption"].endswith("· ∂y/∂v1: [15, 3]") for f in g.frames("backward"))
     # every edge a gradient flows through shows its share, and the shares add up to the total
     for n, a in g.nx.nodes(data=True):
         if a["kind"] != "op" and a["grad"] is not None and g.nx.out_degree(n):
