@@ -388,3 +388,20 @@ def test_a_sparse_intermediate_is_shown_by_its_values():
     (expected,) = torch.autograd.grad((x.to_sparse() * 2).to_dense().sum(), x)
     assert torch.equal(g.grad("x"), expected)
     assert "[2, 0, 6]" in g.to_svg(with_all=True)
+
+
+def test_an_optimizer_step_after_the_trace_does_not_change_what_the_graph_shows():
+    torch.manual_seed(1)
+    model = torch.nn.Linear(2, 1)
+    before = model.weight.detach().clone()
+    g = TorchGraph(lambda x: model(x).sum(), [[1.0, 2.0]])
+    w = torch.tensor([3.0, 4.0], requires_grad=True)
+    with record() as rec:
+        loss = (w * w).sum()
+    g2 = rec.graph(loss)
+    with torch.no_grad():  # what optimizer.step() does to the parameters afterwards
+        model.weight.sub_(1.0)
+        w.sub_(1.0)
+    assert torch.equal(g.value("weight"), before)
+    assert g2.value("w").tolist() == [3.0, 4.0] and g2.grad("w").tolist() == [6.0, 8.0]
+    assert "[3, 4]" in g2.to_svg(with_all=True)

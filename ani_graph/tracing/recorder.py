@@ -140,6 +140,8 @@ class Recorder:
                 )
         finally:
             active.remove(self, self._stack)
+            # leaves (parameters, the caller's tensors) outlive the graph: keep their values as they are now
+            self._values.copy_now({nid for nid, t in self._tensor_of.items() if t.grad_fn is None})
             try:
                 MODULE_HOOKS.release()
             finally:
