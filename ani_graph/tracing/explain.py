@@ -106,15 +106,15 @@ def leaf_in_place(err: RuntimeError, leaves: list[str | None]) -> RuntimeError |
 
     >>> print(leaf_in_place(RuntimeError("a leaf Variable that requires grad is being used in an in-place "
     ...     "operation."), ["x"]).args[0].splitlines()[-1][:60])
-    ani-graph: `x` is a leaf tensor that requires grad (TorchGra
+    ani-graph: `x` is a leaf tensor that requires grad (as every
     """
     text = str(err)
     if _LEAF_ERROR not in text or "ani-graph:" in text:
         return None
     name = next((n for n in leaves if n), "the tensor")
     return type(err)(
-        f"{text}\n\nani-graph: `{name}` is a leaf tensor that requires grad (TorchGraph makes every "
-        "input one, so that it can show its gradient), and PyTorch refuses in-place ops on those. "
+        f"{text}\n\nani-graph: `{name}` is a leaf tensor that requires grad (as every input of "
+        "TorchGraph is, so that it can show its gradient), and PyTorch refuses in-place ops on those. "
         f"Write `{name} = {name} + 1` rather than `{name}.add_(1)`, or start with `{name} = {name}.clone()`; "
         "to update a parameter, do it under `with torch.no_grad():`."
     )

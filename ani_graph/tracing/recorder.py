@@ -327,13 +327,15 @@ class Recorder:
             if id(t) not in seen_out:
                 seen_out.add(id(t))
                 outs.append(t)
+        position: dict[int, int] = {}  # id -> first place in the result (unbind can make thousands)
+        for i, o in enumerate(flat_out):
+            position.setdefault(id(o), i)
         for t in outs:
             old = self._node_of.get(id(t))
             if old is not None:
                 self._superseded.add(old)
             nid = self._new_tensor_node(t, "intermediate", t.detach())
-            index = next((i for i, o in enumerate(flat_out) if o is t), None)
-            self._add_out_edge(op_id, nid, index)
+            self._add_out_edge(op_id, nid, position.get(id(t)))
         return outs
 
     def _add_out_edge(self, op_id: str, nid: str, index: int | None = None) -> None:
