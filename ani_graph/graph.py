@@ -181,7 +181,10 @@ class TorchGraph:
         self._input_ids = list(rec.trace.inputs)
         self._output_ids = out_ids
         self._upstream = given
-        self._by_name = {a["name"]: nid for nid, a in G.nodes(data=True) if a.get("name")}
+        self._by_name: dict[str, list[str]] = {}  # a parameter may share its name with an input
+        for nid, a in G.nodes(data=True):
+            if a.get("name") and a["kind"] != "op":
+                self._by_name.setdefault(a["name"], []).append(nid)
         self._stages: dict = {}
 
     # ----- reading values ---------------------------------------------------------
@@ -200,7 +203,11 @@ class TorchGraph:
         if not isinstance(name, str):
             raise TypeError(f"a tensor is named by a string such as {(self.inputs or ['x'])[0]!r}, not {name!r}.")
         if name in self._by_name:
-            return self._by_name[name]
+            found = self._by_name[name]
+            if len(found) > 1:
+                which = ", ".join(f"{nid} ({self.nx.nodes[nid]['kind']})" for nid in found)
+                raise KeyError(f"{name!r} names {len(found)} tensors in this graph: {which}; pass the node id instead.")
+            return found[0]
         if name in self.nx and self.nx.nodes[name]["kind"] != "op":
             return name
         known = ", ".join(sorted(self._by_name)) or "none"

@@ -405,3 +405,14 @@ def test_an_optimizer_step_after_the_trace_does_not_change_what_the_graph_shows(
     assert torch.equal(g.value("weight"), before)
     assert g2.value("w").tolist() == [3.0, 4.0] and g2.grad("w").tolist() == [6.0, 8.0]
     assert "[3, 4]" in g2.to_svg(with_all=True)
+
+
+def test_a_name_shared_by_an_input_and_a_parameter_is_never_answered_silently():
+    layer = torch.nn.Linear(2, 1)
+    g = TorchGraph(lambda weight: layer(weight).sum(), [[1.0, 2.0]])
+    with pytest.raises(KeyError, match="'weight' names 2 tensors.*t0 \\(input\\).*node id"):
+        g.grad("weight")
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    expected = torch.autograd.grad(layer(x).sum(), [x, layer.weight])
+    (param,) = [n for n, a in g.nx.nodes(data=True) if a["kind"] == "param" and a["name"] == "weight"]
+    assert torch.equal(g.grad(g.node_id("t0")), expected[0]) and torch.equal(g.grad(param), expected[1])
