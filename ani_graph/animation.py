@@ -226,6 +226,9 @@ class Animation:
         """
         path = Path(path)
         suffix = path.suffix.lower()
+        if not path.parent.is_dir():
+            raise FileNotFoundError(f"cannot save to {str(path)!r}: the folder {str(path.parent)!r} does not exist; "
+                                    "create it first (Path(folder).mkdir(parents=True)) or pick another path.")  # fmt: skip
         if suffix in (".html", ".htm"):
             path.write_text(self.to_html(), encoding="utf-8")
         elif suffix in (".gif", ".mp4"):

@@ -24,6 +24,7 @@ from __future__ import annotations
 from .format import MINUS, format_number, format_tensor
 from .ops import OPERAND_FIELDS, fill, info_of
 from .style import math_to_text
+from .summary import TensorSummary
 
 ORDINALS = {2: "second", 3: "third", 4: "fourth", 5: "fifth"}
 SMALL = 6  # tensors with at most this many elements have their steps written out element by element
@@ -173,6 +174,8 @@ def step_numbers(G, op, share, g_out) -> str | None:
     """`upstream · local = share` with numbers, where the local derivative can be read off."""
     if g_out is None or G.out_degree(op) != 1 or not hasattr(share, "shape") or not hasattr(g_out, "shape"):
         return None
+    if isinstance(share, TensorSummary) or isinstance(g_out, TensorSummary):
+        return None  # a summary (above the value limit) has statistics, not elements to divide
     if _is_scalar(g_out) and float(g_out) != 0 and share.numel() <= SMALL:
         # one number came down: share / upstream is the local derivative itself
         local = share / float(g_out)
@@ -207,7 +210,8 @@ def _product(G, u, op, share, names, scalar: str) -> str:
     arg = G.edges[u, op].get("arg", 0)
     if arg < len(info.grads):  # a matrix op: the gradient is a product of whole tensors
         return f"{fill(info.grads[arg], rule_fields(G, op, names, scalar))} = {format_tensor(share)}"
-    outs = list(G.successors(op))
+    # the output the gradient came back through (a write through a view also makes the base)
+    outs = [o for o in G.successors(op) if G.nodes[o]["grad"] is not None] or list(G.successors(op))
     out = outs[0] if len(outs) == 1 else None
     g_out = G.nodes[out]["grad"] if out is not None else None
     y = symbol(G, out, names) if out is not None else "y"

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import torch
 
+from .assemble import name_outputs, to_networkx
+from .inputs import check_not_inference as _check_not_inference
 from .inputs import input_names, to_grad_outputs, to_input, to_outputs
-from .summary import VALUE_LIMIT, TensorSummary, keep
+from .summary import VALUE_LIMIT, TensorSummary, check_value_limit
 from .tracing import Recorder
 from .tracing.naming import code_of, modules_used_by, referenced_tensors
 from .view import MAX_NODES, View, build_view
@@ -72,8 +73,15 @@ class TorchGraph:
         *,
         value_limit: int = VALUE_LIMIT,
     ) -> None:
+        value_limit = check_value_limit(value_limit)
+        _check_not_inference("TorchGraph(...)")
         if not callable(func):
             raise TypeError(f"func must be callable (a function, lambda or nn.Module), not {type(func).__name__}.")
+        if isinstance(func, type):
+            raise TypeError(
+                f"func is the class {func.__name__}, not a function or a module; pass an instance, "
+                f"e.g. TorchGraph({func.__name__}(...), inputs), or a function."
+            )
         if not isinstance(inputs, (list, tuple)):
             raise TypeError(
                 f"inputs must be a list with one entry per argument of func; for a single argument write [{inputs!r}]."[
@@ -82,20 +90,25 @@ class TorchGraph:
             )
         names = input_names(func, len(inputs))
         tensors = [to_input(v, n) for v, n in zip(inputs, names)]
-        if isinstance(value_limit, bool) or not isinstance(value_limit, int) or value_limit < 1:
-            raise ValueError(f"value_limit must be a positive number of elements, not {value_limit!r}.")
-        rec = Recorder(input_kind_for_unknown_leaves="param", value_limit=value_limit)
+        # module buffers and the RNG go back as they were: building a graph has no side effects
+        rec = Recorder(
+            input_kind_for_unknown_leaves="param", value_limit=value_limit, restore_state=True, allow_backward=False
+        )
         for t, n in zip(tensors, names):
             rec.add_input(t, n)
         for prefix, module in modules_used_by(func):
             rec.add_root_module(module, prefix)
         rec.watch_locals_of(code_of(func))
-        with rec:
-            result = func(*tensors)
-        outputs = to_outputs(result)
-        rec.name_from_locals(rec.final_locals())
-        rec.name_from_locals(referenced_tensors(func))  # constants read from outside: a global W
-        self._finish(rec, outputs, grad_outputs, retain_graph=False)
+        try:
+            with torch.enable_grad():  # under a caller's `no_grad` PyTorch would build no graph to draw
+                with rec:
+                    result = func(*tensors)
+                outputs = to_outputs(result)
+                rec.name_from_locals(rec.final_locals())
+                rec.name_from_locals(referenced_tensors(func))  # constants read from outside: a global W
+                self._finish(rec, outputs, grad_outputs, retain_graph=False)
+        finally:
+            rec.restore_state()
 
     @classmethod
     def _from_recorder(cls, rec: Recorder, outputs, grad_outputs, local_vars: dict) -> TorchGraph:
@@ -106,44 +119,22 @@ class TorchGraph:
 
     def _finish(self, rec: Recorder, outputs: list[torch.Tensor], grad_outputs, *, retain_graph: bool):
         out_ids = rec.set_outputs(outputs)
+        name_outputs(rec, out_ids, outputs)
         nodes = rec.trace.nodes
-        taken = {a["name"] for a in nodes.values() if a.get("name")}
-        for i, nid in enumerate(out_ids):
-            attrs = nodes[nid]
-            if attrs["kind"] == "intermediate":
-                attrs["kind"] = "output"
-            if not attrs["name"]:
-                base = "out" if len(out_ids) == 1 else f"out{i}"
-                name, n = base, 1
-                while name in taken:
-                    name, n = f"{base}_{n}", n + 1
-                attrs["name"] = attrs["label"] = name
-                taken.add(name)
         out_names = [nodes[nid]["name"] for nid in out_ids]
         upstream = to_grad_outputs(grad_outputs, outputs, out_names)
         grads, shares = rec.backward(outputs, upstream, retain_graph=retain_graph)
 
-        G: nx.DiGraph = nx.DiGraph(module_types=dict(rec.trace.module_types))
-        upstream_of = {nid: keep(g, rec.value_limit) for nid, g in zip(out_ids, upstream)}
-        for nid, attrs in nodes.items():
-            attrs = dict(attrs)
-            if attrs["kind"] != "op":
-                attrs["grad"] = grads.get(nid)
-            if nid in upstream_of:  # the gradient fed into this output from outside (grad_outputs)
-                attrs["upstream"] = upstream_of[nid]
-            G.add_node(nid, **attrs)
-        for u, v, attrs in rec.trace.edges:
-            attrs = dict(attrs)
-            if "arg" in attrs:  # the value an op read is that of the tensor version it read
-                attrs["value"] = G.nodes[u]["value"]
-                attrs["grad"] = shares.get((u, v))
-            G.add_edge(u, v, **attrs)
+        G, given = to_networkx(rec, out_ids, upstream, grads, shares)
         self.nx = G
         self._input_ids = list(rec.trace.inputs)
         self._output_ids = out_ids
-        self._upstream = dict(zip(out_ids, upstream))
+        self._upstream = given
         self._calls = dict(rec.trace.calls)  # op id -> how to call it again (forward mode, check)
-        self._by_name = {a["name"]: nid for nid, a in G.nodes(data=True) if a.get("name")}
+        self._by_name: dict[str, list[str]] = {}  # a parameter may share its name with an input
+        for nid, a in G.nodes(data=True):
+            if a.get("name") and a["kind"] != "op":
+                self._by_name.setdefault(a["name"], []).append(nid)
         self._stages: dict = {}
 
     # ----- reading values ---------------------------------------------------------
@@ -159,8 +150,14 @@ class TorchGraph:
 
     def node_id(self, name: str) -> str:
         """The node id of a tensor given its name (or its node id); KeyError names the known ones."""
+        if not isinstance(name, str):
+            raise TypeError(f"a tensor is named by a string such as {(self.inputs or ['x'])[0]!r}, not {name!r}.")
         if name in self._by_name:
-            return self._by_name[name]
+            found = self._by_name[name]
+            if len(found) > 1:
+                which = ", ".join(f"{nid} ({self.nx.nodes[nid]['kind']})" for nid in found)
+                raise KeyError(f"{name!r} names {len(found)} tensors in this graph: {which}; pass the node id instead.")
+            return found[0]
         if name in self.nx and self.nx.nodes[name]["kind"] != "op":
             return name
         known = ", ".join(sorted(self._by_name)) or "none"
@@ -187,9 +184,13 @@ class TorchGraph:
         g = self.nx.nodes[self.node_id(name)]["grad"]
         return None if g is None else g.clone()
 
-    def upstream(self, name: str) -> torch.Tensor:
-        """The upstream gradient fed into a named output (`grad_outputs`, or 1); KeyError if none."""
-        return self._upstream[self.node_id(name)].clone()
+    def upstream(self, name: str) -> torch.Tensor | None:
+        """The upstream gradient that was fed into a named output (None for one that carries no gradient)."""
+        nid = self.node_id(name)
+        if nid not in self._upstream:
+            raise KeyError(f"{name!r} is not an output of this graph; its outputs are {', '.join(self.outputs)}.")
+        g = self._upstream[nid]
+        return None if g is None else g.clone()
 
     def __repr__(self) -> str:
         ops = sum(1 for _, a in self.nx.nodes(data=True) if a["kind"] == "op")

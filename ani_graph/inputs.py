@@ -17,7 +17,10 @@ _WHAT_WORKS = "a number, a nested list of numbers, a numpy array or a tensor"
 
 
 def _short(obj) -> str:
-    text = repr(obj)
+    try:
+        text = repr(obj)
+    except Exception:  # a user's object whose repr fails still gets a message
+        text = f"<{type(obj).__name__}>"
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -31,9 +34,13 @@ def _to_tensor(obj, what: str) -> torch.Tensor:
             "Pass the real and imaginary parts as two real inputs."
         )
     if isinstance(obj, torch.Tensor):
+        _check_tensor(obj, what)
         t = obj.detach().clone()
     elif isinstance(obj, numbers.Number):
-        t = torch.tensor(float(obj))  # type: ignore[arg-type]  # a real number: complex was refused above
+        try:
+            t = torch.tensor(float(obj))  # type: ignore[arg-type]  # a real number: complex was refused above
+        except OverflowError:
+            raise ValueError(f"{what} ({_short(obj)}) is too large for a floating-point number.") from None
     else:
         kind = getattr(getattr(obj, "dtype", None), "kind", None)
         if kind == "c":
@@ -53,13 +60,31 @@ def _to_tensor(obj, what: str) -> torch.Tensor:
     return t
 
 
+def _check_tensor(t: torch.Tensor, what: str) -> None:
+    """Tensors ani-graph cannot show: without values (meta), sparse or quantised layouts."""
+    if t.is_meta:
+        raise TypeError(f"{what} is a meta tensor, which has a shape but no values; pass a tensor with values.")
+    if t.layout != torch.strided:
+        raise TypeError(f"{what} is a {t.layout} tensor; ani-graph draws dense tensors: pass it as `.to_dense()`.")
+    if t.is_quantized:
+        raise TypeError(f"{what} is quantised; pass `.dequantize()`.")
+
+
 def to_input(obj, name: str) -> torch.Tensor:
     """One entry of `inputs` as a fresh leaf tensor that requires grad."""
     return _to_tensor(obj, f"input {name!r}").requires_grad_(True)
 
 
 def input_names(func, count: int) -> list[str]:
-    """Names for `count` positional arguments of `func`, checked against its signature."""
+    """Names for `count` positional arguments of `func`, checked against its signature.
+
+    >>> input_names(lambda x, a=1: x, 2)
+    ['x', 'a']
+    >>> input_names(lambda x, *, k: x, 1)
+    Traceback (most recent call last):
+    ...
+    TypeError: func has required keyword-only argument(s) k, and TorchGraph passes inputs by position only. Wrap it so that every input is positional, e.g. TorchGraph(lambda x, k: func(x, k=k), [...]), or fix them with functools.partial(func, k=...).
+    """
     target = func.forward if isinstance(func, torch.nn.Module) else func
     try:
         params = list(inspect.signature(target).parameters.values())
@@ -68,21 +93,40 @@ def input_names(func, count: int) -> list[str]:
     positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     varargs = next((p for p in params if p.kind == p.VAR_POSITIONAL), None)
     required = [p for p in positional if p.default is p.empty]
-    listed = ", ".join(p.name for p in positional) or "none"
-    if count < len(required) or (count > len(positional) and varargs is None):
-        expected = str(len(required)) if len(required) == len(positional) else f"{len(required)} to {len(positional)}"
+    keywords = [p.name for p in params if p.kind == p.KEYWORD_ONLY and p.default is p.empty]
+    if keywords:
+        every = [p.name for p in positional] + keywords
+        call = ", ".join([p.name for p in positional] + [f"{k}={k}" for k in keywords])
         raise TypeError(
-            f"func takes {expected} positional argument(s) ({listed}) but inputs has {count} "
-            f"entr{'y' if count == 1 else 'ies'}. Pass a list with one entry per argument, "
-            f"e.g. TorchGraph(func, [{listed}])."
+            f"func has required keyword-only argument(s) {', '.join(keywords)}, and TorchGraph passes "
+            "inputs by position only. Wrap it so that every input is positional, e.g. "
+            f"TorchGraph(lambda {', '.join(every)}: func({call}), [...]), or fix them with "
+            f"functools.partial(func, {', '.join(k + '=...' for k in keywords)})."
         )
+    if count < len(required) or (count > len(positional) and varargs is None):
+        raise TypeError(_count_error(positional, required, count))
     names = [p.name for p in positional[:count]]
     names += [f"{varargs.name}{i}" for i in range(count - len(names))] if varargs else []
     return names
 
 
-def to_grad_outputs(grad_outputs, outputs: list[torch.Tensor], names: list[str]) -> list[torch.Tensor]:
-    """The upstream gradient for every output, shaped like the output."""
+def _count_error(positional: list, required: list, count: int) -> str:
+    entries = f"{count} entr{'y' if count == 1 else 'ies'}"
+    if not positional:
+        return (
+            f"func takes no positional arguments but inputs has {entries}. TorchGraph passes inputs by "
+            "position: give func one parameter per input (e.g. TorchGraph(lambda x: ..., [2.0]))."
+        )
+    expected = str(len(required)) if len(required) == len(positional) else f"{len(required)} to {len(positional)}"
+    listed = ", ".join(p.name for p in positional)
+    return (
+        f"func takes {expected} positional argument(s) ({listed}) but inputs has {entries}. "
+        f"Pass a list with one entry per argument, e.g. TorchGraph(func, [{listed}])."
+    )
+
+
+def to_grad_outputs(grad_outputs, outputs: list[torch.Tensor], names: list[str]) -> list[torch.Tensor | None]:
+    """The upstream gradient for every output, shaped like the output (None where none can flow)."""
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
     elif not isinstance(grad_outputs, (list, tuple)):
@@ -100,7 +144,10 @@ def to_grad_outputs(grad_outputs, outputs: list[torch.Tensor], names: list[str])
         )
     result = []
     for out, name, go in zip(outputs, names, grad_outputs):
-        if go is None:
+        if not (out.is_floating_point() and out.requires_grad):
+            # an integer output (argmax) or a constant one carries no gradient: it needs none
+            result.append(None if go is None or not out.is_floating_point() else _upstream(go, out, name))
+        elif go is None:
             if out.numel() != 1:
                 raise ValueError(
                     f"output {name!r} has shape {format_shape(out.shape)}, so it needs an upstream "
@@ -109,17 +156,21 @@ def to_grad_outputs(grad_outputs, outputs: list[torch.Tensor], names: list[str])
                     f"(what {name}.sum().backward() would use)."
                 )
             result.append(torch.ones_like(out))
-            continue
-        g = _to_tensor(go, f"grad_outputs entry for {name!r}").to(out.dtype)
-        try:
-            g = torch.broadcast_to(g, out.shape).clone()
-        except RuntimeError:
-            raise ValueError(
-                f"grad_outputs entry for {name!r} has shape {format_shape(g.shape)}, which does not "
-                f"broadcast to the output's shape {format_shape(out.shape)}."
-            ) from None
-        result.append(g)
+        else:
+            result.append(_upstream(go, out, name))
     return result
+
+
+def _upstream(go, out: torch.Tensor, name: str) -> torch.Tensor:
+    """One entry of grad_outputs as a tensor shaped like its output."""
+    g = _to_tensor(go, f"grad_outputs entry for {name!r}").to(out.dtype)
+    try:
+        return torch.broadcast_to(g, out.shape).clone()
+    except RuntimeError:
+        raise ValueError(
+            f"grad_outputs entry for {name!r} has shape {format_shape(g.shape)}, which does not "
+            f"broadcast to the output's shape {format_shape(out.shape)}."
+        ) from None
 
 
 def to_outputs(result) -> list[torch.Tensor]:
@@ -136,4 +187,14 @@ def to_outputs(result) -> list[torch.Tensor]:
             )
         if item.is_complex():
             raise TypeError(f"output {i} is complex; ani-graph draws real-valued autograd only.")
+        _check_tensor(item, f"output {i}")
     return items
+
+
+def check_not_inference(what: str) -> None:
+    """Inference mode makes tensors that can never have a gradient: say so before running anything."""
+    if torch.is_inference_mode_enabled():
+        raise RuntimeError(
+            f"{what} cannot run under torch.inference_mode(): tensors made there never have gradients, so "
+            "there would be nothing to draw. Call it outside the inference_mode block."
+        )

@@ -25,12 +25,14 @@ the other candidate; whichever shows the whole graph largest on the page wins.
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 
 from . import style as S
 from .view import View
 
 PT_PER_INCH = 72.0
+_ONE_AT_A_TIME = threading.Lock()
 LABEL_RESERVE_MAX = 40  # characters of gradient label an edge makes room for
 ROW_GAP = 36.0  # points between two rows of a wrapped drawing: room for the arrow that turns back
 TURN = 12.0  # how far an arrow that turns back runs past its ends before it turns
@@ -142,7 +144,9 @@ def _spline(attr, height: float) -> Spline:
 def _dot(view: View, boxes=None, rankdir: str = "LR", lean: bool = False) -> Layout:
     """Run `dot` once over `boxes` of the view and read back centres, splines and cluster boxes."""
     A, ids, subgraphs = _build_agraph(view, boxes, rankdir, lean)
-    with _QuietStderr():
+    # one layout at a time: graphviz keeps global state, and two threads swapping fd 2
+    # could leave stderr pointing at /dev/null
+    with _ONE_AT_A_TIME, _QuietStderr():
         # layout() then reading positions: never layout() followed by draw(), which
         # crashes in this pygraphviz
         A.layout(prog="dot")

@@ -39,7 +39,8 @@ from dataclasses import dataclass
 #   "infix"  a symbol b       a + b, A @ B
 #   "prefix" symbol a         −a
 #   "suffix" a symbol         Wᵀ, x[1:] (indexing ops write their own index as the label)
-FORMS = ("call", "infix", "prefix", "suffix")
+#   "scaled" a symbol α·b     torch.add(a, b, alpha=α)
+FORMS = ("call", "infix", "prefix", "suffix", "scaled")
 OPERAND_FIELDS = "abcdef"  # template fields of the operands, in argument order
 
 
@@ -80,6 +81,8 @@ class OpInfo:
             return f"{symbol}{args[0]}"
         if self.form == "suffix" and len(args) == 1:
             return f"{args[0]}{symbol}"
+        if self.form == "scaled" and len(args) in (2, 3):  # (a, b, α), or (a, α) when b is a
+            return f"{args[0]} {symbol} {args[-1]}·{args[1] if len(args) == 3 else args[0]}"
         return f"{label or self.label}({', '.join(args)})"
 
     def part(self, names: dict[str, str], i: int) -> str | None:
@@ -116,6 +119,8 @@ OPS: dict[str, OpInfo] = {
     # arithmetic
     "add": _infix("+", ("1", "1"), "addition hands the gradient to both inputs"),
     "sub": _infix("−", ("1", "−1")),
+    "add_alpha": OpInfo("+", "", "scaled", "+", True, True, ("1", "{c}")),  # torch.add(a, b, alpha=c)
+    "sub_alpha": OpInfo("−", "", "scaled", "−", True, True, ("1", "−{c}")),
     "mul": _infix("×", ("{b}", "{a}"), "the inputs swap"),
     "div": _infix("÷", ("1/{b}", "−{a}/{b}²")),
     "pow": _infix("^", ("{b}·{a}^({b} − 1)", "{y}·ln {a}")),
@@ -231,6 +236,8 @@ def canonical_name(func_name: str) -> tuple[str, bool, bool]:
             name, inplace = "setitem", True
     elif name.endswith("_") and not name.startswith("_"):
         name, inplace = name[:-1], True
+    if name == "rsub":  # torch.rsub(a, b) is b − a
+        reflected = True
     if name == "truediv":
         name = "div"
     return ALIASES.get(name, name), reflected, inplace

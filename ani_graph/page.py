@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import uuid
 from pathlib import Path
 
@@ -18,8 +19,27 @@ STATIC = Path(__file__).parent / "static"
 _EXPORT = "export default { render };"
 
 
-def _script_safe(text: str) -> str:
-    return text.replace("</", "<\\/")
+# Inside an inline <script>, `</script>` or `<!--` in the data would end or derail the
+# script, and U+2028/U+2029 end a line in older JavaScript: JSON can spell all of them as
+# \u escapes, which JSON.parse reads back as the same characters.
+_SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def script_json(data) -> str:
+    """`data` as JSON that is safe inside an inline `<script>` and encodable as UTF-8.
+
+    >>> script_json({"name": "</script><!--<script>"})
+    '{"name": "\\\\u003c/script\\\\u003e\\\\u003c!--\\\\u003cscript\\\\u003e"}'
+    """
+    text = json.dumps(data, ensure_ascii=False)
+    text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)  # no UTF-8 file can hold one
+    return text.translate(str.maketrans(_SCRIPT_ESCAPES))  # type: ignore[arg-type]
+
+
+def _script_safe(js: str) -> str:
+    """Our own player code, inlined: only `</` could end its script early."""
+    return js.replace("</", "<\\/")
 
 
 def _still(svg: str, inline: bool) -> str:
@@ -52,7 +72,7 @@ def player_fragment(svg: str, frames: list[dict], interval_ms: int, frame: int =
     return f"""<div class="ag-standalone" id="{key}">
 <style>{css}</style>
 {_still(svg, inline)}
-<script type="application/json" class="ag-state">{_script_safe(json.dumps(state, ensure_ascii=False))}</script>
+<script type="application/json" class="ag-state">{script_json(state)}</script>
 <script>
 (function () {{
 {_script_safe(js.replace(_EXPORT, ""))}

@@ -18,8 +18,8 @@ from typing import Any
 import torch
 
 from .graph import TorchGraph
-from .inputs import to_outputs
-from .summary import VALUE_LIMIT
+from .inputs import check_not_inference, to_outputs
+from .summary import VALUE_LIMIT, check_value_limit
 from .tracing import Recorder
 
 
@@ -30,10 +30,15 @@ class Recording:
         self._recorder = Recorder(input_kind_for_unknown_leaves="input", value_limit=value_limit)
         self._frame: FrameType | None = None
         self._locals: dict | None = None
+        self._grad_was_off = False
 
     def __enter__(self) -> Recording:
         if self._locals is not None:
             raise RuntimeError("this recording has already ended; start a new one with `with record() as rec:`")
+        if self._frame is not None:
+            raise RuntimeError("this recording is already running; start a new one with `with record() as rec:`")
+        check_not_inference("record()")
+        self._grad_was_off = not torch.is_grad_enabled()
         self._frame = sys._getframe(1)
         self._recorder.__enter__()
         return self
@@ -66,20 +71,31 @@ class Recording:
         """
         if self._locals is None:
             raise RuntimeError("call rec.graph(...) after the `with record() as rec:` block has ended.")
+        check_not_inference("rec.graph(...)")
         outputs = to_outputs(outputs)
         for i, t in enumerate(outputs):
-            if not self._recorder.knows(t):
+            if self._recorder.knows(t):
+                continue
+            if self._grad_was_off:
                 raise ValueError(
-                    f"output {i} was not computed inside the `with record()` block; pass a tensor "
-                    "that the recorded code produced (e.g. the loss)."
+                    "the `with record()` block ran with gradients switched off (inside torch.no_grad() or "
+                    "set_grad_enabled(False)), so PyTorch built no graph to draw. Start the recording outside "
+                    "no_grad, or wrap the code inside it in `with torch.enable_grad():`."
                 )
-        return TorchGraph._from_recorder(self._recorder, outputs, grad_outputs, self._locals)
+            raise ValueError(
+                f"output {i} was not computed inside the `with record()` block; pass a tensor "
+                "that the recorded code produced (e.g. the loss)."
+            )
+        with torch.enable_grad():
+            return TorchGraph._from_recorder(self._recorder, outputs, grad_outputs, self._locals)
 
 
 def record(value_limit: int = VALUE_LIMIT) -> Recording:
     """Record code you already have, then draw it: `with record() as rec: ...`, `rec.graph(loss)`.
 
-    A later `loss.backward()` of your own works as if nothing had been recorded.
+    A later `loss.backward()` of your own works as if nothing had been recorded. Unlike
+    `TorchGraph`, the code in the block is yours: what it changes (BatchNorm statistics,
+    the RNG, an optimizer step) stays changed, as it would without ani-graph.
 
     Parameters
     ----------
@@ -100,4 +116,4 @@ def record(value_limit: int = VALUE_LIMIT) -> Recording:
     >>> g.grad("w").tolist()
     [2.0, 4.0]
     """
-    return Recording(value_limit)
+    return Recording(check_value_limit(value_limit))

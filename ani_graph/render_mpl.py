@@ -7,9 +7,12 @@ here only, so `import ani_graph` stays light.
 
 from __future__ import annotations
 
+import functools
 import io
+import warnings
 from collections.abc import Callable
 
+from .escapes import visible
 from .scene import Curve, Ellipse, Group, Polygon, Rect, Scene, Text
 from .style import CARD_COLOUR, is_math
 
@@ -18,7 +21,30 @@ FONT = "DejaVu Sans"
 
 def _plain(text: str) -> str:
     """Text that matplotlib must not read as mathtext."""
-    return text.replace("$", r"\$")
+    return visible(text).replace("$", r"\$")
+
+
+@functools.lru_cache(maxsize=512)
+def _math_error(label: str) -> str | None:
+    """Why matplotlib cannot typeset `label` as mathtext, or None when it can."""
+    from matplotlib.mathtext import MathTextParser
+
+    try:
+        MathTextParser("path").parse(label)
+    except Exception as err:  # ValueError for bad syntax; anything else is as fatal at draw time
+        return str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
+    return None
+
+
+def _label(t: Text) -> str:
+    """The text matplotlib draws: the mathtext label if it parses, else plain text (with a warning)."""
+    if not (t.math and is_math(t.math)):
+        return _plain(t.text)
+    error = _math_error(t.math)
+    if error is None:
+        return t.math
+    warnings.warn(f"label {t.math!r} is not valid mathtext ({error}); it is drawn as plain text.", stacklevel=2)
+    return _plain(t.text)
 
 
 def _linestyle(dash, width):
@@ -55,7 +81,7 @@ def _ellipse(ax, e: Ellipse, scale, z):
 def _text(ax, t: Text, scale, z):
     if t.hidden:
         return
-    text = t.math if t.math and is_math(t.math) else _plain(t.text)
+    text = _label(t)
     kw = {}
     if t.halo:
         kw["bbox"] = {"boxstyle": "round,pad=0.1", "facecolor": CARD_COLOUR, "edgecolor": "none", "alpha": 0.85}

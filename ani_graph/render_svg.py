@@ -11,7 +11,8 @@ Contract with the animation player (`static/player.js`):
 - edge `<g class="ag-edge" id="ag-e-{u}-{v}" data-src data-dst>` with `<path class="ag-path">`;
   a tensor→op edge also holds `<text class="ag-egrad">`.
 
-Every text is escaped; the SVG holds no script.
+Every text is escaped (control characters as visible escapes, so the SVG stays valid
+XML whatever a name holds); the SVG holds no script.
 
 >>> from ani_graph.scene import Group, Scene, Text
 >>> svg = scene_to_svg(Scene(10, 10, (Group("note", (Text(1, 2, "a<b", 11, "#000"),)),)))
@@ -26,6 +27,7 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from . import style as S
+from .escapes import visible
 from .scene import Curve, Ellipse, Group, Polygon, Rect, Scene, Text
 
 # Roles to theme variables, and what a lit element looks like: both also hold in a
@@ -89,8 +91,8 @@ def _text(t: Text) -> str:
     attrs += ' font-weight="bold"' if t.bold else ""
     attrs += ' font-style="italic"' if t.italic else ""
     attrs += f' opacity="{t.opacity:g}"' if t.opacity != 1 else ""
-    attrs += f" data-node={quoteattr(t.node)}" if t.node is not None else ""
-    return f'<text{_cls(cls)} x="{_f(t.x)}" y="{_f(t.y)}" fill="{t.colour}"{attrs}>{escape(t.text)}</text>'
+    attrs += f" data-node={quoteattr(visible(t.node))}" if t.node is not None else ""
+    return f'<text{_cls(cls)} x="{_f(t.x)}" y="{_f(t.y)}" fill="{t.colour}"{attrs}>{escape(visible(t.text))}</text>'
 
 
 def _path_d(points) -> str:
@@ -119,11 +121,11 @@ def _group(g: Group) -> str:
     cls = " ".join(c for c in (g.cls, "ag-empty" if g.hidden else "") if c)
     attrs = _cls(cls) + (f' id="{g.dom_id}"' if g.dom_id else "")
     if g.role == "node":
-        attrs += f" data-node={quoteattr(g.key)}"
+        attrs += f" data-node={quoteattr(visible(g.key))}"
     elif g.role == "edge":
-        attrs += f" data-src={quoteattr(g.src)} data-dst={quoteattr(g.dst)}"
+        attrs += f" data-src={quoteattr(visible(g.src))} data-dst={quoteattr(visible(g.dst))}"
     elif g.role == "cluster":
-        attrs += f" data-module={quoteattr(g.key)}"
+        attrs += f" data-module={quoteattr(visible(g.key))}"
     body = "".join(_SHAPES[type(item)](item) for item in g.items)
     return f"<g{attrs}>{body}</g>" if attrs else body
 

@@ -12,6 +12,7 @@ graph with `TorchGraph(..., value_limit=n)`.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import torch
@@ -51,7 +52,35 @@ class TensorSummary:
 
 
 def keep(t, limit: int):
-    """The tensor itself, or its summary when it has more than `limit` elements."""
-    if t is None or isinstance(t, TensorSummary) or t.numel() <= limit:
+    """The tensor itself (dense), or its summary when it has more than `limit` elements."""
+    if t is None or isinstance(t, TensorSummary):
         return t
-    return TensorSummary.of(t)
+    if t.is_meta:
+        raise TypeError(
+            f"a meta tensor of shape {tuple(t.shape)} appeared in the computation; it has no values to show. "
+            "Create tensors on a real device (the default, cpu)."
+        )
+    if t.layout != torch.strided:  # sparse and other layouts are shown by their values
+        t = t.to_dense()
+    return t if t.numel() <= limit else TensorSummary.of(t)
+
+
+def check_value_limit(value_limit) -> int:
+    """`value_limit` if it is a whole number ≥ 1, else a clear error (checked before any work).
+
+    >>> check_value_limit(10)
+    10
+    >>> check_value_limit("10")
+    Traceback (most recent call last):
+    ...
+    TypeError: value_limit must be a whole number of elements ≥ 1 (default 1000000), not '10'.
+    """
+    if isinstance(value_limit, bool) or not isinstance(value_limit, numbers.Integral):
+        raise TypeError(
+            f"value_limit must be a whole number of elements ≥ 1 (default {VALUE_LIMIT}), not {value_limit!r}."
+        )
+    if value_limit < 1:
+        raise ValueError(
+            f"value_limit must be a whole number of elements ≥ 1 (default {VALUE_LIMIT}), not {value_limit!r}."
+        )
+    return int(value_limit)

@@ -3,12 +3,15 @@
 One job per module:
 
 - `trace`: the `Trace`, plain node and edge attribute dicts;
+- `active`: which recorders record on this thread, and the process-wide hooks they share;
 - `intercept`: the `TorchFunctionMode` that turns torch calls into requests to record an op;
-- `functions`: the temporary `Function.apply` patch that does the same for custom Functions;
+- `functions`: the shared `Function.apply` patch that does the same for custom Functions;
+- `grad_fns`: which op made each backward node, and where those nodes hand gradients on;
 - `naming`: names from module paths and from the local variables of the user's function;
 - `values`: each node's value, shared with the live tensor until an in-place op writes;
 - `backward`: gradients, and each edge's share, with hooks removed before returning;
-- `explain`: PyTorch's in-place error, reworded to name the user's tensor;
+- `explain`: PyTorch's errors, reworded to name the user's tensor and say what to write instead;
+- `snapshot`: module buffers and the RNG, put back after `TorchGraph` ran the user's function;
 - `recorder`: the `Recorder`, the node and op bookkeeping that ties these together.
 """
 

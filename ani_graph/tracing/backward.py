@@ -61,8 +61,12 @@ def gradients(
         for h in handles:
             h.remove()
     grads = {nid: keep(None if g is None else g.detach(), value_limit) for (nid, _), g in zip(wanted, found)}
+    sent_back: dict[str, list] = {}  # grouped once: many in-place versions stay linear
+    for (u, _), g in shares.items():
+        if u in superseded:
+            sent_back.setdefault(u, []).append(g)
     for nid in superseded:  # an old version's gradient is what its readers sent back
-        parts = [g for (u, _), g in shares.items() if u == nid]
+        parts = sent_back.get(nid, [])
         grads[nid] = keep(sum(parts[1:], parts[0]) if parts else None, value_limit)
     shares = {k: keep(g, value_limit) for k, g in shares.items()}
     return grads, shares

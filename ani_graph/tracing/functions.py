@@ -1,73 +1,82 @@
-"""Custom `torch.autograd.Function`s: a temporary patch of `Function.apply` that records them.
+"""Custom `torch.autograd.Function`s: a shared patch of `Function.apply` that records them.
 
-A custom Function's `apply` does not pass through `__torch_function__`, so while a
-recorder is inside its `with` block, `Function.apply` is replaced by a wrapper that asks
-the innermost active recorder to record the call. `FunctionPatch.install` saves whatever
-`apply` was; `remove` puts it back, and the recorder calls it in a `finally`.
+A custom Function's `apply` does not pass through `__torch_function__`, so while any
+recorder is recording, `Function.apply` is replaced by a wrapper (`PATCH`, installed
+once and counted by `active.Shared`). The wrapper hands each call to the recorders
+active on the calling thread, innermost first, and runs the original `apply` when
+there are none, so other threads' Functions run untouched. The last recorder to stop
+puts back the `apply` the first one found.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
 
 import torch
 
+from ..escapes import visible
 from ..ops import custom_info
+from ..style import is_math
+from . import active
 
-# Patches currently installed, innermost last; the wrapper reports to the innermost one.
-_ACTIVE: list[FunctionPatch] = []
-
-
-class FunctionPatch:
-    """Routes `Function.apply` calls to `record_call(call, info, args, kwargs)` while installed."""
-
-    def __init__(self) -> None:
-        self.record_call: Callable | None = None
-        self._saved_apply: Any = None  # the classmethod found on Function
-
-    def install(self, record_call: Callable) -> None:
-        """Replace `Function.apply` with a wrapper reporting to `record_call`; `remove` must follow."""
-        self.record_call = record_call
-        base = torch.autograd.function.Function
-        self._saved_apply = base.__dict__["apply"]
-        base.apply = classmethod(_recording_apply(self._saved_apply.__func__))  # type: ignore[method-assign,assignment]
-        _ACTIVE.append(self)
-
-    def remove(self) -> None:
-        """Put back the `Function.apply` that `install` found."""
-        if self in _ACTIVE:
-            _ACTIVE.remove(self)
-        if self._saved_apply is not None:
-            torch.autograd.function.Function.apply = self._saved_apply  # type: ignore[method-assign]
-            self._saved_apply = None
-        self.record_call = None  # it points back at the recorder, which can then be freed at once
+LABEL_MAX = 32  # characters of a custom Function's label drawn in its op box
 
 
 def _recording_apply(original: Callable) -> Callable:
-    """A `Function.apply` that runs `original` as a call the innermost active patch records."""
+    """A `Function.apply` that runs `original` as a call each recorder of this thread records."""
 
     def apply(cls, *args, **kwargs):
-        if not _ACTIVE:
+        recorders = active.recorders()
+        if not recorders:
             return original(cls, *args, **kwargs)
-        patch = _ACTIVE[-1]
         info = _custom_request(cls)
         info["fn"] = functools.partial(original, cls)  # the unpatched apply, to call the op again
-        # the recorder's own bookkeeping must not be recorded as ops
+        call = lambda: original(cls, *args, **kwargs)  # noqa: E731
+        for rec in recorders:  # the innermost recorder's call runs the next one out's, down to `original`
+            call = _recorded(rec, call, info, args, kwargs)
+        # the recorders' own bookkeeping must not be recorded as ops
         with torch._C.DisableTorchFunction():
-            return patch.record_call(lambda: original(cls, *args, **kwargs), info, args, kwargs)
+            return call()
 
+    apply._ani_graph_patch = True  # type: ignore[attr-defined]
     return apply
+
+
+def _recorded(rec, call: Callable, info: dict, args, kwargs) -> Callable:
+    return lambda: rec.record_call(call, info, args, kwargs)
+
+
+def _install():
+    base = torch.autograd.function.Function
+    saved = base.__dict__["apply"]
+    base.apply = classmethod(_recording_apply(saved.__func__))
+    return saved
+
+
+def _uninstall(saved) -> None:
+    base = torch.autograd.function.Function
+    current = base.__dict__["apply"]
+    # someone patched on top of ours meanwhile: leave theirs (ours, under it, records nothing now)
+    if getattr(current.__func__, "_ani_graph_patch", False):
+        base.apply = saved  # type: ignore[method-assign]
+
+
+PATCH = active.Shared(_install, _uninstall)
 
 
 def _custom_request(cls) -> dict:
     """The request to record a call of custom Function `cls`: its catalogue entry, marked custom."""
     entry = custom_info(cls)
+    # any string can name a class or a label: keep what would break a drawing visible,
+    # and a label short enough to fit an op's box (mathtext is kept whole)
+    label = visible(entry.label)
+    if len(label) > LABEL_MAX and not is_math(label):
+        label = label[: LABEL_MAX - 1] + "…"
     return {
-        "op": cls.__name__,
-        "label": entry.label,
+        "op": visible(cls.__name__),
+        "label": label,
         "custom": True,
-        "rule": entry.rule,
+        "rule": visible(entry.rule),
         "takes_numbers": entry.takes_numbers,
     }

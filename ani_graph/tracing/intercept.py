@@ -11,40 +11,55 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import torch
 from torch.overrides import TorchFunctionMode
 
+from ..escapes import visible
 from ..ops import canonical_name, index_op, lookup, property_op
 
 # Calls that never make an op: attribute writes and printing.
 _PASS_THROUGH = {"__set__", "__repr__", "__format__"}
+# Ops whose `alpha=` scales the second operand: `torch.add(a, b, alpha=2)` is a + 2·b.
+_SCALED = {"add", "sub"}
 
 
-def describe_call(func, args: tuple) -> dict | None:
+def describe_call(func, args: tuple, kwargs: dict | None = None) -> dict | None:
     """The request to record a torch call: its op, label and how to read its arguments.
 
-    None means the call cannot make an op and runs as it is.
+    None means the call cannot make an op and runs as it is. `skip` names keyword
+    arguments that are not operands.
 
     >>> import torch
     >>> describe_call(torch.Tensor.__rsub__, (torch.ones(1), 2))
-    {'op': 'sub', 'label': '−', 'reflected': True, 'inplace': False, 'takes_numbers': True}
+    {'op': 'sub', 'label': '−', 'reflected': True, 'inplace': False, 'takes_numbers': True, 'skip': ()}
     >>> describe_call(torch.Tensor.__getitem__, (torch.ones(3), slice(1, None)))["label"]
     '[1:]'
+    >>> describe_call(torch.add, (torch.ones(1), torch.ones(1)), {"alpha": 2})["op"]
+    'add_alpha'
     >>> describe_call(torch.Tensor.T.__get__, (torch.ones(2, 2),))["op"]
     'transpose'
     >>> describe_call(torch.Tensor.shape.__get__, (torch.ones(2, 2),)) is None
     True
     """
     name = getattr(func, "__name__", "")
+    if not isinstance(name, str):
+        name = ""
     if name == "__get__":  # attribute reads: only the transposing properties make new tensors
         name = property_op(getattr(getattr(func, "__self__", None), "__name__", ""))
         if name is None:
             return None
     elif name in _PASS_THROUGH:
         return None
-    op, reflected, inplace = canonical_name(name)
-    label = None
+    op, reflected, inplace = canonical_name(name if name.isidentifier() else visible(name))
+    label, skip = None, ()
     if op == "index" and len(args) > 1:
         op, label = index_op(args[1])  # the drawing shows x[1:], not a generic [a:b]
+    elif op in _SCALED and kwargs and "alpha" in kwargs:
+        alpha = kwargs["alpha"]
+        if isinstance(alpha, (int, float)) and not isinstance(alpha, bool) and alpha == 1:
+            skip = ("alpha",)  # type: ignore[assignment]  # a + 1·b is a + b
+        else:
+            op += "_alpha"
     spec = lookup(op)
     return {
         "op": op,
@@ -52,7 +67,32 @@ def describe_call(func, args: tuple) -> dict | None:
         "reflected": reflected,
         "inplace": inplace,
         "takes_numbers": spec.takes_numbers,
+        "skip": skip,
     }
+
+
+def flatten(obj, out: list) -> list:
+    """Tensors and numbers in nested lists/tuples, in order (iteratively)."""
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(reversed(item))
+        else:
+            out.append(item)
+    return out
+
+
+def is_number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def number_value(x) -> torch.Tensor:
+    """A Python number an op read, as a constant's value (an int too large for a float is ±inf)."""
+    try:
+        return torch.tensor(float(x), dtype=torch.get_default_dtype())
+    except OverflowError:
+        return torch.tensor(float("inf") if x > 0 else float("-inf"), dtype=torch.get_default_dtype())
 
 
 class CallInterceptor(TorchFunctionMode):
@@ -64,8 +104,32 @@ class CallInterceptor(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        info = describe_call(func, args)
+        info = describe_call(func, args, kwargs) if self._record_call is not None else None
         if info is None:
             return func(*args, **kwargs)
         info["fn"] = func  # to call the op again (forward mode, the gradient check)
         return self._record_call(lambda: func(*args, **kwargs), info, args, kwargs)
+
+    def start(self) -> None:
+        """Push this mode on the calling thread's mode stack (dropping stopped ones left there)."""
+        modes = [torch._C._pop_torch_function_stack() for _ in range(torch._C._len_torch_function_stack())]
+        for mode in reversed(modes):  # a recording ended from another thread leaves its mode here
+            if not (isinstance(mode, CallInterceptor) and mode._record_call is None):
+                torch._C._push_on_torch_function_stack(mode)
+        torch._C._push_on_torch_function_stack(self)
+
+    def stop(self) -> None:
+        """Take this mode off the stack, even when modes pushed after it are still there.
+
+        Recordings may end in any order (`with` blocks entered by hand, a mode the
+        user's code pushed and never popped): the modes above this one go back in order.
+        """
+        self._record_call = None  # type: ignore[assignment]  # stopped: should it stay on another thread's stack, it records nothing
+        above = []
+        while torch._C._len_torch_function_stack() > 0:
+            mode = torch._C._pop_torch_function_stack()
+            if mode is self:
+                break
+            above.append(mode)
+        for mode in reversed(above):
+            torch._C._push_on_torch_function_stack(mode)

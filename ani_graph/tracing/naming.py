@@ -1,8 +1,10 @@
 """Naming tensor nodes as the user knows them: by module path, and by local variable.
 
 `ModuleNames` gives parameters and buffers their qualified names (`layer1.weight`) and,
-through global forward pre/post hooks installed only while recording, tells which
-module an op runs in. `LocalNames` finds the frame of the user's function while it runs,
+through global forward pre/post hooks installed only while some recorder records
+(`MODULE_HOOKS`, which reports each module call to the recorders of the thread that
+made it), tells which module an op runs in. Names are made `visible`: any string can
+name a module. `LocalNames` finds the frame of the user's function while it runs,
 so that its local variables can name the intermediates once it has returned
 (`name_from_locals`); tensors it reads from outside (a global `W`) are named by
 `referenced_tensors`. `code_of` and `modules_used_by` tell, for the function a
@@ -11,6 +13,7 @@ so that its local variables can name the intermediates once it has returned
 
 from __future__ import annotations
 
+import functools
 import inspect
 import sys
 from types import CodeType, FrameType
@@ -18,9 +21,15 @@ from types import CodeType, FrameType
 import torch
 from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
 
+from ..escapes import visible
+from . import active
+
 
 class ModuleNames:
     """Qualified names of modules, parameters and buffers, and the module running now.
+
+    The recorder tells it when a module's forward starts and ends (`entered`, `left`),
+    through the shared global hooks in `MODULE_HOOKS`.
 
     >>> model = torch.nn.Sequential(torch.nn.Linear(2, 2))
     >>> types = {}
@@ -32,41 +41,28 @@ class ModuleNames:
 
     def __init__(self, module_types: dict[str, str]):
         self._module_types = module_types  # module path -> class name, filled in as modules are met
-        self._stack: list[str | None] = []
+        self._stack: list[tuple[int, str | None]] = []  # (id(module), path) of the modules running now
         self._module_names: dict[int, str] = {}
         self._param_names: dict[int, str] = {}
         self._buffer_names: dict[int, str] = {}
-        self._handles: list = []
 
     def add_root(self, module: torch.nn.Module, prefix: str = "") -> None:
         """Name a module's submodules, parameters and buffers by their qualified path."""
         if id(module) in self._module_names:
             return
-        join = (lambda n: f"{prefix}.{n}" if n else prefix) if prefix else (lambda n: n)
+        prefix = visible(prefix)
+        join = (lambda n: f"{prefix}.{visible(n)}" if n else prefix) if prefix else visible
         for name, sub in module.named_modules():
             self._module_names.setdefault(id(sub), join(name))
-            self._module_types.setdefault(join(name), type(sub).__name__)
+            self._module_types.setdefault(join(name), visible(type(sub).__name__))
         for name, p in module.named_parameters():
             self._param_names.setdefault(id(p), join(name))
         for name, b in module.named_buffers():
             self._buffer_names.setdefault(id(b), join(name))
 
-    def install(self) -> None:
-        """Start following module calls (global hooks, so `remove` must follow)."""
-        self._handles = [
-            register_module_forward_pre_hook(self._enter),
-            register_module_forward_hook(self._leave),
-        ]
-
-    def remove(self) -> None:
-        """Stop following module calls: remove the hooks `install` added."""
-        for handle in self._handles:
-            handle.remove()
-        self._handles = []
-
     def current(self) -> str | None:
         """The path of the innermost module running now, or None outside any named module."""
-        return self._stack[-1] if self._stack else None
+        return self._stack[-1][1] if self._stack else None
 
     def param_name(self, t: torch.Tensor) -> str | None:
         """The qualified name of a known module's parameter, or None."""
@@ -76,18 +72,46 @@ class ModuleNames:
         """The qualified name of a known module's buffer, or None."""
         return self._buffer_names.get(id(t))
 
-    def _enter(self, module, args):
+    def entered(self, module: torch.nn.Module) -> None:
+        """A module's forward starts on the recording thread."""
         if id(module) not in self._module_names:
             if not self._stack:  # a module called at the top level names its own tree
                 self.add_root(module)
             else:
-                self._module_names[id(module)] = type(module).__name__.lower()
-                self._module_types.setdefault(self._module_names[id(module)], type(module).__name__)
-        self._stack.append(self._module_names[id(module)] or None)
+                path = visible(type(module).__name__.lower())
+                self._module_names[id(module)] = path
+                self._module_types.setdefault(path, visible(type(module).__name__))
+        self._stack.append((id(module), self._module_names[id(module)] or None))
 
-    def _leave(self, module, args, output):
-        if self._stack:
+    def left(self, module: torch.nn.Module) -> None:
+        """A module's forward ended, normally or with an error."""
+        # only its own entry: a module that started before recording began pushed none
+        if self._stack and self._stack[-1][0] == id(module):
             self._stack.pop()
+
+
+def _dispatch(method: str):
+    def hook(module, *_):
+        for rec in active.recorders():  # only the recorders of the thread running the module
+            getattr(rec, method)(module)
+
+    return hook
+
+
+def _install_module_hooks():
+    return (
+        register_module_forward_pre_hook(_dispatch("module_entered")),
+        register_module_forward_hook(_dispatch("module_left"), always_call=True),
+    )
+
+
+def _remove_module_hooks(handles) -> None:
+    for handle in handles:
+        handle.remove()
+
+
+# Global forward hooks, installed while any recorder records and shared by all of them.
+MODULE_HOOKS = active.Shared(_install_module_hooks, _remove_module_hooks)
 
 
 class LocalNames:
@@ -134,8 +158,9 @@ def name_from_locals(nodes: dict[str, dict], node_of: dict[int, str], local_vars
     taken = {a["name"] for a in nodes.values() if a.get("name")}
     names_of: dict[str, list[str]] = {}
     for var, obj in local_vars.items():
-        if isinstance(obj, torch.Tensor) and id(obj) in node_of and not var.startswith("_"):
-            names_of.setdefault(node_of[id(obj)], []).append(var)
+        # at a notebook's top level the "locals" are globals(), whose keys can be any string
+        if isinstance(obj, torch.Tensor) and id(obj) in node_of and isinstance(var, str) and not var.startswith("_"):
+            names_of.setdefault(node_of[id(obj)], []).append(visible(var))
     for nid, names in names_of.items():
         attrs = nodes[nid]
         if attrs["name"] or len(names) != 1 or names[0] in taken:
@@ -144,20 +169,35 @@ def name_from_locals(nodes: dict[str, dict], node_of: dict[int, str], local_vars
         taken.add(names[0])
 
 
+def _unwrap(func):
+    """The function behind a `functools.partial` (and partials of partials)."""
+    while isinstance(func, functools.partial):
+        func = func.func
+    return func
+
+
 def code_of(func) -> CodeType | None:
     """The code object whose locals name the intermediates of `func`, if there is one (for `LocalNames`)."""
-    if isinstance(func, torch.nn.Module):
-        func = type(func).forward
-    func = inspect.unwrap(getattr(func, "__func__", func))
-    code = getattr(func, "__code__", None)
-    if code is None and callable(func):
-        code = getattr(getattr(type(func), "__call__", None), "__code__", None)
+    try:  # only names depend on it: an exotic callable (a scripted module) just goes without
+        func = _unwrap(func)
+        if isinstance(func, torch.nn.Module):
+            func = type(func).forward
+        func = inspect.unwrap(getattr(func, "__func__", func))
+        code = getattr(func, "__code__", None)
+        if code is None and callable(func):
+            code = getattr(getattr(type(func), "__call__", None), "__code__", None)
+    except Exception:
+        return None
     return code
 
 
 def modules_used_by(func) -> list[tuple[str, torch.nn.Module]]:
-    """Modules that `func` refers to (closure, globals, bound self), to name their parameters."""
-    found = []
+    """Modules that `func` refers to (closure, globals, bound self, a partial's arguments), to name their parameters."""
+    bound = []
+    while isinstance(func, functools.partial):
+        bound += [*func.args, *func.keywords.values()]
+        func = func.func
+    found = [("", m) for m in bound if isinstance(m, torch.nn.Module)]
     if isinstance(func, torch.nn.Module):
         found.append(("", func))
     owner = getattr(func, "__self__", None)
@@ -166,7 +206,7 @@ def modules_used_by(func) -> list[tuple[str, torch.nn.Module]]:
     try:
         refs = inspect.getclosurevars(func)
         candidates = {**refs.globals, **refs.nonlocals}
-    except (TypeError, ValueError):
+    except Exception:  # not a plain Python function: its modules are named when they run
         candidates = {}
     found += [("", m) for m in candidates.values() if isinstance(m, torch.nn.Module)]
     return found

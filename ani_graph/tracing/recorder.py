@@ -9,46 +9,39 @@ drawn as a `detach` op whose input edge is marked `cut`, so the drawing shows wh
 graph was cut. The recorder pairs each op with the backward nodes it made, and remembers
 where they hand gradients on to recorded tensors, for `backward`.
 
-`naming` names tensors after modules and local variables, `values` keeps their values,
-`backward` computes gradients and shares, and `explain` rewords PyTorch's in-place
-error. Nothing here knows about drawing. The result is a `Trace`: node and edge
-attribute dicts, in the order they were made.
-"""
+The other units name, keep values, cut, compute gradients and explain errors. The result
+is a `Trace` of plain attribute dicts."""
 
 from __future__ import annotations
+
+import threading
+import warnings
 
 import torch
 
 from ..format import format_tensor
 from ..replay import OpCall
 from ..summary import VALUE_LIMIT
+from . import active
 from .backward import gradients
-from .explain import explain
-from .functions import FunctionPatch
-from .intercept import CallInterceptor
-from .naming import LocalNames, ModuleNames, name_from_locals
+from .cuts import add_cut, note_detach
+from .explain import backward_in_func, explain, leaf_in_place
+from .functions import PATCH
+from .grad_fns import BackwardNodes
+from .intercept import CallInterceptor, flatten, is_number, number_value
+from .naming import MODULE_HOOKS, LocalNames, ModuleNames, name_from_locals
+from .snapshot import Snapshot
 from .trace import Trace
 from .values import ValueKeeper
 
-
-def _flatten(obj, out: list) -> list:
-    """Tensors and numbers in nested lists/tuples, in order (iteratively)."""
-    stack = [obj]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, (list, tuple)):
-            stack.extend(reversed(item))
-        else:
-            out.append(item)
-    return out
-
-
-def _is_number(x) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
+_UNSET = object()
 
 
 class Recorder:
-    """Records the ops of one forward pass. Use it as a context manager.
+    """Records the ops of one forward pass on the calling thread. Use it as a context manager.
+
+    `restore_state=True` keeps module buffers and the RNG as they were before (see
+    `snapshot`); `allow_backward=False` makes a `backward()` call inside the block an error.
 
     >>> x = torch.tensor(2.0, requires_grad=True)
     >>> rec = Recorder()
@@ -62,10 +55,18 @@ class Recorder:
     (True, ['t3'])
     """
 
-    def __init__(self, *, input_kind_for_unknown_leaves: str = "param", value_limit: int = VALUE_LIMIT):
+    def __init__(
+        self,
+        *,
+        input_kind_for_unknown_leaves: str = "param",
+        value_limit: int = VALUE_LIMIT,
+        restore_state: bool = False,
+        allow_backward: bool = True,
+    ):
         self.value_limit = value_limit
         self.trace = Trace()
         self._unknown_leaf_kind = input_kind_for_unknown_leaves
+        self._allow_backward = allow_backward
         self._n_tensors = 0
         self._n_ops = 0
         # id(tensor) -> current node id; the tensors themselves are kept alive in
@@ -73,15 +74,17 @@ class Recorder:
         self._node_of: dict[int, str] = {}
         self._keep: list = []
         self._tensor_of: dict[str, torch.Tensor] = {}  # node id -> live tensor
+        self._fn_at: dict[str, tuple] = {}  # node id -> (the tensor's grad_fn, ops recorded) when made
         self._superseded: set[str] = set()  # node ids whose tensor was later changed in place
-        self._by_grad_fn: dict[tuple[int, int], str] = {}  # (id(grad_fn), output_nr) -> node id
-        self._known_fns: set[int] = set()
+        self._fns = BackwardNodes()
+        self._n_outs: dict[str, int] = {}  # op id -> how many output edges it has
         self._boundaries: dict[str, list] = {}  # op id -> [(backward node, index, tensor node id)]
         self._detached: dict[int, str] = {}  # id(result of detach()) -> node id of the tensor it was cut from
         self._values = ValueKeeper(self.trace.nodes, value_limit)
         self._modules = ModuleNames(self.trace.module_types)
         self._locals = LocalNames()
-        self._functions = FunctionPatch()
+        self._snapshot = Snapshot() if restore_state else None
+        self._alone_since = active.started_and_running()  # to tell whether another recording overlapped
         self._mode: CallInterceptor | None = None
 
     # ----- before and around the forward pass ------------------------------------------
@@ -94,6 +97,8 @@ class Recorder:
     def add_root_module(self, module: torch.nn.Module, prefix: str = ""):
         """Name a module's submodules, parameters and buffers by their qualified path."""
         self._modules.add_root(module, prefix)
+        if self._snapshot is not None:
+            self._snapshot.add_tree(module)
 
     def watch_locals_of(self, code) -> None:
         """Remember the frame running `code`, to read its local variables after it returns."""
@@ -104,32 +109,67 @@ class Recorder:
         return self._locals.final_locals()
 
     def __enter__(self):
-        """Start recording: module hooks, the `Function.apply` patch, then the mode."""
-        self._modules.install()
-        self._functions.install(self._record_call)
-        self._mode = CallInterceptor(self._record_call)
+        """Start recording on this thread: the shared patch and hooks, then the mode."""
+        if self._mode is not None:
+            raise RuntimeError("this recorder is already recording; start a new one instead.")
+        self._mode = CallInterceptor(self.record_call)
+        self._stack = active.push(self)
+        self._thread = threading.get_ident()
         try:
-            self._mode.__enter__()
+            PATCH.acquire()
+            try:
+                MODULE_HOOKS.acquire()
+            except BaseException:
+                PATCH.release()
+                raise
         except BaseException:
-            self._undo()
+            active.remove(self)
+            self._mode = None
             raise
+        self._mode.start()
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        """Stop recording and remove every hook, patch and mode, whatever happened inside."""
+        """Stop recording and let go of every hook, patch and mode, whatever happened inside."""
+        mode, self._mode = self._mode, None
         try:
-            return self._mode.__exit__(exc_type, exc, tb)
+            if mode is not None:
+                mode.stop()
+            if self._thread != threading.get_ident():
+                warnings.warn(
+                    "a recording ended on another thread than the one it started on; end it where it began.",
+                    stacklevel=2,
+                )
         finally:
-            self._undo()
+            active.remove(self, self._stack)
+            # leaves (parameters, the caller's tensors) outlive the graph: keep their values as they are now
+            self._values.copy_now({nid for nid, t in self._tensor_of.items() if t.grad_fn is None})
+            try:
+                MODULE_HOOKS.release()
+            finally:
+                PATCH.release()
+        # Nothing shared points back at this recorder now, so it (and every tensor it
+        # keeps alive) is freed as soon as the graph is built, not at the next full collection.
+        return False
 
-    def _undo(self):
-        self._modules.remove()
-        self._functions.remove()
-        # The mode and the patch call back into this recorder. Holding neither once
-        # recording ends keeps the recorder out of reference cycles, so it (and every
-        # tensor it keeps alive) is freed as soon as the graph is built, not at the next
-        # full garbage collection.
-        self._mode = None
+    def restore_state(self) -> None:
+        """With `restore_state=True`: put module buffers back, and the RNG when no other recording
+        overlapped this one (after backward, which may read the buffers)."""
+        if self._snapshot is not None:
+            started, running = self._alone_since
+            alone = running == 0 and active.started_and_running()[0] == started + 1  # only this one ran
+            self._snapshot.restore(rng=alone)
+
+    def module_entered(self, module: torch.nn.Module) -> None:
+        """Called by the shared module hooks when a module's forward starts on this thread."""
+        with torch._C.DisableTorchFunction():
+            if self._snapshot is not None:
+                self._snapshot.add_module(module)
+            self._modules.entered(module)
+
+    def module_left(self, module: torch.nn.Module) -> None:
+        """Called by the shared module hooks when a module's forward ends on this thread."""
+        self._modules.left(module)
 
     # ----- nodes ------------------------------------------------------------------
     def knows(self, tensor: torch.Tensor) -> bool:
@@ -144,9 +184,8 @@ class Recorder:
             self._node_of[id(t)] = nid
             self._keep.append(t)
             self._tensor_of[nid] = t
-            if t.grad_fn is not None:
-                self._by_grad_fn[(id(t.grad_fn), t.output_nr)] = nid
-                self._keep.append(t.grad_fn)
+            self._fn_at[nid] = (t.grad_fn, self._n_ops)
+            self._fns.add_tensor(nid, t)
         value = self._values.keep(nid, t, value)
         label = name if name else (format_tensor(value) if kind == "constant" else "")
         self.trace.nodes[nid] = {
@@ -160,17 +199,17 @@ class Recorder:
         }
         return nid
 
-    def _node_for(self, t: torch.Tensor, grad_fn_before=None) -> str:
+    def _node_for(self, t: torch.Tensor, grad_fn_before=_UNSET) -> str:
         """The node of a tensor an op reads; tensors seen for the first time get one."""
         nid = self._node_of.get(id(t))
         if nid is not None:
             return nid
-        grad_fn = t.grad_fn if grad_fn_before is None else grad_fn_before
+        grad_fn = t.grad_fn if grad_fn_before is _UNSET else grad_fn_before
         if not t.requires_grad:
             nid = self._new_tensor_node(t, "constant", t.detach(), name=self._modules.buffer_name(t))
             source = self._detached.pop(id(t), None)
             if source is not None:
-                self._add_cut(source, nid)
+                add_cut(self, source, nid)
             return nid
         if grad_fn is None:  # a leaf that needs grad: a parameter or a caller's tensor
             name = self._modules.param_name(t)
@@ -180,31 +219,68 @@ class Recorder:
         # made by something we did not see (before `record()` began): treat it as an input
         return self._new_tensor_node(t, "input", t.detach())
 
+    def _refresh(self, t: torch.Tensor) -> None:
+        """Give a known tensor a new node if an op we recorded changed it without naming it.
+
+        Writing through a view changes its base (and writing a base, its other views):
+        PyTorch gives the tensor a new backward node, made by that op. The tensor's new
+        version becomes one more output of the op, so what reads it next reads the new
+        version.
+        """
+        nid = self._node_of.get(id(t))
+        if nid is None or t.grad_fn is None:
+            return
+        fn_then, ops_then = self._fn_at.get(nid, (None, 0))
+        if t.grad_fn is fn_then:
+            return
+        op_id = self._fns.maker_of(t)
+        if op_id is None or int(op_id[2:]) < ops_then:  # no op since the node was made changed it
+            return
+        self._superseded.add(nid)
+        self._add_out_edge(op_id, self._new_tensor_node(t, "intermediate", t.detach()))
+
     # ----- ops --------------------------------------------------------------------
-    def _record_call(self, call, info: dict, args, kwargs):
+    def record_call(self, call, info: dict, args, kwargs):
         """Run one intercepted call; record it as an op if it made new backward nodes.
 
         `info` is the request from `intercept` or `functions`: `op`, `label` and
-        `takes_numbers`, and where they apply `reflected`, `inplace`, `custom` and `rule`.
+        `takes_numbers`, and where they apply `reflected`, `inplace`, `custom`, `rule`
+        and `skip` (keyword arguments that are not operands).
         """
-        flat_in = _flatten(list(args) + list(kwargs.values()), [])
+        if info["op"] == "backward" and not self._allow_backward:
+            raise backward_in_func()
+        skip = info.get("skip", ())
+        flat_in = flatten(list(args) + [v for k, v in kwargs.items() if k not in skip], [])
         tensors_in = [x for x in flat_in if isinstance(x, torch.Tensor)]
         if not tensors_in and not flat_in:
             return call()
-        if info.get("inplace") or kwargs.get("inplace") is True or "out" in kwargs:
+        for t in tensors_in:
+            self._refresh(t)
+        # a custom Function may change its input in place (`mark_dirty`): keep the value it read
+        if info.get("inplace") or info.get("custom") or kwargs.get("inplace") is True or "out" in kwargs:
             self._values.copy_before_write(tensors_in)
         # grad_fn before the call tells an in-place change apart from a plain read
         before = [(t, t.grad_fn) for t in tensors_in]
-        result = call()
-        flat_out = [x for x in _flatten(result, []) if isinstance(x, torch.Tensor)]
-        made = [t for t in flat_out if t.grad_fn is not None and id(t.grad_fn) not in self._known_fns]
+        try:
+            result = call()
+        except RuntimeError as err:
+            better = leaf_in_place(err, [self._name_of(t) for t in tensors_in if t.is_leaf and t.requires_grad])
+            if better is None:
+                raise
+            raise better from err
+        flat_out = [x for x in flatten(result, []) if isinstance(x, torch.Tensor)]
+        made = [t for t in flat_out if t.grad_fn is not None and self._fns.op_of(t.grad_fn) is None]
         changed = [t for t, fn in before if t.grad_fn is not fn and t.grad_fn is not None]
         if not made and not changed:
             if info["op"] == "detach":
-                self._note_detach(tensors_in, result)
+                note_detach(self, tensors_in, result)
             return result
         self._add_op(info, flat_in, before, made, changed, flat_out, (args, kwargs))
         return result
+
+    def _name_of(self, t: torch.Tensor) -> str | None:
+        nid = self._node_of.get(id(t))
+        return None if nid is None else self.trace.nodes[nid]["name"]
 
     def _add_op(self, info, flat_in, before, made, changed, flat_out, call_args=((), {})):
         """The op node of a call that made backward nodes, with its input and output edges."""
@@ -233,30 +309,16 @@ class Recorder:
             seen.add(nid)
             self.trace.edges.append((nid, op_id, {"arg": arg, "grad": None}))
         outs = self._add_outputs(op_id, made + changed, flat_out)
-        self._claim_backward_nodes(op_id, outs)
-
-    def _note_detach(self, tensors_in: list, result) -> None:
-        """Remember which recorded tensor `result = t.detach()` was cut from, until something reads it."""
-        if len(tensors_in) == 1 and isinstance(result, torch.Tensor) and tensors_in[0].requires_grad:
-            source = self._node_of.get(id(tensors_in[0]))
-            if source is not None:
-                self._keep.append(result)  # its id must stay unique while we record
-                self._detached[id(result)] = source
-
-    def _add_cut(self, source: str, constant: str) -> None:
-        """A `detach` op from the tensor that was cut to the constant made from it; its input edge is `cut`."""
-        op_id = f"op{self._n_ops}"
-        self._n_ops += 1
-        self.trace.nodes[op_id] = {
-            "kind": "op",
-            "op": "detach",
-            "label": "detach",
-            "module": self._modules.current(),
-            "backward": [],
-            "inplace": False,
-        }
-        self.trace.edges.append((source, op_id, {"arg": 0, "grad": None, "cut": True}))
-        self.trace.edges.append((op_id, constant, {"out": 0}))
+        self.trace.nodes[op_id]["backward"], boundary = self._fns.claim(op_id, outs, self._node_of)
+        self._boundaries[op_id] = boundary
+        # every recorded tensor this op's backward hands a gradient to is one of its inputs,
+        # even one the call did not name (the base of a view it wrote through)
+        arg = len(operands)
+        for _, _, target in boundary:
+            if target not in seen:
+                seen.add(target)
+                self.trace.edges.append((target, op_id, {"arg": arg, "grad": None}))
+                arg += 1
 
     def _operands(self, info: dict, flat_in: list, before: list) -> list[str]:
         """The nodes an op reads, in the order the code writes them, as they were before the call."""
@@ -264,12 +326,11 @@ class Recorder:
         operands = []
         for x in flat_in:
             if isinstance(x, torch.Tensor):
-                operands.append(self._node_for(x, fn_before.get(id(x))))
-            elif _is_number(x) and info["takes_numbers"]:
-                value = torch.tensor(float(x), dtype=torch.get_default_dtype())
-                operands.append(self._new_tensor_node(None, "constant", value))
-        if info.get("reflected") and len(operands) == 2:
-            operands.reverse()
+                operands.append(self._node_for(x, fn_before.get(id(x), _UNSET)))
+            elif is_number(x) and info["takes_numbers"]:
+                operands.append(self._new_tensor_node(None, "constant", number_value(x)))
+        if info.get("reflected") and len(operands) >= 2:  # `2 - x` arrives as x.__rsub__(2)
+            operands[0], operands[1] = operands[1], operands[0]
         return operands
 
     def _add_outputs(self, op_id: str, tensors: list[torch.Tensor], flat_out: list) -> list[torch.Tensor]:
@@ -279,47 +340,28 @@ class Recorder:
             if id(t) not in seen_out:
                 seen_out.add(id(t))
                 outs.append(t)
+        position: dict[int, int] = {}  # id -> first place in the result (unbind can make thousands)
+        for i, o in enumerate(flat_out):
+            position.setdefault(id(o), i)
         for t in outs:
             old = self._node_of.get(id(t))
             if old is not None:
                 self._superseded.add(old)
             nid = self._new_tensor_node(t, "intermediate", t.detach())
-            index = next((i for i, o in enumerate(flat_out) if o is t), 0)
-            self.trace.edges.append((op_id, nid, {"out": index}))
+            self._add_out_edge(op_id, nid, position.get(id(t)))
         return outs
 
-    def _claim_backward_nodes(self, op_id: str, outs: list[torch.Tensor]):
-        """Collect the backward nodes this op made, and where they hand gradients on."""
-        names, boundary = [], []
-        stack = [t.grad_fn for t in outs]
-        while stack:  # iterative: one op can make a chain of backward nodes
-            fn = stack.pop()
-            if fn is None or id(fn) in self._known_fns:
-                continue
-            self._known_fns.add(id(fn))
-            self._keep.append(fn)
-            names.append(type(fn).__name__)
-            for index, (nxt, nr) in enumerate(fn.next_functions):
-                if nxt is None:
-                    continue
-                target = self._target_of(nxt, nr)
-                if target is not None:
-                    boundary.append((fn, index, target))
-                elif type(nxt).__name__ != "AccumulateGrad":
-                    stack.append(nxt)
-        self.trace.nodes[op_id]["backward"] = names
-        self._boundaries[op_id] = boundary
-
-    def _target_of(self, fn, nr) -> str | None:
-        """The recorded tensor node that backward node `fn`'s output `nr` belongs to, if any."""
-        variable = getattr(fn, "variable", None)
-        if variable is not None:  # AccumulateGrad of a leaf
-            return self._node_of.get(id(variable))
-        return self._by_grad_fn.get((id(fn), nr))
+    def _add_out_edge(self, op_id: str, nid: str, index: int | None = None) -> None:
+        """An op→tensor edge; `index` is the output's position (next free one when None)."""
+        count = self._n_outs.get(op_id, 0)
+        self._n_outs[op_id] = count + 1
+        self.trace.edges.append((op_id, nid, {"out": count if index is None else index}))
 
     # ----- after the forward pass -----------------------------------------------------
     def set_outputs(self, outputs: list[torch.Tensor]) -> list[str]:
         """Mark `outputs` as the trace's outputs; returns their node ids."""
+        for t in outputs:
+            self._refresh(t)
         ids = [self._node_for(t) for t in outputs]
         self.trace.outputs = ids
         return ids

@@ -1,8 +1,9 @@
 """Keeping each tensor node's value: shared while it can be, copied before it would change.
 
-A node's value shares storage with the live tensor (no copy), so recording a big model
-costs no extra memory. Before an in-place op writes to a storage, the values recorded on
-it get their own copy, so every node keeps the value it had when it was made. A tensor
+A node's value shares storage with the live tensor (no copy), so recording a big
+model's activations costs no extra memory. Before an in-place op writes to a storage,
+the values recorded on it get their own copy, so every node keeps the value it had when
+it was made; so do the values of tensors that outlive the recording (`copy_now`). A tensor
 with more elements than the value limit keeps only a `TensorSummary`.
 
 >>> nodes = {}
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import torch
 
-from ..summary import TensorSummary
+from ..summary import TensorSummary, keep
 
 
 def storage_key(t: torch.Tensor) -> int | None:
@@ -40,6 +41,8 @@ class ValueKeeper:
 
     def keep(self, nid: str, t: torch.Tensor | None, value):
         """The value to store for node `nid`, made from tensor `t` (None for a Python number)."""
+        if value.layout != torch.strided or value.is_meta:  # sparse: a dense copy; meta: an error
+            return keep(value, self._limit)
         if value.numel() > self._limit:
             return TensorSummary.of(value)  # too large to keep: statistics only
         if t is not None:
@@ -55,3 +58,16 @@ class ValueKeeper:
             for nid in self._sharing.pop(storage_key(t), []):
                 attrs = self._nodes[nid]
                 attrs["value"] = attrs["value"].clone()
+
+    def copy_now(self, nids: set[str]) -> None:
+        """Give these nodes their own copy now: their tensors outlive the recording (parameters,
+        the caller's tensors), and a later optimizer step must not change what the graph shows."""
+        for key, shared in list(self._sharing.items()):
+            kept = []
+            for nid in shared:
+                if nid in nids:
+                    attrs = self._nodes[nid]
+                    attrs["value"] = attrs["value"].clone()
+                else:
+                    kept.append(nid)
+            self._sharing[key] = kept

@@ -1,0 +1,60 @@
+"""From a finished recording to the public graph: outputs named, gradients attached.
+
+`name_outputs` gives every output a name (`out`, `out0`, …) and its kind; `to_networkx`
+builds the bipartite `networkx.DiGraph` of the design's contract from the trace, the
+gradients and the per-edge shares. Both are plain functions of the recorder's data.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import networkx as nx
+import torch
+
+from .summary import keep
+
+
+def name_outputs(rec, out_ids: list[str], outputs: list[torch.Tensor]) -> None:
+    """Mark the output nodes `output` and name the unnamed ones `out` / `out0`, `out1`, …"""
+    nodes = rec.trace.nodes
+    taken = {a["name"] for a in nodes.values() if a.get("name")}
+    for i, (nid, t) in enumerate(zip(out_ids, outputs)):
+        attrs = nodes[nid]
+        if attrs["kind"] == "intermediate":
+            attrs["kind"] = "output"
+        elif attrs["kind"] == "input" and nid not in rec.trace.inputs and t.grad_fn is not None:
+            warnings.warn(
+                f"output {i} was made by operations ani-graph could not see (TorchScript, or code that ran "
+                "before the recording began), so the drawing does not show how it was computed.",
+                stacklevel=4,
+            )
+        if not attrs["name"]:
+            base = "out" if len(out_ids) == 1 else f"out{i}"
+            name, n = base, 1
+            while name in taken:
+                name, n = f"{base}_{n}", n + 1
+            attrs["name"] = attrs["label"] = name
+            taken.add(name)
+
+
+def to_networkx(rec, out_ids: list[str], upstream: list, grads: dict, shares: dict) -> tuple[nx.DiGraph, dict]:
+    """The graph of the contract, and each output's upstream gradient (summed for a tensor returned twice)."""
+    G: nx.DiGraph = nx.DiGraph(module_types=dict(rec.trace.module_types))
+    given: dict[str, torch.Tensor | None] = {}  # output node -> its upstream gradient
+    for nid, g in zip(out_ids, upstream):  # a tensor returned twice gets both upstream gradients
+        given[nid] = g if given.get(nid) is None else (given[nid] if g is None else given[nid] + g)
+    for nid, attrs in rec.trace.nodes.items():
+        attrs = dict(attrs)
+        if attrs["kind"] != "op":
+            attrs["grad"] = grads.get(nid)
+        if nid in given:  # the gradient fed into this output from outside (grad_outputs)
+            attrs["upstream"] = keep(given[nid], rec.value_limit)
+        G.add_node(nid, **attrs)
+    for u, v, attrs in rec.trace.edges:
+        attrs = dict(attrs)
+        if "arg" in attrs:  # the value an op read is that of the tensor version it read
+            attrs["value"] = G.nodes[u]["value"]
+            attrs["grad"] = shares.get((u, v))
+        G.add_edge(u, v, **attrs)
+    return G, given

@@ -1,0 +1,76 @@
+"""Backward nodes: which op made each one, and which recorded tensor each one's output is.
+
+An op's backward nodes are the new ones reachable from its outputs' `grad_fn` before
+reaching a recorded tensor. Where they reach one, they hand it a gradient: a boundary
+(backward node, index into its `next_functions`, tensor node id) that `backward` hooks
+to catch that edge's share.
+
+>>> x = torch.tensor(2.0, requires_grad=True)
+>>> y = x.sin() * 3
+>>> book = BackwardNodes()
+>>> book.add_tensor("t0", x)
+>>> names, boundary = book.claim("op0", [y], {id(x): "t0"})
+>>> names, [(i, t) for _, i, t in boundary], book.op_of(y.grad_fn)
+(['MulBackward0', 'SinBackward0'], [(0, 't0')], 'op0')
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+class BackwardNodes:
+    """The backward nodes met while recording, by the op that made them and the tensor they make."""
+
+    def __init__(self):
+        self._op_of: dict[int, str] = {}  # id(backward node) -> the op that made it
+        self._tensor_of: dict[tuple[int, int], str] = {}  # (id(grad_fn), output_nr) -> tensor node id
+        self._keep: list = []  # alive while recording, so ids are not reused
+
+    def add_tensor(self, nid: str, t: torch.Tensor) -> None:
+        """Tensor node `nid` is `t` as it is now: its grad_fn's output is that node."""
+        if t.grad_fn is not None:
+            self._tensor_of[(id(t.grad_fn), t.output_nr)] = nid
+            self._keep.append(t.grad_fn)
+
+    def op_of(self, fn) -> str | None:
+        """The op that made backward node `fn`, if we recorded it."""
+        return self._op_of.get(id(fn))
+
+    def maker_of(self, t: torch.Tensor) -> str | None:
+        """The recorded op that gave `t` its grad_fn, looking through a regenerated view node or two."""
+        fn, op_id = t.grad_fn, None
+        for _ in range(8):
+            op_id = self._op_of.get(id(fn))
+            if op_id is not None or fn is None or not fn.next_functions or fn.next_functions[0][0] is None:
+                break
+            fn = fn.next_functions[0][0]
+        return op_id
+
+    def claim(self, op_id: str, outs: list[torch.Tensor], node_of: dict[int, str]) -> tuple[list[str], list]:
+        """The class names of the backward nodes op `op_id` made, and its boundaries."""
+        names, boundary = [], []
+        stack = [t.grad_fn for t in outs]
+        while stack:  # iterative: one op can make a chain of backward nodes
+            fn = stack.pop()
+            if fn is None or id(fn) in self._op_of:
+                continue
+            self._op_of[id(fn)] = op_id
+            self._keep.append(fn)
+            names.append(type(fn).__name__)
+            for index, (nxt, nr) in enumerate(fn.next_functions):
+                if nxt is None:
+                    continue
+                target = self._target_of(nxt, nr, node_of)
+                if target is not None:
+                    boundary.append((fn, index, target))
+                elif type(nxt).__name__ != "AccumulateGrad":
+                    stack.append(nxt)
+        return names, boundary
+
+    def _target_of(self, fn, nr, node_of: dict[int, str]) -> str | None:
+        """The recorded tensor node that backward node `fn`'s output `nr` belongs to, if any."""
+        variable = getattr(fn, "variable", None)
+        if variable is not None:  # AccumulateGrad of a leaf
+            return node_of.get(id(variable))
+        return self._tensor_of.get((id(fn), nr))
