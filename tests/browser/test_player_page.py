@@ -218,7 +218,7 @@ def test_captions_wrap_between_words_never_inside_a_fraction(page, tmp_path):
             lines = step.evaluate("e => e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight)")
             wrapped += lines > 1.5
     assert wrapped > 10  # the check saw captions that did wrap
-    assert page.locator(".ag-player .ag-step .ag-word", has_text="∂L/∂b").count() >= 1
+    assert page.locator(".ag-player .ag-step .ag-word", has_text="∂e/∂b").count() >= 1
     assert page.errors == []
 
 

@@ -35,7 +35,7 @@ def test_a_tangent_animation_plays_on_the_standalone_page(page, tmp_path):
     assert "ag-flow-tan" in page.locator(f"[data-node='{op}']").get_attribute("class")
     dy = 3 * torch.cos(torch.tensor(10.0))
     assert page.locator(f"[data-node='{y}'] .ag-tan").text_content() == anim.frames[sin_step]["badges"][y]["tangent"]
-    assert float(page.locator(f"[data-node='{y}'] .ag-tan").text_content()) == round(float(dy), 3)
+    assert float(page.locator(f"[data-node='{y}'] .ag-tan").text_content().replace("−", "-")) == round(float(dy), 3)
     glow = page.locator(f"[data-node='{op}'] .ag-shape").evaluate("e => getComputedStyle(e).stroke")
     assert glow == "rgb(0, 158, 115)"  # style.PHASE_COLOURS["tangent"]
     page.wait_for_timeout(300)
