@@ -12,16 +12,10 @@ from .conftest import autograd_grads
 
 
 @trackable_function
-class ForgetfulSigmoid(torch.autograd.Function):
-    """A sigmoid whose backward forgets the (1 − s) factor: the bug the check must find."""
+class ForgetfulSigmoid(Sigmoid):
+    """The lesson's sigmoid with a backward that forgets the (1 − s) factor: the bug the check must find."""
 
     name = "$\\sigma$"
-
-    @staticmethod
-    def forward(ctx, x):
-        s = 1 / (1 + torch.exp(-x))
-        ctx.save_for_backward(s)
-        return s
 
     @staticmethod
     def backward(ctx, grad_s):
