@@ -77,6 +77,29 @@ SMALL_FONT = FONT_SIZE - 1  # cluster titles, edge labels, badge keys
 OP_FONT = FONT_SIZE + 2
 
 
+# Heatmaps of values and gradients (inline in the drawing, in the inspect panel, in GIFs):
+# one diverging scale centred on 0, blue for negative, white at 0, vermillion for positive,
+# from the Okabe–Ito hues so it reads with the common forms of colour blindness.
+DIVERGING_NEGATIVE = "#0072B2"
+DIVERGING_ZERO = "#F7F7F7"
+DIVERGING_POSITIVE = "#D55E00"
+
+
+def diverging(value: float, limit: float) -> str:
+    """The heatmap colour of `value` on a scale from -`limit` to `limit`, as `#RRGGBB`.
+
+    >>> diverging(0.0, 1.0), diverging(1.0, 1.0), diverging(-2.0, 1.0)
+    ('#F7F7F7', '#D55E00', '#0072B2')
+    """
+    if not limit > 0 or value != value:  # no spread, or NaN: the colour of 0
+        return DIVERGING_ZERO
+    t = max(-1.0, min(1.0, value / limit))
+    end = rgb(DIVERGING_POSITIVE if t > 0 else DIVERGING_NEGATIVE)
+    zero = rgb(DIVERGING_ZERO)
+    mixed = (round(z + (e - z) * abs(t)) for z, e in zip(zero, end))
+    return "#{:02X}{:02X}{:02X}".format(*mixed)
+
+
 def theme_css() -> str:
     """CSS custom properties for the player and the drawing, light and dark, from this module."""
     light = (
