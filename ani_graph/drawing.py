@@ -1,0 +1,227 @@
+"""The drawing half of `TorchGraph`: its stages (view, layout, scene, frames), forward mode,
+the gradient check, and the pictures and animations made from them.
+
+`Drawing` is a mixin: it reads only `self.nx` (the graph), `self._calls` (how to call each op
+again) and `self._stages` (the stage cache), which `TorchGraph` sets.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+import torch
+
+from .view import MAX_NODES, View, build_view
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from .animation import Animation
+    from .layout import Layout
+    from .scene import Scene, Show
+
+
+class Drawing:
+    """Stages and pictures of a traced graph (mixed into `TorchGraph`; not used alone)."""
+
+    nx: nx.DiGraph
+    _calls: dict
+    _stages: dict
+
+    # ----- the stages, each computed once per set of options -------------------------------
+    def _stage(self, key: tuple, make):
+        if key not in self._stages:
+            self._stages[key] = make()
+        return self._stages[key]
+
+    def view(self, depth: int | None = None, max_nodes: int = MAX_NODES, extra: tuple = ()) -> View:
+        """What the drawing shows: fold map, every box's texts and size (`depth`, `max_nodes` as in `plot`).
+
+        `extra` lists (node, "value"|"grad"|"tangent", text) texts that frames show beyond the graph's own.
+        """
+        return self._stage(("view", depth, max_nodes, extra), lambda: build_view(self.nx, depth, max_nodes, extra))
+
+    def layout(self, depth: int | None = None, max_nodes: int = MAX_NODES, extra: tuple = ()) -> Layout:
+        """Where every box of the view goes (graphviz `dot`, run once per view; options as in `plot`)."""
+        from .layout import compute_layout
+
+        view = self.view(depth, max_nodes, extra)
+        return self._stage(("layout", depth, max_nodes, extra), lambda: compute_layout(view))
+
+    def scene(
+        self,
+        with_all: bool = False,
+        depth: int | None = None,
+        max_nodes: int = MAX_NODES,
+        show: Show | None = None,
+        extra: tuple = (),
+    ) -> Scene:
+        """Every shape of the drawing (options as in `plot`); `show` (a `scene.Show`) overrides `with_all`."""
+        from .scene import build_scene, show_all
+
+        view = self.view(depth, max_nodes, extra)
+        if show is None and with_all:
+            show = show_all(view)
+        return build_scene(view, self.layout(depth, max_nodes, extra), show)
+
+    def frames(
+        self,
+        direction: str = "backward",
+        depth: int | None = None,
+        max_nodes: int = MAX_NODES,
+        wrt: dict | None = None,
+        check: bool = False,
+    ) -> list[dict]:
+        """The frame list `animate` plays (schema at the top of `ani_graph.frames`); ValueError on a bad `direction`.
+
+        `wrt` seeds the "tangent" direction; `check` marks each final gradient ✓/✗ against finite differences.
+        """
+        from .check import mark_frames
+        from .frames import build_frames
+        from .tangent import seeded
+
+        tangents = seeded(self.nx, self._calls, direction, wrt)
+        frames = build_frames(self.nx, self.view(depth, max_nodes), direction, tangents)
+        return mark_frames(frames, self.check(), self.nx) if check else frames
+
+    # ----- forward mode and the gradient check -------------------------------------------------
+    def tangents(self, wrt: dict) -> dict[str, torch.Tensor]:
+        """Forward mode: every tensor's tangent (by name) when the inputs in `wrt` move along their seeds.
+
+        >>> from ani_graph import TorchGraph
+        >>> TorchGraph(lambda x, a: a * x, [2, 3]).tangents({"x": 1.0})["out"]
+        tensor(3.)
+        """
+        from .tangent import forward_mode
+
+        found = forward_mode(self.nx, self._calls, wrt).of
+        return {self.nx.nodes[n]["name"] or n: t.clone() for n, t in found.items()}
+
+    def check(self, max_elements: int = 64):
+        """Every gradient against central finite differences in float64, and every op's backward
+        against its forward (naming a wrong custom Function): a `check.CheckReport`.
+
+        >>> from ani_graph import TorchGraph
+        >>> TorchGraph(lambda x: x * x, [3.0]).check().ok
+        True
+        """
+        from .check import check_graph
+
+        return self._stage(("check", max_elements), lambda: check_graph(self.nx, self._calls, max_elements))
+
+    # ----- drawing (renderers are loaded on first use) ----------------------------------------
+    def plot(
+        self,
+        with_all: bool = False,
+        ax: Axes | None = None,
+        depth: int | None = None,
+        max_nodes: int = MAX_NODES,
+        **style: Any,
+    ) -> Axes:
+        """Draw the graph with matplotlib and return the `Axes`.
+
+        Parameters
+        ----------
+        with_all : bool, default False
+            Also show every value, gradient and edge share.
+        ax : matplotlib Axes, optional
+            Default: the current figure, so `plt.figure(figsize=...)` before it works.
+        depth : int, optional
+            Fold modules nested deeper than `depth` into one box each.
+        max_nodes : int, default 300
+            Above this many boxes, or 48 along the longest path, modules fold on their own (a
+            chain with no modules shows its ends, the middle elided); the drawing says so.
+
+        Raises
+        ------
+        TypeError
+            An unknown keyword option.
+        """
+        _no_style(style)
+        from .render_mpl import plot_scene
+
+        return plot_scene(self.scene(with_all, depth, max_nodes), ax)
+
+    def to_svg(self, with_all: bool = False, depth: int | None = None, max_nodes: int = MAX_NODES, **style: Any) -> str:
+        """The drawing as SVG text, with stable ids for every node and edge.
+
+        Takes `with_all`, `depth` and `max_nodes` as `plot` does, and raises `TypeError` on
+        an unknown keyword option.
+        """
+        _no_style(style)
+        from .render_svg import scene_to_svg
+
+        return scene_to_svg(self.scene(with_all, depth, max_nodes))
+
+    def to_dot(self, depth: int | None = None, max_nodes: int = MAX_NODES) -> str:
+        """The graphviz DOT source of the layout (ids and sizes; ani-graph draws all text itself)."""
+        from .layout import to_dot
+
+        return to_dot(self.view(depth, max_nodes))
+
+    def animate(
+        self,
+        direction: str = "backward",
+        *,
+        interval_ms: int = 700,
+        depth: int | None = None,
+        max_nodes: int = MAX_NODES,
+        wrt: dict | None = None,
+        check: bool = False,
+    ) -> Animation:
+        """Animate values flowing forward and/or gradients flowing backward, a step per frame.
+
+        Parameters
+        ----------
+        direction : {"backward", "forward", "both", "tangent"}, default "backward"
+            "both" plays the forward pass, then the backward pass. "tangent" animates forward
+            mode: the seed tangents given by `wrt` travel forward with the values.
+        interval_ms : int, default 700
+            Milliseconds per frame while playing; at least 16.
+        depth : int, optional
+            Fold modules nested deeper than `depth` into one box each.
+        max_nodes : int, default 300
+            Above this many boxes, or 48 along the longest path, modules fold on their own (a
+            chain with no modules shows its ends, the middle elided). A folded module
+            animates as one step.
+        wrt : dict, optional
+            For "tangent": seed tangents by input (or parameter) name, e.g. ``{"x": 1.0}``;
+            other inputs start at 0. A vector input takes a seed vector.
+        check : bool, default False
+            Mark each final gradient badge ✓ or ✗ against central finite differences
+            (see `check`).
+
+        Returns
+        -------
+        Animation
+            At the end of a cell it shows as a stand-alone HTML player (Play, Pause, step
+            buttons, a slider and each step's chain-rule caption) that keeps working in a
+            saved notebook opened without a kernel; `.widget` is the live Jupyter widget.
+            `.frames` is the frame list, `.frame` the one shown, `.to_html()` one page that
+            loads nothing from the network, and `.save(path)`
+            writes `.html` or `.gif`.
+
+        Raises
+        ------
+        ValueError
+            An unknown `direction`, or an `interval_ms` that is not a whole number ≥ 16.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from ani_graph import TorchGraph
+        >>> anim = TorchGraph(lambda x: torch.sin(x), [1.0]).animate("both")
+        >>> anim.frames[0]["phase"], anim.frames[-1]["phase"]
+        ('forward', 'backward')
+        """
+        from .animation import Animation
+
+        return Animation(
+            self, direction, interval_ms=interval_ms, depth=depth, max_nodes=max_nodes, wrt=wrt, check=check
+        )
+
+
+def _no_style(style: dict) -> None:
+    if style:
+        raise TypeError(f"unknown drawing option(s): {', '.join(sorted(style))}")
