@@ -53,7 +53,7 @@ def with_loss_strip(scene: Scene, losses: list[float], texts: dict) -> Scene:
     """`scene` with the loss strip under it; `texts` gives the markers' badge texts (`{"step:k": {"value": …}}`)."""
     top = scene.height
     height = top + S.STRIP_HEIGHT
-    x0, x1 = S.MARGIN + _LEFT, scene.width - S.MARGIN - 24.0
+    x0, x1 = S.MARGIN + _LEFT, scene.width - S.MARGIN - 36.0
     points = _points(losses, x0, max(x1, x0 + 1.0), top + _TOP, top + S.STRIP_HEIGHT - _BOTTOM - 8.0)
     groups = list(scene.groups)
     if groups and groups[0].role == "card":  # the card grows to hold the strip

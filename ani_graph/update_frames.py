@@ -10,7 +10,7 @@ changed. Every frame also has a `step` field (0-based) and the badges of the los
 An update that equals `before − lr · grad` for one learning rate `lr` shared by every
 parameter of the step (plain SGD; the first step of SGD with momentum) is written out as
 `w ← w − lr · ∂L/∂w` with its numbers; any other (momentum, Adam) as the effective step
-`w ← w + Δw`, said to be the optimizer's own.
+`w ← w + Δw` with Δw's numbers and the new w, said to be the optimizer's own.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from .frames import build_frames, frame, upstream_of
 from .loss_strip import marker_key
 from .view import View
 
-NUMBERS = 72  # characters a tensor may take in an update caption: a 3×2 weight is written out
+NUMBERS = 60  # characters a tensor may take in an update caption: a 3×2 weight is written out
 MARKER = "▲"
 
 
@@ -61,15 +61,11 @@ def shared_rate(steps_updates: dict) -> float | None:
 def update_caption(name: str, scalar: str, update, lr: float | None) -> str:
     """The caption of one parameter's update, with its numbers."""
     before, after = format_tensor(update.before, NUMBERS), format_tensor(update.after, NUMBERS)
-    grad = f"∂{scalar}/∂{name}"
     if lr is not None:
         numbers = f"{before} − {format_number(lr)} · {C.factor(format_tensor(update.grad, NUMBERS))}"
-        return f"{name} ← {name} − {format_number(lr)} · {grad} = {numbers} = {after}"
+        return f"{name} ← {name} − {format_number(lr)} · ∂{scalar}/∂{name} = {numbers} = {after}"
     delta = format_tensor(update.delta, NUMBERS)
-    return (
-        f"{name} ← {name} + Δ{name} = {before} + {C.factor(delta)} = {after}: the optimizer's own step "
-        f"(momentum or running averages), not −lr · {grad}"
-    )
+    return f"{name} ← {name} + Δ{name}, the optimizer's own step: Δ{name} = {delta}, so {name} = {after}"
 
 
 def _update_frames(G, step, names, owner, scalar) -> list[dict]:
@@ -78,7 +74,7 @@ def _update_frames(G, step, names, owner, scalar) -> list[dict]:
     rule = (
         f"gradient descent: w ← w − lr · ∂{scalar}/∂w, lr = {format_number(lr)}"
         if lr is not None
-        else "the optimizer changes each parameter in place, under no_grad: Δw = after − before"
+        else f"Δw is not −lr · ∂{scalar}/∂w: momentum and Adam step by running averages of the gradients"
     )
     frames = []
     for name, update in step.updates.items():
