@@ -150,7 +150,9 @@ def record(value_limit: int = VALUE_LIMIT) -> Recording:
 
     A later `loss.backward()` of your own works as if nothing had been recorded. Unlike
     `TorchGraph`, the code in the block is yours: what it changes (BatchNorm statistics,
-    the RNG, an optimizer step) stays changed, as it would without ani-graph.
+    the RNG, an optimizer step) stays changed, as it would without ani-graph. A whole
+    training loop may run in the block: each `loss.backward()` becomes one of `rec.steps`
+    (see `training.Step`), and `rec.animate()` plays them.
 
     Parameters
     ----------
