@@ -58,12 +58,14 @@ def shared_rate(steps_updates: dict) -> float | None:
     return lr
 
 
-def update_caption(name: str, scalar: str, update, lr: float | None) -> str:
-    """The caption of one parameter's update, with its numbers."""
+def update_caption(name: str, scalar: str, update, lr: float | None, carried: bool = False) -> str:
+    """The caption of one parameter's update, with its numbers; `carried`: its `.grad` added up
+    over steps (no `zero_grad()`), so the step used `.grad`, not this step's ∂L/∂w."""
     before, after = format_tensor(update.before, NUMBERS), format_tensor(update.after, NUMBERS)
     if lr is not None:
+        grad = f"{name}.grad" if carried else f"∂{scalar}/∂{name}"
         numbers = f"{before} − {format_number(lr)} · {C.factor(format_tensor(update.grad, NUMBERS))}"
-        return f"{name} ← {name} − {format_number(lr)} · ∂{scalar}/∂{name} = {numbers} = {after}"
+        return f"{name} ← {name} − {format_number(lr)} · {grad} = {numbers} = {after}"
     delta = format_tensor(update.delta, NUMBERS)
     return f"{name} ← {name} + Δ{name}, the optimizer's own step: Δ{name} = {delta}, so {name} = {after}"
 
@@ -82,7 +84,7 @@ def _update_frames(G, step, names, owner, scalar) -> list[dict]:
         if nid is None:
             continue
         badges = {nid: {"value": format_tensor(update.after)}} if owner[nid] == nid else {}
-        caption = update_caption(C.symbol(G, nid, names), scalar, update, lr)
+        caption = update_caption(C.symbol(G, nid, names), scalar, update, lr, name in step.carried)
         frames.append(frame("update", caption, rule, [owner[nid]], (), badges))
     return frames
 

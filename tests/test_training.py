@@ -155,6 +155,9 @@ def test_forgetting_zero_grad_shows_the_accumulated_gradients_and_says_so():
         assert f["phase"] == "backward"
         assert f["badges"][nid]["grad"] == format_tensor(real["grad"]["0.weight"])
     assert not [f for f in anim.frames if f["step"] == 0 and "zero_grad" in f["caption"]]
+    (update,) = [f for f in anim.frames if f["step"] == 1 and f["phase"] == "update" and f["nodes"] == [nid]]
+    assert '"0.weight" ← "0.weight" − 0.1 · "0.weight".grad = ' in update["caption"]
+    assert format_tensor(log[1]["grad"]["0.weight"], NUMBERS) in update["caption"]
 
 
 def test_the_steps_share_one_drawing_and_the_loss_strip_marks_the_current_step():
