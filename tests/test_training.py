@@ -244,3 +244,35 @@ def test_an_error_inside_the_block_still_removes_every_patch():
             assert torch.Tensor.backward is not original
             raise ZeroDivisionError("the user's code fails")
     assert torch.Tensor.backward is original and float(w.grad) == 6.0
+
+
+def test_another_threads_backward_during_a_recording_is_left_alone():
+    import threading
+
+    w = torch.tensor(3.0, requires_grad=True)
+    other = torch.tensor(2.0, requires_grad=True)
+    done = []
+
+    def elsewhere():
+        (other * other * other).backward()
+        done.append(float(other.grad))
+
+    with record() as rec:
+        loss = w * w
+        thread = threading.Thread(target=elsewhere)
+        thread.start()
+        thread.join()
+        loss.backward()
+    x = torch.tensor(2.0, requires_grad=True)
+    (expected,) = torch.autograd.grad(x**3, [x])
+    assert done == [float(expected)] and len(rec.steps) == 1 and float(w.grad) == 6.0
+
+
+def test_a_step_is_a_frozen_record():
+    import dataclasses
+
+    _, rec = recorded("sgd")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rec.steps[0].loss = 0.0  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rec.steps[0].updates["0.weight"].after = torch.zeros(1)  # type: ignore[misc]
