@@ -157,7 +157,7 @@ def _leaves(graph: TorchGraph, rec: Recorder) -> dict[str, torch.Tensor]:
     found = {}
     for nid, a in graph.nx.nodes(data=True):
         if a["kind"] in ("param", "input") and a.get("name") and a.get("requires_grad"):
-            t = rec._tensor_of.get(nid)
+            t = rec._tensor_of.get(nid)  # the recorder's live tensor of that node (recorder.py is at its size budget)
             if t is not None and t.grad_fn is None:
                 found[a["name"]] = t
     return found
