@@ -7,7 +7,9 @@ Contract with the animation player (`static/player.js`):
   has class `ag-shape`;
 - tensor nodes hold badges `<g class="ag-badge ag-badge-val">` (and `ag-badge-grad`, or
   `ag-badge-tan` in forward mode) with `<text class="ag-val">` / `ag-grad` / `ag-tan`; an
-  empty badge also has class `ag-empty`;
+  empty badge also has class `ag-empty`; with `tensors="heatmap"` a badge may hold a grid
+  `<g class="ag-heat ag-heat-val">` (or `ag-heat-grad`) of `<rect class="ag-cell">`, one per
+  element, and its text is then hidden (class `ag-empty`): the grid shows with its badge;
 - edge `<g class="ag-edge" id="ag-e-{u}-{v}" data-src data-dst>` with `<path class="ag-path">`;
   a tensor→op edge also holds `<text class="ag-egrad">`.
 
@@ -43,6 +45,8 @@ CSS = f"""{S.theme_css()}
 .ag-graph .ag-grad, .ag-graph .ag-grad-bg, .ag-graph .ag-egrad {{ fill: var(--ag-grad); }}
 .ag-graph .ag-tan, .ag-graph .ag-tan-bg {{ fill: var(--ag-tan); }}
 .ag-graph .ag-egrad {{ paint-order: stroke; stroke: var(--ag-card); stroke-width: 3px; }}
+.ag-graph .ag-badge-val .ag-heat-range {{ fill: var(--ag-val); }}
+.ag-graph .ag-badge-grad .ag-heat-range {{ fill: var(--ag-grad); }}
 .ag-graph .ag-empty {{ visibility: hidden; }}
 .ag-graph .ag-cluster rect {{ fill: var(--ag-cluster); stroke: var(--ag-cluster-stroke); }}
 .ag-graph .ag-lit .ag-shape {{ stroke-width: var(--ag-lit-width); }}

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 import networkx as nx
 
 from .format import format_tensor
+from .heatmap import GAP, Heat, check_tensors, heat_of
 from .style import CHAR_WIDTH, FONT_SIZE, LINE_HEIGHT, math_to_text
 
 MAX_NODES = 300  # boxes drawn before modules fold
@@ -51,6 +52,16 @@ class Box:
     members: tuple[str, ...]  # the graph nodes it stands for
     cluster: str | None  # the open module whose frame it sits in
     tangent_row: bool = False  # forward mode: a tangent row in place of the gradient row
+    value_heat: Heat | None = None  # tensors="heatmap": the value row shows this grid in place of its text
+    grad_heat: Heat | None = None  # and the gradient row this one
+
+    def row_heights(self) -> list[float]:
+        """Heights of the box's rows, top to bottom: title, then value, gradient, tangent (those it has)."""
+        rows = [LINE_HEIGHT]
+        for on, heat in ((self.value_row, self.value_heat), (self.grad_row, self.grad_heat), (self.tangent_row, None)):
+            if on:
+                rows.append(heat.row_height if heat else LINE_HEIGHT)
+        return rows
 
 
 @dataclass(frozen=True)
@@ -196,8 +207,12 @@ def text_width(text: str, size: float = FONT_SIZE) -> float:
     return len(text) * size * CHAR_WIDTH
 
 
-def _tensor_box(G, n, name, members, cluster, extra: dict[str, list[str]]) -> Box:
-    """A tensor's box, sized for its own texts and the `extra` ones frames will show ({which: [text]})."""
+def _tensor_box(G, n, name, members, cluster, extra: dict[str, list[str]], tensors: str = "text") -> Box:
+    """A tensor's box, sized for its own texts and the `extra` ones frames will show ({which: [text]}).
+
+    With `tensors="heatmap"`, a value or gradient of 2 to 64 elements is a grid (`heatmap.Heat`)
+    whose row is sized for the grid and its range text instead.
+    """
     a = G.nodes[n]
     value = format_tensor(a["value"])
     grad = format_tensor(a["grad"]) if a["grad"] is not None else ""
@@ -210,13 +225,17 @@ def _tensor_box(G, n, name, members, cluster, extra: dict[str, list[str]]) -> Bo
     value_row = a["kind"] != "constant"
     tangent_row = value_row and "tangent" in extra
     grad_row = value_row and bool(a["requires_grad"]) and not tangent_row
+    heats: dict[str, Heat | None] = {"value": None, "grad": None}
+    if tensors == "heatmap" and value_row:
+        heats = {"value": heat_of(a["value"]), "grad": heat_of(a["grad"]) if grad_row else None}
     shown = {"value": (value_row, value), "grad": (grad_row, grad), "tangent": (tangent_row, "")}
-    rows = [title] + [f"= {own}" for on, own in shown.values() if on]  # a key (= ∂ ṫ) and the text
-    rows += [f"= {t}" for which, texts in extra.items() if shown.get(which, (False,))[0] for t in texts]
-    width = max(40.0, max(text_width(r) for r in rows) + 18)
-    height = LINE_HEIGHT * (1 + value_row + grad_row + tangent_row) + 10
-    return Box(n, a["kind"], title, None, value, grad, value_row, grad_row, width, height, members, cluster,
-               tangent_row)  # fmt: skip
+    texts = {w: (on and heats.get(w) is None, own) for w, (on, own) in shown.items()}  # rows that show text
+    widths = [text_width(title)] + [text_width(f"= {own}") for on, own in texts.values() if on]  # a key (= ∂ ṫ)
+    widths += [text_width(f"= {t}") for which, ts in extra.items() if texts.get(which, (False,))[0] for t in ts]
+    widths += [h.width + GAP + text_width(h.text, FONT_SIZE - 1) + 15 for h in heats.values() if h is not None]
+    box = Box(n, a["kind"], title, None, value, grad, value_row, grad_row, 0.0, 0.0, members, cluster, tangent_row,
+              heats["value"], heats["grad"])  # fmt: skip
+    return replace(box, width=max(40.0, max(widths) + 18), height=sum(box.row_heights()) + 10)
 
 
 def _other_box(G, box, members, cluster) -> Box:
@@ -281,13 +300,15 @@ def _links(G, owner) -> dict[tuple[str, str], Link]:
     return links
 
 
-def build_view(G, depth=None, max_nodes=MAX_NODES, extra=()) -> View:
+def build_view(G, depth=None, max_nodes=MAX_NODES, extra=(), tensors="text") -> View:
     """The view of a graph: fold map, texts, sizes, links and clusters.
 
     `extra` lists `(node, which, text)` texts beyond the graph's own that frames will
     show (`which` is "value", "grad" or "tangent"); boxes are sized for them.
+    `tensors="heatmap"` shows small tensors as grids (see `heatmap`).
     """
     check_view_options(depth, max_nodes)
+    check_tensors(tensors)
     more: dict[str, dict[str, list[str]]] = {}
     for node, which, text in extra:
         more.setdefault(node, {}).setdefault(which, []).append(text)
@@ -301,7 +322,7 @@ def build_view(G, depth=None, max_nodes=MAX_NODES, extra=()) -> View:
     for box, inner in members.items():
         where = cluster.get(box)
         if box in G and G.nodes[box]["kind"] != "op":
-            boxes[box] = _tensor_box(G, box, names[box], tuple(inner), where, more.get(box, {}))
+            boxes[box] = _tensor_box(G, box, names[box], tuple(inner), where, more.get(box, {}), tensors)
         else:
             boxes[box] = _other_box(G, box, tuple(inner), where)
     links = _links(G, owner)
