@@ -120,3 +120,25 @@ def heat_of(t) -> Heat | None:
     cell = max(CELL_MIN, min(CELL_MAX, SPAN / max(rows, cols)))
     limit = max(abs(v) for v in finite)
     return Heat(rows, cols, cell, values, limit, range_text(min(finite), max(finite)))
+
+
+def gradient_steps(G, n, order: list) -> list:
+    """The running sums a tensor's gradient badge shows before its total, as the backward frames
+    bring its shares: its upstream gradient (an output's), then one share per op, ops taken from
+    the output back (`order` is a topological order of `G`). Empty when one share makes the total.
+    """
+    a = G.nodes[n]
+    running = a.get("upstream") if a["kind"] == "output" or G.out_degree(n) == 0 else None
+    shares = [
+        G.edges[n, op]["grad"]
+        for op in reversed(order)
+        if op in G.succ[n] and G.nodes[op].get("op") != "detach" and G.edges[n, op].get("grad") is not None
+    ]
+    steps = []
+    for share in shares[:-1]:  # the last share brings the total, which the badge's own grid shows
+        try:
+            running = share if running is None else running + share
+        except TypeError:  # a summary of a huge tensor cannot be added
+            return []
+        steps.append(running)
+    return steps

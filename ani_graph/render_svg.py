@@ -9,7 +9,10 @@ Contract with the animation player (`static/player.js`):
   `ag-badge-tan` in forward mode) with `<text class="ag-val">` / `ag-grad` / `ag-tan`; an
   empty badge also has class `ag-empty`; with `tensors="heatmap"` a badge may hold a grid
   `<g class="ag-heat ag-heat-val">` (or `ag-heat-grad`) of `<rect class="ag-cell">`, one per
-  element, and its text is then hidden (class `ag-empty`): the grid shows with its badge;
+  element, and its text is then hidden (class `ag-empty`): the grid shows with its badge. A
+  gradient that arrives in shares has one more grid per running sum, with `data-text` the
+  badge text it stands for: the player shows the grid whose `data-text` is the badge's text,
+  else the one without `data-text` (the total);
 - edge `<g class="ag-edge" id="ag-e-{u}-{v}" data-src data-dst>` with `<path class="ag-path">`;
   a tensor→op edge also holds `<text class="ag-egrad">`.
 
@@ -130,6 +133,8 @@ def _group(g: Group) -> str:
         attrs += f" data-src={quoteattr(visible(g.src))} data-dst={quoteattr(visible(g.dst))}"
     elif g.role == "cluster":
         attrs += f" data-module={quoteattr(visible(g.key))}"
+    elif g.role == "heat" and g.key:  # a running sum's grid: the badge text it stands for
+        attrs += f" data-text={quoteattr(visible(g.key))}"
     body = "".join(_SHAPES[type(item)](item) for item in g.items)
     return f"<g{attrs}>{body}</g>" if attrs else body
 

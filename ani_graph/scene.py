@@ -222,11 +222,13 @@ def _badge(which: str, box, x: float, cy: float, text: str, heat: Heat | None = 
     """The value (`val`), gradient (`grad`) or tangent (`tan`) row of a tensor box: tint, key and number.
 
     With a `heat`, the row shows the grid and its range in place of the number; the number stays
-    in the row, hidden, as the text the player writes (the row shows once it has one).
+    in the row, hidden, as the text the player writes (the row shows once it has one). A gradient
+    that arrives in shares has a grid per running sum (`Box.grad_steps`): the one whose text the
+    badge shows is visible, else the total's.
     """
     key, colour = _BADGES[which]
     left = x - box.width / 2 + S.BADGE_INSET
-    height = heat.row_height if heat else S.LINE_HEIGHT
+    height = max(box.row_heights()[1:]) if heat else S.LINE_HEIGHT
     tint = Rect(
         left, cy - height / 2 + 1, box.width - 2 * S.BADGE_INSET, height - 2, colour,
         rx=3.0, fill_opacity=S.BADGE_TINT, cls=f"ag-{which}-bg",
@@ -236,14 +238,20 @@ def _badge(which: str, box, x: float, cy: float, text: str, heat: Heat | None = 
         Text(left + S.BADGE_KEY_DX, cy, key, S.SMALL_FONT, S.TEXT_COLOUR, opacity=0.75, cls="ag-key"),
     )
     if heat is not None:
-        items += _heat(which, box.id, heat, left + S.BADGE_TEXT_DX, cy, colour)
+        steps = box.grad_steps if which == "grad" else ()
+        shown = next((t for t, _ in steps if t == text), "")
+        for step, grid in (*steps, ("", heat)):
+            items += (_heat(which, grid, left + S.BADGE_TEXT_DX, cy, colour, step, hidden=step != shown),)
     number = Text(left + S.BADGE_TEXT_DX, cy, text, S.FONT_SIZE, colour, cls=f"ag-{which}", node=box.id,
                   hidden=heat is not None)  # fmt: skip
     return Group("badge", (*items, number), f"ag-badge ag-badge-{which}", hidden=not text)
 
 
-def _heat(which: str, node: str, heat: Heat, x: float, cy: float, colour: str) -> tuple[Group, Text]:
-    """A grid of cells coloured on the diverging scale, framed, with its range beside it."""
+def _heat(which: str, heat: Heat, x: float, cy: float, colour: str, step: str, hidden: bool) -> Group:
+    """A grid of cells coloured on the diverging scale, framed, with its range beside it.
+
+    `step` is the badge text a running sum's grid stands for ("" for the total's grid).
+    """
     top = cy - heat.height / 2
     inset = S.HEAT_CELL_GAP / 2
     cells = tuple(
@@ -252,9 +260,8 @@ def _heat(which: str, node: str, heat: Heat, x: float, cy: float, colour: str) -
     )
     frame = Rect(x - 1, top - 1, heat.width + 2, heat.height + 2, S.HEAT_BACKGROUND, S.HEAT_FRAME, 0.6,
                  rx=1.5, cls="ag-heat-frame")  # fmt: skip
-    grid = Group("heat", (frame, *cells), f"ag-heat ag-heat-{which}", key=node)
     text = Text(x + heat.width + HEAT_GAP, cy, heat.text, S.SMALL_FONT, colour, cls="ag-heat-range")
-    return grid, text
+    return Group("heat", (frame, *cells, text), f"ag-heat ag-heat-{which}", key=step, hidden=hidden)
 
 
 def _node(box, x: float, y: float, show: Show) -> Group:
