@@ -39,7 +39,7 @@ from .scene import Curve, Ellipse, Group, Polygon, Rect, Scene, Text
 # stand-alone .svg file, so the values come from style.py through the variables.
 CSS = f"""{S.theme_css()}
 .ag-graph {{ font-family: {S.FONT_FAMILY}; font-size: {S.FONT_SIZE}px; }}
-.ag-graph .ag-card {{ fill: var(--ag-card); }}
+.ag-graph .ag-card, .ag-graph .ag-legend-bg {{ fill: var(--ag-card); }}
 .ag-graph text {{ fill: var(--ag-text); dominant-baseline: central; }}
 .ag-graph .ag-shape {{ fill-opacity: var(--ag-fill-opacity, 1); }}
 .ag-graph .ag-path {{ stroke: var(--ag-edge); }}

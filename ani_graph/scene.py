@@ -293,25 +293,29 @@ def _node(box, x: float, y: float, show: Show) -> Group:
     return Group("node", items, cls, key=box.id, dom_id=f"ag-n-{dom_id(box.id)}", bounds=(x, y, box.width, box.height))
 
 
-LEGEND = "each grid on its own scale, to its largest |value|"
+LEGEND = "white is 0; each grid is scaled to its own largest |value|"
 
 
 def _legend(y: float) -> tuple[Group, float]:
-    """The key to the heatmaps' colours, a row at height `y`: − [scale from −1 to 1] + and a line of text."""
-    x = S.MARGIN
-    minus = Text(x, y, "−", S.FONT_SIZE, S.TEXT_COLOUR, cls="ag-legend-text")
+    """The key to the heatmaps' colours, a row at height `y`: − [scale from −1 to 1] + and a line of text,
+    on a card-coloured strip of its own (a plot has no card behind it)."""
+    x, size = S.MARGIN, S.LEGEND_CELL
     steps = [i / 4 - 1 for i in range(9)]
-    size = S.LEGEND_CELL
     cells = tuple(
         Rect(x + 12 + i * size, y - size / 2, size, size, S.diverging(t, 1.0), cls="ag-cell")
         for i, t in enumerate(steps)
     )
     end = x + 12 + len(steps) * size
-    frame = Rect(x + 11, y - size / 2 - 1, end - x - 10, size + 2, S.HEAT_BACKGROUND, S.HEAT_FRAME, 0.6, rx=1.5)
-    plus = Text(end + 4, y, "+", S.FONT_SIZE, S.TEXT_COLOUR, cls="ag-legend-text")
-    words = Text(end + 18, y, LEGEND, S.SMALL_FONT, S.TEXT_COLOUR, opacity=0.85, cls="ag-legend-text")
     width = end + 18 + text_width(LEGEND, S.SMALL_FONT) + S.MARGIN
-    return Group("legend", (minus, frame, *cells, plus, words), "ag-legend"), width
+    strip = Rect(x - 4, y - S.LINE_HEIGHT / 2 - 1, width - x - S.MARGIN + 8, S.LINE_HEIGHT + 2, S.CARD_COLOUR,
+                 rx=3.0, fill_opacity=0.9, cls="ag-legend-bg")  # fmt: skip
+    frame = Rect(x + 11, y - size / 2 - 1, end - x - 10, size + 2, S.HEAT_BACKGROUND, S.HEAT_FRAME, 0.6, rx=1.5)
+    texts = (
+        Text(x, y, "−", S.FONT_SIZE, S.TEXT_COLOUR, cls="ag-legend-text"),
+        Text(end + 4, y, "+", S.FONT_SIZE, S.TEXT_COLOUR, cls="ag-legend-text"),
+        Text(end + 18, y, LEGEND, S.SMALL_FONT, S.TEXT_COLOUR, opacity=0.85, cls="ag-legend-text"),
+    )
+    return Group("legend", (strip, frame, *cells, *texts), "ag-legend"), width
 
 
 def build_scene(view: View, lay: Layout, show: Show | None = None) -> Scene:
