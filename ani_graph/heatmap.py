@@ -88,7 +88,7 @@ def grid_shape(shape: tuple[int, ...], count: int) -> tuple[int, int]:
     """(rows, columns) of the grid for a tensor of `shape` with `count` elements.
 
     >>> grid_shape((5,), 5), grid_shape((4, 3), 12), grid_shape((40,), 40), grid_shape((2, 3, 4), 24)
-    ((1, 5), (4, 3), (3, 16), (2, 12))
+    ((1, 5), (4, 3), (3, 16), (6, 4))
     """
     if len(shape) >= 3:  # the leading dimensions become rows: (2, 3, 4) is shown as 6 rows of 4
         shape = (count // shape[-1], shape[-1]) if shape[-1] else (count,)
