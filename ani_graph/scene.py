@@ -218,17 +218,18 @@ def row_centres(y: float, rows: int | list[float]) -> list[float]:
 _BADGES = {"val": ("=", S.VALUE_COLOUR), "grad": ("∂", S.GRAD_COLOUR), "tan": ("ṫ", S.TANGENT_COLOUR)}
 
 
-def _badge(which: str, box, x: float, cy: float, text: str, heat: Heat | None = None) -> Group:
+def _badge(
+    which: str, box, x: float, cy: float, text: str, heat: Heat | None = None, height: float = S.LINE_HEIGHT
+) -> Group:
     """The value (`val`), gradient (`grad`) or tangent (`tan`) row of a tensor box: tint, key and number.
 
     With a `heat`, the row shows the grid and its range in place of the number; the number stays
     in the row, hidden, as the text the player writes (the row shows once it has one). A gradient
     that arrives in shares has a grid per running sum (`Box.grad_steps`): the one whose text the
-    badge shows is visible, else the total's.
+    badge shows is visible, else the total's. `height` is the row's (`Box.row_heights`).
     """
     key, colour = _BADGES[which]
     left = x - box.width / 2 + S.BADGE_INSET
-    height = max(box.row_heights()[1:]) if heat else S.LINE_HEIGHT
     tint = Rect(
         left, cy - height / 2 + 1, box.width - 2 * S.BADGE_INSET, height - 2, colour,
         rx=3.0, fill_opacity=S.BADGE_TINT, cls=f"ag-{which}-bg",
@@ -279,14 +280,15 @@ def _node(box, x: float, y: float, show: Show) -> Group:
         dash = S.MODULE_DASH if box.kind in ("module", "elided") else None
         x0, y0 = x - box.width / 2, y - box.height / 2
         shape = Rect(x0, y0, box.width, box.height, fill, stroke, width, S.CORNER_RADIUS, dash, cls="ag-shape")
-        rows = row_centres(y, box.row_heights())
+        heights = box.row_heights()
+        rows = row_centres(y, heights)
         title = Text(x, rows[0], box.title, S.FONT_SIZE, S.TEXT_COLOUR, "middle", bold=True, cls="ag-title")
         items = (shape, title)
         texts = show.texts.get(box.id, {})
         if box.value_row:
-            items += (_badge("val", box, x, rows[1], texts.get("value", ""), box.value_heat),)
+            items += (_badge("val", box, x, rows[1], texts.get("value", ""), box.value_heat, heights[1]),)
         if box.grad_row:
-            items += (_badge("grad", box, x, rows[2], texts.get("grad", ""), box.grad_heat),)
+            items += (_badge("grad", box, x, rows[2], texts.get("grad", ""), box.grad_heat, heights[2]),)
         if box.tangent_row:
             items += (_badge("tan", box, x, rows[-1], texts.get("tangent", "")),)
     cls = f"ag-node ag-{box.kind}" + (f" ag-lit {_flow(show.phase)}" if lit else "")
@@ -321,11 +323,11 @@ def _legend(y: float) -> tuple[Group, float]:
 def build_scene(view: View, lay: Layout, show: Show | None = None) -> Scene:
     """Every shape of the drawing of `view` laid out as `lay`, showing `show` (names only by default).
 
-    A drawing with heatmaps (`tensors="heatmap"`) has a key to their colours under it.
+    A drawing with heatmaps (`tensors="heatmap"`) that shows numbers has a key to their colours under it.
     """
     show = show or Show()
     note = view.note if show.note is None else show.note
-    heat = any(b.value_heat or b.grad_heat for b in view.boxes.values())
+    heat = bool(show.texts) and any(b.value_heat or b.grad_heat for b in view.boxes.values())
     width = lay.width + 2 * S.MARGIN
     bottom = lay.height + 2 * S.MARGIN
     height = bottom + (S.CAPTION_HEIGHT if heat else 0) + (S.CAPTION_HEIGHT if note else 0)

@@ -129,6 +129,7 @@ def test_the_range_is_written_beside_the_grid_and_a_key_explains_the_colours():
     steps = [r.fill for r in legend.items if isinstance(r, Rect) and r.cls == "ag-cell"]
     assert steps[0] == diverging(-1.0, 1.0) and steps[-1] == diverging(1.0, 1.0) and diverging(0.0, 1.0) in steps
     assert not any(gr.role == "legend" for gr in g.scene(with_all=True).groups)
+    assert not any(gr.role == "legend" for gr in g.scene(tensors="heatmap").groups)  # no numbers shown, no key
 
 
 def test_text_stays_the_default():
