@@ -23,7 +23,7 @@ classes the SVG gives it, and `hidden` for an empty badge that keeps its place.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import style as S
 from .heatmap import GAP as HEAT_GAP
@@ -241,7 +241,10 @@ def _badge(
     if heat is not None:
         steps = box.grad_steps if which == "grad" else ()
         shown = next((t for t, _ in steps if t == text), "")
+        total = box.grad if which == "grad" else box.value
+        mark = text[len(total) :] if text.startswith(total + " ") else ""  # e.g. the gradient check's " ✓"
         for step, grid in (*steps, ("", heat)):
+            grid = grid if step else replace(grid, text=grid.text + mark)
             items += (_heat(which, grid, left + S.BADGE_TEXT_DX, cy, colour, step, hidden=step != shown),)
     number = Text(left + S.BADGE_TEXT_DX, cy, text, S.FONT_SIZE, colour, cls=f"ag-{which}", node=box.id,
                   hidden=heat is not None)  # fmt: skip

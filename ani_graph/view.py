@@ -242,6 +242,10 @@ def _tensor_box(G, n, name, members, cluster, extra: dict[str, list[str]], order
     widths += [text_width(f"= {t}") for which, ts in extra.items() if texts.get(which, (False,))[0] for t in ts]
     grids = [h for h in heats.values() if h is not None] + [h for _, h in steps]
     widths += [h.width + GAP + text_width(h.text, FONT_SIZE - 1) + 15 for h in grids]
+    if heats["grad"] is not None:  # a mark after the total (✓ from the gradient check) goes after its range
+        marks = [t[len(grad) :] for t in extra.get("grad", []) if t.startswith(grad + " ")]
+        h = heats["grad"]
+        widths += [h.width + GAP + text_width(h.text + m, FONT_SIZE - 1) + 15 for m in marks]
     box = Box(n, a["kind"], title, None, value, grad, value_row, grad_row, 0.0, 0.0, members, cluster, tangent_row,
               heats["value"], heats["grad"], steps)  # fmt: skip
     return replace(box, width=max(40.0, max(widths) + 18), height=sum(box.row_heights()) + 10)

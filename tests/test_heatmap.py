@@ -225,6 +225,15 @@ def test_a_gradient_that_arrives_in_two_shares_shows_the_running_sum_then_the_to
     assert steps == [anim.frames[arrivals[0]]["badges"][node]["grad"], ""]
 
 
+def test_the_gradient_check_marks_the_range_of_a_gradient_grid():
+    g = TorchGraph(weight_times_vector, [torch.ones(4, 3), torch.tensor([1.0, -2.0, 0.5])])
+    anim = g.animate(check=True, tensors="heatmap")
+    node = g.node_id("W")
+    last = anim._scene(len(anim.frames) - 1)
+    (grid,) = [gr for gr in badge(last, node, "grad").items if isinstance(gr, Group) and gr.role == "heat"]
+    assert [t.text for t in grid.items if isinstance(t, Text)] == ["−2 … 1 ✓"]  # ∂/∂W = 1 xᵀ: x's range
+
+
 def test_the_stages_are_cached_per_tensors_option():
     g = TorchGraph(weight_times_vector, [torch.ones(4, 3), torch.ones(3)])
     assert g.view() is g.view() and g.view(tensors="heatmap") is g.view(tensors="heatmap")
