@@ -17,6 +17,8 @@ from pathlib import Path
 
 STATIC = Path(__file__).parent / "static"
 _EXPORT = "export default { render };"
+SCRIPTS = ("quiz.js", "inspect.js", "player.js")  # one scope: player.js last, with the export
+STYLES = ("player.css", "panels.css")
 
 
 # Inside an inline <script>, `</script>` or `<!--` in the data would end or derail the
@@ -53,27 +55,48 @@ def _still(svg: str, inline: bool) -> str:
     )
 
 
-def player_fragment(svg: str, frames: list[dict], interval_ms: int, frame: int = 0, inline: bool = False) -> str:
+def player_source() -> str:
+    """The player's ES module: quiz.js and inspect.js, then player.js (which calls them from `mount`)."""
+    js = (STATIC / "player.js").read_text(encoding="utf-8")
+    if _EXPORT not in js:  # the page relies on this exact last line
+        raise RuntimeError("player.js must end with `export default { render };`")
+    return "\n".join((STATIC / name).read_text(encoding="utf-8") for name in SCRIPTS[:-1]) + "\n" + js
+
+
+def player_styles() -> str:
+    """The player's CSS, with the quiz's and the inspect panel's."""
+    return "\n".join((STATIC / name).read_text(encoding="utf-8") for name in STYLES)
+
+
+def player_fragment(
+    svg: str,
+    frames: list[dict],
+    interval_ms: int,
+    frame: int = 0,
+    inline: bool = False,
+    quiz: dict | None = None,
+    inspect: dict | None = None,
+) -> str:
     """A `<div>` with the drawing, the player's CSS and a classic script that mounts it.
 
-    The script finds its own `<div>` (it may run before the output is on the page), reads
-    the drawing back from the still picture, mounts the player and removes the picture.
+    The script finds its own `<div>` (it may run before the output is on the page), reads the drawing
+    back from the still picture, mounts the player (with `quiz` and `inspect` data) and removes the picture.
 
     >>> before_script = player_fragment("<svg></svg>", [], 700).split("<script")[0]
     >>> before_script.count("<img"), before_script.count("<svg")
     (1, 0)
     """
-    js = (STATIC / "player.js").read_text(encoding="utf-8")
-    if _EXPORT not in js:  # the page relies on this exact last line
-        raise RuntimeError("player.js must end with `export default { render };`")
-    css = (STATIC / "player.css").read_text(encoding="utf-8")
-    key = "ag" + uuid.uuid4().hex[:10]
+    js, css, key = player_source(), player_styles(), "ag" + uuid.uuid4().hex[:10]
     state = {"frames": frames, "frame": frame, "playing": False, "interval_ms": interval_ms}
+    if quiz is not None:
+        state.update(quiz=quiz, quiz_results=[])
+    # the inspect panels' data is a block of its own, read on the first click
+    panels = f'<script type="application/json" class="ag-inspect">{script_json(inspect)}</script>\n' if inspect else ""
     return f"""<div class="ag-standalone" id="{key}">
 <style>{css}</style>
 {_still(svg, inline)}
 <script type="application/json" class="ag-state">{script_json(state)}</script>
-<script>
+{panels}<script>
 (function () {{
 {_script_safe(js.replace(_EXPORT, ""))}
   var me = document.currentScript;
@@ -89,7 +112,13 @@ def player_fragment(svg: str, frames: list[dict], interval_ms: int, frame: int =
   }}
   var listeners = {{}};
   var model = {{
-    get: function (k) {{ return state[k]; }},
+    get: function (k) {{
+      if (k === "inspect" && !("inspect" in state)) {{
+        var block = host.querySelector("script.ag-inspect");
+        state.inspect = block ? JSON.parse(block.textContent) : null;
+      }}
+      return state[k];
+    }},
     set: function (k, v) {{ state[k] = v; }},
     save_changes: function () {{}},
     on: function (name, cb) {{ (listeners[name] = listeners[name] || []).push(cb); }}
@@ -101,8 +130,15 @@ def player_fragment(svg: str, frames: list[dict], interval_ms: int, frame: int =
 </div>"""
 
 
-def standalone_page(svg: str, frames: list[dict], interval_ms: int, title: str = "ani-graph") -> str:
-    """One self-contained HTML page."""
+def standalone_page(
+    svg: str,
+    frames: list[dict],
+    interval_ms: int,
+    title: str = "ani-graph",
+    quiz: dict | None = None,
+    inspect: dict | None = None,
+) -> str:
+    """One self-contained HTML page (with a quiz when `quiz` is given, inspect panels from `inspect`)."""
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -112,7 +148,7 @@ def standalone_page(svg: str, frames: list[dict], interval_ms: int, title: str =
 <style>body.ag-page {{ margin: 24px; font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; }}</style>
 </head>
 <body class="ag-page">
-{player_fragment(svg, frames, interval_ms, inline=True)}
+{player_fragment(svg, frames, interval_ms, inline=True, quiz=quiz, inspect=inspect)}
 </body>
 </html>
 """
