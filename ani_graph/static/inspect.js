@@ -150,6 +150,9 @@ function inspectPanels(ui, model, drawing, steps) {
         inspectBlock("Gradient", entry.grad, load().palette, entry.shape, shows(id, "grad")));
     }
     dialog.append(head, body);
+    // the panel takes the side of the drawing away from the box, so both stay in view
+    const box = g.getBoundingClientRect(), room = ui.root.getBoundingClientRect();
+    dialog.classList.toggle("ag-inspect-left", box.left + box.width / 2 > room.left + room.width / 2);
     dialog.hidden = false;
     dialog.focus();
   };
