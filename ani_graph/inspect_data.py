@@ -2,8 +2,8 @@
 
 `inspect_payload(G, view, frames)` returns `{"palette": [...], "nodes": {box id: entry}}`.
 Numbers are text, rounded as displayed (4 significant digits), so the page holds no
-more digits than it shows. A tensor entry has `name`, `label` (what a screen reader
-says: "tensor W1, 3 by 5"), `shape`, `dtype` and a `value` and `grad` block each:
+more digits than it shows. A tensor entry has `role` (its kind), `name`, `shape`, `dtype`
+(left out for float32) and a `value` and `grad` block each (None without a gradient):
 
 - `summary`: the badge text (`[3×5, mean 0.2]`);
 - `table`: rows of number texts, when the tensor has 2 to `TABLE_MAX` elements;
@@ -14,7 +14,8 @@ says: "tensor W1, 3 by 5"), `shape`, `dtype` and a `value` and `grad` block each
 The palette is `style.diverging` sampled at `2·LEVELS + 1` points from −limit to
 +limit: the one colour scale of values and gradients, computed here, not in the page.
 
-An op entry has `name` (the op), `label`, `rule` (the catalogue's local rule with the
+The page labels each box for screen readers from these ("tensor W1, 3 by 5", see
+`spoken_shape`; "operation ×"). An op entry has `name` (the op), `label`, `rule` (the catalogue's local rule with the
 graph's names), `after` (the first backward frame that reaches it, or None) and
 `numbers` (per input, the rule with this graph's numbers: `∂p/∂x = w = 3`); a custom
 `autograd.Function` without a rule also has `source`, its `backward` code.
@@ -109,12 +110,19 @@ def spoken_shape(shape) -> str:
 
 
 def tensor_entry(G, n, name: str) -> dict:
+    """A tensor's panel; the page says it as `tensor {name}, {spoken_shape(shape)}` (dtype float32 unless given)."""
     attrs = G.nodes[n]
     value = attrs["value"]
     dtype = str(getattr(value, "dtype", "")).replace("torch.", "")
     shape = list(attrs.get("shape") or getattr(value, "shape", ()))
-    return {"kind": "tensor", "role": attrs["kind"], "name": name, "label": f"tensor {name}, {spoken_shape(shape)}",
-            "shape": shape, "dtype": dtype, "value": _block(value), "grad": _block(attrs.get("grad"))}  # fmt: skip
+    entry = {
+        "role": attrs["kind"],
+        "name": name,
+        "shape": shape,
+        "value": _block(value),
+        "grad": _block(attrs.get("grad")),
+    }
+    return entry if dtype == "float32" else {**entry, "dtype": dtype}
 
 
 def _local(G, u, op, share) -> str | None:
@@ -142,22 +150,23 @@ def op_numbers(G, op, names, scalar: str) -> list[str]:
         arg = G.edges[u, op].get("arg", 0)
         part = info.part(fields, arg)
         local = _local(G, u, op, share) if arg >= len(info.grads) else None
-        if part is None:
-            y = fields["y"]
-            part = f"∂{y}/∂{C.symbol(G, u, names)}"
-        if local is not None and not part.endswith(f"= {local}"):
+        gets = f"∂{scalar}/∂{C.symbol(G, u, names)} gets {format_tensor(share)}"
+        if part is None and local is None:
+            lines.append(f"{gets} through it")
+        elif part is None:
+            lines.append(f"∂{fields['y']}/∂{C.symbol(G, u, names)} = {local}")
+        elif local is not None and not part.endswith(f"= {local}"):
             lines.append(f"{part} = {local}")
         else:
-            lines.append(f"{part}, so ∂{scalar}/∂{C.symbol(G, u, names)} gets {format_tensor(share)}")
+            lines.append(f"{part}, so {gets}")
     return lines
 
 
 def op_entry(G, op, names, scalar: str, after: int | None) -> dict:
     attrs = G.nodes[op]
-    entry = {"kind": "op", "name": attrs["op"], "label": math_to_text(attrs["label"]),
-             "rule": C.rule_text(G, op, names, scalar), "after": after,
-             "numbers": op_numbers(G, op, names, scalar)}  # fmt: skip
-    entry["aria"] = f"operation {entry['label']} ({attrs['op']})"
+    """An op's panel (the page tells it from a tensor's by its `rule`)."""
+    entry = {"name": attrs["op"], "label": math_to_text(attrs["label"]), "rule": C.rule_text(G, op, names, scalar),
+             "after": after, "numbers": op_numbers(G, op, names, scalar)}  # fmt: skip
     if attrs.get("source"):
         entry["source"] = attrs["source"]
     if attrs.get("module"):

@@ -17,8 +17,9 @@ from pathlib import Path
 
 STATIC = Path(__file__).parent / "static"
 _EXPORT = "export default { render };"
-SCRIPTS = ("quiz.js", "inspect.js", "player.js")  # one scope: player.js last, with the export
-STYLES = ("player.css", "panels.css")
+# one scope, player.js last (with the export); a page without a quiz leaves quiz.js and quiz.css out
+SCRIPTS = ("quiz.js", "inspect.js", "player.js")
+STYLES = ("player.css", "inspect.css", "quiz.css")
 
 
 # Inside an inline <script>, `</script>` or `<!--` in the data would end or derail the
@@ -55,17 +56,21 @@ def _still(svg: str, inline: bool) -> str:
     )
 
 
-def player_source() -> str:
-    """The player's ES module: quiz.js and inspect.js, then player.js (which calls them from `mount`)."""
-    js = (STATIC / "player.js").read_text(encoding="utf-8")
+def _static(names, quiz: bool) -> list[str]:
+    return [(STATIC / n).read_text(encoding="utf-8") for n in names if quiz or not n.startswith("quiz.")]
+
+
+def player_source(quiz: bool = True) -> str:
+    """The player's ES module: quiz.js (unless `quiz` is False) and inspect.js, then player.js, which calls them."""
+    *parts, js = _static(SCRIPTS, quiz)
     if _EXPORT not in js:  # the page relies on this exact last line
         raise RuntimeError("player.js must end with `export default { render };`")
-    return "\n".join((STATIC / name).read_text(encoding="utf-8") for name in SCRIPTS[:-1]) + "\n" + js
+    return "\n".join([*parts, js])
 
 
-def player_styles() -> str:
-    """The player's CSS, with the quiz's and the inspect panel's."""
-    return "\n".join((STATIC / name).read_text(encoding="utf-8") for name in STYLES)
+def player_styles(quiz: bool = True) -> str:
+    """The player's CSS, with the inspect panel's and (unless `quiz` is False) the quiz's."""
+    return "\n".join(_static(STYLES, quiz))
 
 
 def player_fragment(
@@ -86,7 +91,7 @@ def player_fragment(
     >>> before_script.count("<img"), before_script.count("<svg")
     (1, 0)
     """
-    js, css, key = player_source(), player_styles(), "ag" + uuid.uuid4().hex[:10]
+    js, css, key = player_source(quiz is not None), player_styles(quiz is not None), "ag" + uuid.uuid4().hex[:10]
     state = {"frames": frames, "frame": frame, "playing": False, "interval_ms": interval_ms}
     if quiz is not None:
         state.update(quiz=quiz, quiz_results=[])

@@ -99,6 +99,14 @@ function inspectOp(body, entry, reached) {
   body.append(list);
 }
 
+// what a screen reader says for a box: "tensor W1, 4 by 3", "operation × (mul)" (inspect_data.spoken_shape)
+function inspectLabel(entry) {
+  if (entry.rule !== undefined) return "operation " + entry.label + " (" + entry.name + ")";
+  const s = entry.shape;
+  const spoken = !s.length ? "a scalar" : s.length === 1 ? s[0] + " values" : s.join(" by ");
+  return "tensor " + entry.name + ", " + spoken;
+}
+
 function inspectPanels(ui, model, drawing, steps) {
   let data = null;
   const load = () => data || (data = model.get("inspect") || { palette: [], nodes: {} });
@@ -109,7 +117,7 @@ function inspectPanels(ui, model, drawing, steps) {
     g.setAttribute("tabindex", "0");
     g.setAttribute("role", "button");
     g.setAttribute("aria-haspopup", "dialog");
-    g.setAttribute("aria-label", entry.kind === "op" ? entry.aria : entry.label);
+    g.setAttribute("aria-label", inspectLabel(entry));
   }
   const dialog = makeElement("div", "ag-inspect", { role: "dialog", "aria-modal": "false", tabindex: "-1" });
   dialog.hidden = true;
@@ -132,19 +140,20 @@ function inspectPanels(ui, model, drawing, steps) {
     dialog.replaceChildren();
     const head = makeElement("div", "ag-inspect-head");
     const title = makeElement("h3", "ag-inspect-title", { id: "ag-inspect-" + Math.random().toString(36).slice(2) });
-    title.textContent = entry.kind === "op" ? entry.label + " (" + entry.name + ")" : entry.name;
+    const isOp = entry.rule !== undefined;
+    title.textContent = isOp ? entry.label + " (" + entry.name + ")" : entry.name;
     const shut = makeElement("button", "ag-button ag-inspect-close", { type: "button", "aria-label": "Close" });
     shut.textContent = "\u00d7";
     shut.addEventListener("click", close);
     head.append(title, shut);
     dialog.setAttribute("aria-labelledby", title.id);
     const body = makeElement("div", "ag-inspect-body");
-    if (entry.kind === "op") {
+    if (isOp) {
       inspectOp(body, entry, entry.after !== null && entry.after !== undefined && steps.current() >= entry.after);
     } else {
       const facts = makeElement("p", "ag-inspect-facts");
       facts.textContent = entry.role + " \u00b7 shape " + (entry.shape.length ? entry.shape.join("\u00d7") : "scalar") +
-        " \u00b7 " + entry.dtype;
+        " \u00b7 " + (entry.dtype || "float32");
       body.append(facts,
         inspectBlock("Value", entry.value, load().palette, entry.shape, shows(id, "value")),
         inspectBlock("Gradient", entry.grad, load().palette, entry.shape, shows(id, "grad")));
@@ -153,8 +162,11 @@ function inspectPanels(ui, model, drawing, steps) {
     // the panel takes the side of the drawing away from the box, so both stay in view
     const box = g.getBoundingClientRect(), room = ui.root.getBoundingClientRect();
     dialog.classList.toggle("ag-inspect-left", box.left + box.width / 2 > room.left + room.width / 2);
+    // a narrow player has no side to spare: the panel goes under the controls instead
+    dialog.classList.toggle("ag-inspect-under", room.width < 960);
     dialog.hidden = false;
     dialog.focus();
+    if (dialog.classList.contains("ag-inspect-under")) dialog.scrollIntoView({ block: "nearest" });
   };
   ui.stage.addEventListener("click", (ev) => {
     const g = ev.target.closest && ev.target.closest(".ag-node[data-node]");
