@@ -154,7 +154,7 @@ OPS: dict[str, OpInfo] = {
     # reductions and products
     "sum": OpInfo("Σ", "every element gets the upstream gradient", partials=("1 for every element",)),
     "mean": OpInfo("mean", "every element gets an equal share", partials=("1/{n} for every element",)),
-    "dot": OpInfo("·", "the inputs swap", "infix", partials=("{b}", "{a}")),
+    "dot": OpInfo("·", "the inputs swap", "infix", partials=("{b}", "{a}"), hint="· swaps its inputs"),
     "matmul": _MATMUL,
     "mm": _MATMUL,
     "bmm": _MATMUL,

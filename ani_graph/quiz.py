@@ -121,6 +121,9 @@ def backward_hint(G, op, u, names, scalar: str) -> str:
     x = C.symbol(G, u, names)
     if arg < len(info.grads):
         step = f"∂{scalar}/∂{x} = {fill(info.grads[arg], fields)}"
+    elif C.operand_twice(G, op) and len(info.partials) == 2:  # x · x: both partials, summed
+        both = " + ".join(fill(p, fields) for p in info.partials)
+        step = f"∂{scalar}/∂{x} = ∂{scalar}/∂{y} · ({both})"
     elif arg < len(info.partials):
         step = f"∂{scalar}/∂{x} = ∂{scalar}/∂{y} · {fill(info.partials[arg], fields)}"
     else:
@@ -173,12 +176,17 @@ def _backward_questions(G, frames, names, rng) -> list[dict]:
         share = G.edges[u, op].get("grad")
         if not _known(share) or u not in f["badges"]:
             continue
-        total = share if running.get(u) is None else running[u] + share
+        before = running.get(u)
+        total = share if before is None else before + share
         running[u] = total
         if isinstance(total, TensorSummary) or not _known(total):
             continue
+        asked = f"∂{scalar}/∂{C.symbol(G, u, names)}"
         hint = backward_hint(G, op, u, names, scalar)
-        questions.append(_question(k, u, names[u], f"∂{scalar}/∂{C.symbol(G, u, names)}", total, hint, rng))
+        if before is not None:  # a later path: the badge shows the running total
+            hint += f"; then add what arrived before, {format_tensor(before)}"
+            asked += " (total so far)"
+        questions.append(_question(k, u, names[u], asked, total, hint, rng))
     return questions
 
 

@@ -161,6 +161,13 @@ back one edge at a time. Each step multiplies the gradient that arrived from abo
 """),
     code("""g.animate(direction="backward")"""),
     md("""
+**Your turn: predict, then reveal.** `g.quiz()` plays the same backward pass but stops
+before each gradient appears and asks for it. Type your number and press Enter (within 1%
+counts). A wrong answer gets a hint from the operation's rule with this graph's numbers; a
+second wrong answer, or Reveal, shows it. Your score is shown at the end.
+"""),
+    code("""g.quiz()"""),
+    md("""
 ## How gradients pass through common operations
 
 ### Addition hands the gradient on unchanged
@@ -373,6 +380,11 @@ for frame in anim.frames:
     print(frame["caption"])
 anim
 """),
+    md("""
+Now predict every gradient yourself before the player shows it, including the `+=` of the
+second path into `b` (it asks for the running total):
+"""),
+    code("""g.quiz()"""),
     md("""
 ## Tensors: one gradient per element
 
@@ -596,6 +608,11 @@ print("∂z/∂x =", g.grad("x"), "  u =", g.value("u"))
 g.animate()
 """),
     md("""
+Predict it first: is $\\partial z/\\partial x$ equal to $3x^2$ or to $u$? The quiz asks for all
+four elements, comma-separated.
+"""),
+    code("""g.quiz()"""),
+    md("""
 ## Control flow: autograd differentiates the path that ran
 
 The function below doubles `a` until the norm passes 1000 and then may scale it by 100.
@@ -759,6 +776,11 @@ def step_loss(w, x, b):
 
 TorchGraph(step_loss, [w, x, b]).plot(with_all=True);
 """),
+    md("""
+Before reading the gradients off the picture, predict them: the quiz stops before each
+one (a vector is typed comma-separated).
+"""),
+    code("""TorchGraph(step_loss, [w, x, b]).quiz()"""),
     md("""
 ## A small model
 
@@ -954,6 +976,11 @@ z1 = x * x + x
 print(g.grad("x").item(), "==", 2 * z1 * (2 * x + 1) + 1)
 g.animate(direction="both")
 """),
+    md("""
+Work the loop through by hand, then check yourself: the quiz asks for each value on the way
+forward and each gradient on the way back.
+"""),
+    code("""g.quiz(direction="both")"""),
     md("""
 ## What autograd refuses, and why
 
@@ -1176,6 +1203,11 @@ print("vᵀJ       =", v @ J)
 print("ani-graph =", g.grad("x"))
 g.animate(direction="both")
 """),
+    md("""
+Predict the vector-Jacobian product before the backward pass reveals it: each gradient is
+asked for in full, comma-separated.
+"""),
+    code("""g.quiz()"""),
     md("""
 ## Rows of the Jacobian, one backward pass each
 

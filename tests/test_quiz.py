@@ -13,13 +13,6 @@ from ani_graph.quiz import ZERO_FLOOR, is_right, parse_answer
 from ani_graph.widget import PlayerWidget
 
 
-def by_prompt(anim) -> dict[str, list[dict]]:
-    found: dict[str, list[dict]] = {}
-    for q in anim.quiz["questions"]:
-        found.setdefault(q["prompt"], []).append(q)
-    return found
-
-
 def sin_reference() -> dict[str, float]:
     """∂y/∂(every tensor) of y = sin(a·x + c) at x=2, a=3, c=4, by torch.autograd.grad."""
     x, a, c = (torch.tensor(v, requires_grad=True) for v in (2.0, 3.0, 4.0))
@@ -64,14 +57,24 @@ def test_hint_numbers_are_the_graphs_upstream_gradient_and_operand():
 
 def test_a_tensor_reached_twice_is_asked_for_its_running_total():
     g = TorchGraph(chain_rule, [2, 1])  # b reaches e through c = a + b and d = b + 1
-    asked = by_prompt(g.quiz())["∂e/∂b"]
-    assert len(asked) == 2
+    asked = [q for q in g.quiz().quiz["questions"] if q["name"] == "b"]
+    assert [q["prompt"] for q in asked] == ["∂e/∂b", "∂e/∂b (total so far)"]
     a, b = (torch.tensor(v, requires_grad=True) for v in (2.0, 1.0))
     (total,) = torch.autograd.grad((a + b) * (b + 1), [b])
     via_c = torch.autograd.grad((a + b) * (b.detach() + 1), [b])[0]  # one path at a time
     via_d = torch.autograd.grad((a + b.detach()) * (b + 1), [b])[0]
     assert asked[0]["answer"][0] in (pytest.approx(float(via_c)), pytest.approx(float(via_d)))
     assert asked[1]["answer"] == pytest.approx([float(total)])
+    first = asked[0]["answer"][0]
+    assert asked[1]["hint"].endswith(f"then add what arrived before, {first:g}")
+
+
+def test_a_square_written_x_times_x_hints_at_both_factors():
+    g = TorchGraph(lambda x: x * x, [0.5])
+    (q,) = g.quiz().quiz["questions"]
+    x = torch.tensor(0.5, requires_grad=True)
+    assert q["answer"] == [float(torch.autograd.grad(x * x, x)[0])]
+    assert "∂out/∂out · (x + x)" in q["hint"] and "x = 0.5" in q["hint"]
 
 
 def test_small_tensors_are_answered_whole_and_large_ones_one_seeded_element():
