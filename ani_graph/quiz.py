@@ -96,8 +96,9 @@ def _question(frame_index, node, name, asked, tensor, hint, rng) -> dict:
         return {**question, "prompt": asked, "answer": flat, "shown": format_tensor(tensor)}
     pick = rng.randrange(len(flat))
     element = _element(tensor.shape, pick)
+    hint += "; click a box to see its numbers in full"  # the hint's tensors are written as summaries
     return {**question, "prompt": asked + element, "answer": [flat[pick]], "shown": format_number(flat[pick]),
-            "element": pick}  # fmt: skip
+            "element": pick, "hint": hint}  # fmt: skip
 
 
 def _known(t) -> bool:
