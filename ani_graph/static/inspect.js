@@ -136,6 +136,8 @@ function inspectPanels(ui, model, drawing, steps) {
     const entry = entryOf(g);
     if (!entry) return;
     const id = g.getAttribute("data-node");
+    // read where the box is before changing anything, so no layout is forced in between
+    const box = g.getBoundingClientRect(), room = ui.root.getBoundingClientRect();
     from = g;
     dialog.replaceChildren();
     const head = makeElement("div", "ag-inspect-head");
@@ -160,12 +162,11 @@ function inspectPanels(ui, model, drawing, steps) {
     }
     dialog.append(head, body);
     // the panel takes the side of the drawing away from the box, so both stay in view
-    const box = g.getBoundingClientRect(), room = ui.root.getBoundingClientRect();
     dialog.classList.toggle("ag-inspect-left", box.left + box.width / 2 > room.left + room.width / 2);
     // a narrow player has no side to spare: the panel goes under the controls instead
     dialog.classList.toggle("ag-inspect-under", room.width < 960);
     dialog.hidden = false;
-    dialog.focus();
+    dialog.focus({ preventScroll: true });
     if (dialog.classList.contains("ag-inspect-under")) dialog.scrollIntoView({ block: "nearest" });
   };
   ui.stage.addEventListener("click", (ev) => {
