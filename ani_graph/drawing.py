@@ -227,17 +227,14 @@ class Drawing:
         tensors : {"text", "heatmap"}, default "text"
             "heatmap": small tensors as grids, as in `plot`; a gradient's grid shows when the pass reaches it.
         quiz, tolerance, seed
-            ``quiz=True`` asks for each number before revealing it: the same as `quiz`, with
-            its relative `tolerance` (default 1e-2) and `seed`.
+            ``quiz=True`` asks for each number before revealing it, as `quiz` does.
 
         Returns
         -------
         Animation
-            At the end of a cell it shows as a stand-alone HTML player (Play, Pause, step
-            buttons, a slider and each step's chain-rule caption) that keeps working in a
-            saved notebook opened without a kernel; `.widget` is the live Jupyter widget.
-            `.frames` is the frame list, `.frame` the one shown, `.to_html()` one page that
-            loads nothing from the network, and `.save(path)` writes `.html` or `.gif`.
+            Shows as a stand-alone HTML player that works in a saved notebook without a kernel;
+            `.widget` is the live widget, `.frames` the frame list, `.frame` the one shown,
+            `.to_html()` a page that loads nothing, `.save(path)` writes `.html` or `.gif`.
 
         Raises
         ------
