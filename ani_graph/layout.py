@@ -36,6 +36,11 @@ LABEL_RESERVE_MAX = 40  # characters of gradient label an edge makes room for
 ROW_GAP = 36.0  # points between two rows of a wrapped drawing: room for the arrow that turns back
 TURN = 12.0  # how far an arrow that turns back runs past its ends before it turns
 MAX_ROWS = 6
+# Above this many boxes every shape shows the whole drawing far too small to read (the
+# 6-layer transformer unfolded, 195 boxes, reaches 0.05 of full size at best), so the
+# layout skips the comparison, a `dot` run or more per candidate, and draws the one row
+# without repeated labels that the comparison picks for such graphs.
+ONE_SHAPE_ABOVE = 300
 
 
 @dataclass(frozen=True)
@@ -296,9 +301,12 @@ def compute_layout(view: View, page: tuple[float, float] | None = None) -> Layou
     One row left to right when it fits; else the candidate that shows the whole drawing
     largest, all of them without the edge labels that repeat a box (`labelled`): one row,
     two or more rows, or top to bottom. Fewer rows win a near tie. A candidate is laid out
-    only if its guessed size (`layout_guess`) could win.
+    only if its guessed size (`layout_guess`) could win; above `ONE_SHAPE_ABOVE` boxes the
+    one row is the answer.
     """
     page = page or (S.PAGE_WIDTH, S.PAGE_HEIGHT)
+    if len(view.boxes) > ONE_SHAPE_ABOVE:  # no shape shows it whole and legible: one row, panned
+        return _dot(view, lean=True)
     full = _dot(view)
     best, best_scale = full, page_scale(view, full, page)
     if best_scale >= 1.0 or len(view.boxes) < 4:
