@@ -1,8 +1,9 @@
 """A/B: one git commit against the working tree, on the models of `run.py`, interleaved.
 
-    python benchmarks/ab.py --base 5c4a92a [--rounds 4] [--repeats 3] [--models sin,mlp]
+    python benchmarks/ab.py --base 5c4a92a [--after HEAD] [--rounds 4] [--repeats 3] [--models sin,mlp]
 
-The base commit is unpacked with `git archive` into a temporary directory. Every round
+The base commit is unpacked with `git archive` into a temporary directory; so is `--after`
+when given (default: the working tree as it is), so edits made while it runs count for neither. Every round
 runs, for each model, one fresh Python process per side, the two sides in alternating
 order, so that load from other work on the machine falls on both alike. Each process
 imports ani-graph from its side, sets `torch.set_num_threads(1)`, warms up once (one
@@ -73,6 +74,7 @@ def run_side(root: Path, model: str, repeats: int) -> dict:
 def unpack(rev: str, into: Path) -> Path:
     """The tree of commit `rev`, unpacked into `into`."""
     archive = subprocess.run(["git", "archive", rev], cwd=ROOT, capture_output=True, check=True).stdout
+    into.mkdir(parents=True)
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     return into
 
@@ -82,12 +84,12 @@ def fmt(seconds: float) -> str:
     return f"{ms:.1f} ms" if ms < 100 else f"{ms:.0f} ms"
 
 
-def measure(base: Path, models: list[str], rounds: int, repeats: int) -> dict:
+def measure(base: Path, after: Path, models: list[str], rounds: int, repeats: int) -> dict:
     """{model: {side: {stage: [times]}}}, the sides alternating which goes first."""
     found: dict = {m: {"before": {}, "after": {}} for m in models}
     for r in range(rounds):
         for m in models:
-            sides = [("before", base), ("after", ROOT)]
+            sides = [("before", base), ("after", after)]
             for side, root in sides if r % 2 == 0 else reversed(sides):
                 for stage, times in run_side(root, m, repeats).items():
                     found[m][side].setdefault(stage, []).extend(times)
@@ -113,13 +115,15 @@ def table(found: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", default="5c4a92a", help="the commit to compare against")
+    parser.add_argument("--after", default=None, help="the commit to measure (default: the working tree)")
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--models", default="sin,mlp,cnn30,transformer6,transformer48,chain10k")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        base = unpack(args.base, Path(tmp))
-        found = measure(base, args.models.split(","), args.rounds, args.repeats)
+        base = unpack(args.base, Path(tmp) / "before")
+        after = ROOT if args.after is None else unpack(args.after, Path(tmp) / "after")
+        found = measure(base, after, args.models.split(","), args.rounds, args.repeats)
     print(table(found))
 
 
