@@ -94,6 +94,7 @@ def measure(base: Path, after: Path, models: list[str], rounds: int, repeats: in
                 for stage, times in run_side(root, m, repeats).items():
                     found[m][side].setdefault(stage, []).extend(times)
         print(f"round {r + 1}/{rounds} done", file=sys.stderr)
+        print(f"after round {r + 1}:\n{table(found)}\n", file=sys.stderr, flush=True)  # a long run can be cut short
     return found
 
 
