@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import torch
 
+from .gcpause import paused_gc
 from .heatmap import check_tensors
 from .view import MAX_NODES, View, build_view
 
@@ -33,7 +34,8 @@ class Drawing:
     # ----- the stages, each computed once per set of options -------------------------------
     def _stage(self, key: tuple, make):
         if key not in self._stages:
-            self._stages[key] = make()
+            with paused_gc():  # a stage makes many objects and no garbage cycles
+                self._stages[key] = make()
         return self._stages[key]
 
     def view(
@@ -89,7 +91,8 @@ class Drawing:
         from .tangent import seeded
 
         tangents = seeded(self.nx, self._calls, direction, wrt)
-        frames = build_frames(self.nx, self.view(depth, max_nodes), direction, tangents)
+        with paused_gc():
+            frames = build_frames(self.nx, self.view(depth, max_nodes), direction, tangents)
         return mark_frames(frames, self.check(), self.nx) if check else frames
 
     # ----- forward mode and the gradient check -------------------------------------------------

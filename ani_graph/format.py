@@ -88,7 +88,8 @@ def format_tensor(t, max_chars: int = 40, digits: int = 4) -> str:
     if t.dtype.is_complex:
         return f"{format_shape(shape)} complex"
     if numel <= INLINE_MAX:
-        flat = [float(v) for v in t.detach().reshape(-1).tolist()]
+        # one element: `item` skips the detach/reshape/tolist round trip (a fixed cost per text)
+        flat = [float(t.item())] if numel == 1 else [float(v) for v in t.detach().reshape(-1).tolist()]
         # a scalar gets `digits` significant digits; elements of a vector one fewer, to stay short
         for d in (digits,) if numel == 1 else (digits - 1, digits, 2):  # e-notation can make fewer digits longer
             text = _nested(flat, shape, d)

@@ -67,17 +67,21 @@ def frame(phase, caption, rule="", nodes=(), edges=(), badges=None, edge_badges=
     }
 
 
-def _forward_frames(G, order, names) -> list[dict]:
+def _forward_frames(G, order, names, owner: dict | None = None) -> list[dict]:
+    """The forward frames. With a fold map `owner`, a frame of a folded op gets no caption or
+    rule (`_fold_frames` writes the folded box's) and only the texts of the tensors drawn."""
+    shown = (lambda n: True) if owner is None else (lambda n: owner[n] == n)  # noqa: E731
     sources = [n for n in order if G.nodes[n]["kind"] != "op" and G.in_degree(n) == 0]
-    values = {n: {"value": format_tensor(G.nodes[n]["value"])} for n in sources}
+    values = {n: {"value": format_tensor(G.nodes[n]["value"])} for n in sources if shown(n)}
     frames = [frame("forward", C.forward_start(G, sources, names), nodes=sources, badges=values)]
     for op in order:
         if G.nodes[op]["kind"] != "op":
             continue
         outs = list(G.successors(op))
         edges = [[u, op] for u in C.operands(G, op)] + [[op, o] for o in outs]
-        badges = {o: {"value": format_tensor(G.nodes[o]["value"])} for o in outs}
-        frames.append(frame("forward", C.forward_caption(G, op, names), "", [op, *outs], edges, badges))
+        badges = {o: {"value": format_tensor(G.nodes[o]["value"])} for o in outs if shown(o)}
+        caption = C.forward_caption(G, op, names) if shown(op) else ""
+        frames.append(frame("forward", caption, "", [op, *outs], edges, badges))
     return frames
 
 
@@ -121,23 +125,31 @@ def _backward_start(G, names):
     return frame("backward", caption, nodes=outputs, badges=badges), upstream, scalar
 
 
-def _backward_frames(G, order, names) -> list[dict]:
-    first, upstream, scalar = _backward_start(G, names)
-    frames = [first]
-    running: dict[str, object] = dict(upstream)
-    arrivals: dict[str, int] = dict.fromkeys(upstream, 1)  # the upstream gradient was the first
-    # how many shares each tensor will receive: with the last one its badge shows autograd's total
+def _expected_shares(G) -> dict[str, int]:
+    """How many shares each tensor will receive: with the last one its badge shows autograd's total."""
     expected: dict[str, int] = {}
     for u, _, d in G.edges(data=True):
         if d.get("grad") is not None and G.nodes[u].get("requires_grad"):
             expected[u] = expected.get(u, 0) + 1
+    return expected
+
+
+def _backward_frames(G, order, names, owner: dict | None = None) -> list[dict]:
+    """The backward frames; `owner` as in `_forward_frames`: a folded op's frames carry no caption."""
+    shown = (lambda n: True) if owner is None else (lambda n: owner[n] == n)  # noqa: E731
+    first, upstream, scalar = _backward_start(G, names)
+    frames = [first]
+    running: dict[str, object] = dict(upstream)
+    arrivals: dict[str, int] = dict.fromkeys(upstream, 1)  # the upstream gradient was the first
+    expected = _expected_shares(G)
     for op in reversed(order):
         if G.nodes[op]["kind"] != "op":
             continue
+        told = shown(op)  # a folded op's caption and rule are replaced by its box's
         if G.nodes[op]["op"] == "detach":  # the cut: say why no gradient goes on from here
             (u,) = C.operands(G, op)
-            rule = C.rule_text(G, op, names, scalar)
-            frames.append(frame("backward", C.cut_caption(G, op, names), rule, [op, u], [[u, op]]))
+            rule = C.rule_text(G, op, names, scalar) if told else ""
+            frames.append(frame("backward", C.cut_caption(G, op, names) if told else "", rule, [op, u], [[u, op]]))
             continue
         for u in C.operands(G, op):
             share = G.edges[u, op].get("grad")
@@ -147,10 +159,10 @@ def _backward_frames(G, order, names) -> list[dict]:
             expected[u] -= 1
             total = G.nodes[u]["grad"] if expected[u] == 0 else _plus(running.get(u), share)
             running[u] = total
-            caption = C.arrival_caption(G, u, op, share, total, arrivals[u], names, scalar)
-            badges = {u: {"grad": format_tensor(total) if total is not None else "…"}}
-            edge_badges = [[u, op, format_tensor(share)]]
-            rule = C.rule_text(G, op, names, scalar)
+            caption = C.arrival_caption(G, u, op, share, total, arrivals[u], names, scalar) if told else ""
+            badges = {u: {"grad": format_tensor(total) if total is not None else "…"}} if shown(u) else {}
+            edge_badges = [[u, op, format_tensor(share)]] if told and shown(u) else []
+            rule = C.rule_text(G, op, names, scalar) if told else ""
             frames.append(frame("backward", caption, rule, [op, u], [[u, op]], badges, edge_badges))
     return frames
 
@@ -197,23 +209,29 @@ def build_frames(G, view: View, direction: str = "backward", tangents: Tangents 
         raise ValueError(f"direction must be one of {', '.join(map(repr, DIRECTIONS))}, not {direction!r}.")
     names = view.names
     order = list(nx.topological_sort(G))
+    # fold first: frames of folded ops are built without the texts folding would drop
+    owner = view.owner if any(box != n for n, box in view.owner.items()) else None
     if direction == "tangent":
         if tangents is None:
             raise ValueError("direction 'tangent' needs the seed tangents: call g.animate('tangent', wrt={...}).")
         frames = [frame("tangent", **step) for step in tangent_steps(G, order, names, tangents)]
     elif direction == "forward":
-        frames = _forward_frames(G, order, names)
+        frames = _forward_frames(G, order, names, owner)
     elif direction == "both":
-        frames = _forward_frames(G, order, names) + _backward_frames(G, order, names)
+        frames = _forward_frames(G, order, names, owner) + _backward_frames(G, order, names, owner)
     else:
-        frames = _backward_frames(G, order, names)
+        frames = _backward_frames(G, order, names, owner)
         # the drawing starts with every value shown, so the gradients have context
-        badges = {n: {"value": format_tensor(a["value"])} for n, a in G.nodes(data=True) if a["kind"] != "op"}
+        badges = {
+            n: {"value": format_tensor(a["value"])}
+            for n, a in G.nodes(data=True)
+            if a["kind"] != "op" and (owner is None or owner[n] == n)
+        }
         for n, texts in frames[0]["badges"].items():
-            badges[n].update(texts)
+            badges.setdefault(n, {}).update(texts)
         frames[0]["badges"] = badges
-    if any(box != n for n, box in view.owner.items()):
-        frames = _fold_frames(frames, view.owner, G)
+    if owner is not None:
+        frames = _fold_frames(frames, owner, G)
     return frames
 
 

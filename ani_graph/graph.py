@@ -13,6 +13,7 @@ import torch
 
 from .assemble import name_outputs, to_networkx
 from .drawing import Drawing
+from .gcpause import paused_gc
 from .inputs import check_not_inference as _check_not_inference
 from .inputs import input_names, to_grad_outputs, to_input, to_outputs
 from .summary import VALUE_LIMIT, TensorSummary, check_value_limit
@@ -93,7 +94,9 @@ class TorchGraph(Drawing):
             rec.add_root_module(module, prefix)
         rec.watch_locals_of(code_of(func))
         try:
-            with torch.enable_grad():  # under a caller's `no_grad` PyTorch would build no graph to draw
+            # under a caller's `no_grad` PyTorch would build no graph to draw; the collector
+            # would only walk the growing graph again and again (`gcpause`)
+            with torch.enable_grad(), paused_gc():
                 with rec:
                     result = func(*tensors)
                 outputs = to_outputs(result)

@@ -24,19 +24,23 @@ the other candidate; whichever shows the whole graph largest on the page wins.
 
 from __future__ import annotations
 
-import os
-import threading
 from dataclasses import dataclass
 
 from . import style as S
+from .layout_dot import Cluster, dot_source, run_dot
+from .layout_guess import SLACK, guess_rows, guess_top_down
 from .view import View
 
 PT_PER_INCH = 72.0
-_ONE_AT_A_TIME = threading.Lock()
 LABEL_RESERVE_MAX = 40  # characters of gradient label an edge makes room for
 ROW_GAP = 36.0  # points between two rows of a wrapped drawing: room for the arrow that turns back
 TURN = 12.0  # how far an arrow that turns back runs past its ends before it turns
 MAX_ROWS = 6
+# Above this many boxes every shape shows the whole drawing far too small to read (the
+# 6-layer transformer unfolded, 195 boxes, reaches 0.05 of full size at best), so the
+# layout skips the comparison, a `dot` run or more per candidate, and draws the one row
+# without repeated labels that the comparison picks for such graphs.
+ONE_SHAPE_ABOVE = 300
 
 
 @dataclass(frozen=True)
@@ -107,22 +111,26 @@ def _build_agraph(view: View, boxes=None, rankdir: str = "LR", lean: bool = Fals
     return A, ids, subgraphs
 
 
-class _QuietStderr:
-    """The bundled fontconfig warns on stderr ('reset-dirs'); keep it out of notebooks."""
+def _clusters(view: View, boxes: list[str]) -> list[Cluster]:
+    """The view's clusters that hold some of `boxes` (and their parents), nested, outermost first."""
+    used: set[str] = {c for b in boxes if (c := view.boxes[b].cluster) is not None}
+    used |= {p for p in view.clusters if any(c.startswith(p + ".") for c in used)}  # and their parents
+    members: dict[str, list[str]] = {}
+    for box in boxes:
+        if (cluster := view.boxes[box].cluster) is not None:
+            members.setdefault(cluster, []).append(box)
+    names = {path: f"cluster_{i}" for i, path in enumerate(view.clusters)}
+    children: dict[str | None, list[str]] = {}
+    for path, parent in view.clusters.items():
+        if path in used:
+            children.setdefault(parent or None, []).append(path)
 
-    def __enter__(self):
-        try:
-            self.saved = os.dup(2)
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, 2)
-            os.close(devnull)
-        except OSError:
-            self.saved = None
+    def make(path: str) -> Cluster:
+        kids = tuple(make(c) for c in children.get(path, []))
+        # a label of digits as long as the path: graphviz keeps room for the title we draw
+        return Cluster(names[path], "0" * len(path), str(S.FONT_SIZE - 1), tuple(members.get(path, [])), kids)
 
-    def __exit__(self, *exc):
-        if self.saved is not None:
-            os.dup2(self.saved, 2)
-            os.close(self.saved)
+    return [make(p) for p in children.get(None, [])]
 
 
 def _point(text: str, height: float) -> tuple[float, float]:
@@ -130,37 +138,49 @@ def _point(text: str, height: float) -> tuple[float, float]:
     return float(x), height - float(y)
 
 
-def _spline(attr, height: float) -> Spline:
+def _spline(pos: str, lp: str | None, height: float) -> Spline:
     points, end = [], None
-    for part in attr["pos"].split():
+    for part in pos.split():
         if part.startswith("e,"):
             end = _point(part[2:], height)
         elif not part.startswith("s,"):
             points.append(_point(part, height))
-    lp = attr.get("lp")
     return Spline(tuple(points), end, _point(lp, height) if lp else None)
 
 
 def _dot(view: View, boxes=None, rankdir: str = "LR", lean: bool = False) -> Layout:
     """Run `dot` once over `boxes` of the view and read back centres, splines and cluster boxes."""
-    A, ids, subgraphs = _build_agraph(view, boxes, rankdir, lean)
-    # one layout at a time: graphviz keeps global state, and two threads swapping fd 2
-    # could leave stderr pointing at /dev/null
-    with _ONE_AT_A_TIME, _QuietStderr():
-        # layout() then reading positions: never layout() followed by draw(), which
-        # crashes in this pygraphviz
-        A.layout(prog="dot")
-    bb = [float(v) for v in A.graph_attr["bb"].split(",")]
-    height = bb[3]
-    centres = {box: _point(A.get_node(i).attr["pos"], height) for box, i in ids.items()}
-    splines = {(u, v): _spline(A.get_edge(ids[u], ids[v]).attr, height) for u, v in view.links if u in ids and v in ids}
-    clusters = {}
-    for path, sub in subgraphs.items():
-        b = sub.graph_attr.get("bb")
+    boxes = list(view.boxes) if boxes is None else [b for b in view.boxes if b in boxes]
+    ids = {box: f"n{i}" for i, box in enumerate(boxes)}
+    nodes = {ids[b]: (view.boxes[b].width / PT_PER_INCH, view.boxes[b].height / PT_PER_INCH) for b in boxes}
+    with_label = labelled(view, lean)
+    edges = []
+    for (u, v), link in view.links.items():
+        if u in ids and v in ids:  # a labelled edge keeps room for the gradient text it may show
+            room = ("0" * min(LABEL_RESERVE_MAX, len(link.grad) + 2), str(S.FONT_SIZE - 1))
+            edges.append((ids[u], ids[v], room if (u, v) in with_label else None))
+    clusters = _clusters(view, boxes)
+    out = run_dot(dot_source(nodes, edges, [_renamed(c, ids) for c in clusters], rankdir))
+    height = out.bb[3]
+    centres = {box: _point(out.centres[i], height) for box, i in ids.items()}
+    splines = {}
+    for u, v in view.links:
+        if u in ids and v in ids:
+            pos, lp = out.splines[(ids[u], ids[v])]
+            splines[(u, v)] = _spline(pos, lp, height)
+    found = {}
+    for i, path in enumerate(view.clusters):  # in the view's order: outermost first
+        b = out.clusters.get(f"cluster_{i}")
         if b:
             x0, y0, x1, y1 = (float(v) for v in b.split(","))
-            clusters[path] = (x0, height - y1, x1, height - y0)
-    return Layout(bb[2], height, centres, splines, clusters, 1, rankdir)
+            found[path] = (x0, height - y1, x1, height - y0)
+    return Layout(out.bb[2], height, centres, splines, found, 1, rankdir)
+
+
+def _renamed(c: Cluster, ids: dict[str, str]) -> Cluster:
+    return Cluster(
+        c.name, c.label, c.fontsize, tuple(ids[b] for b in c.nodes), tuple(_renamed(k, ids) for k in c.children)
+    )
 
 
 # ----- wrapping a long drawing into rows ---------------------------------------------------------
@@ -280,15 +300,24 @@ def compute_layout(view: View, page: tuple[float, float] | None = None) -> Layou
 
     One row left to right when it fits; else the candidate that shows the whole drawing
     largest, all of them without the edge labels that repeat a box (`labelled`): one row,
-    two or more rows, or top to bottom. Fewer rows win a near tie.
+    two or more rows, or top to bottom. Fewer rows win a near tie. A candidate is laid out
+    only if its guessed size (`layout_guess`) could win; above `ONE_SHAPE_ABOVE` boxes the
+    one row is the answer.
     """
     page = page or (S.PAGE_WIDTH, S.PAGE_HEIGHT)
+    if len(view.boxes) > ONE_SHAPE_ABOVE:  # no shape shows it whole and legible: one row, panned
+        return _dot(view, lean=True)
     full = _dot(view)
     best, best_scale = full, page_scale(view, full, page)
     if best_scale >= 1.0 or len(view.boxes) < 4:
         return best
     lean = _dot(view, lean=True)
-    for lay in _candidates(view, lean, page):
+    for guess, make in _candidates(view, lean, page):
+        if guess <= best_scale * 1.05:  # even a guess that is a little off would not win
+            continue
+        lay = make()
+        if lay is None:
+            continue
         scale = page_scale(view, lay, page)
         if scale > best_scale * 1.05:
             best, best_scale = lay, scale
@@ -298,15 +327,20 @@ def compute_layout(view: View, page: tuple[float, float] | None = None) -> Layou
 
 
 def _candidates(view: View, lean: Layout, page):
-    """The drawings to try, in order of preference: one row, more rows, top to bottom."""
-    yield lean
+    """(optimistic guess of the scale, how to lay it out) of the drawings to try, in order of
+    preference: one row, more rows, top to bottom."""
+
+    def scale_of(size: tuple[float, float]) -> float:
+        return page_scale(view, Layout(size[0], size[1], {}, {}, {}), page)
+
+    yield page_scale(view, lean, page), lambda: lean
     for rows in range(2, MAX_ROWS + 1):
         if lean.width / rows < page[0] / 4:  # rows narrower than a quarter page: no better
             break
-        wrapped = wrap_rows(view, lean, rows)
-        if wrapped is not None:
-            yield wrapped
-    yield _dot(view, rankdir="TB", lean=True)
+        row = row_of_boxes(view, lean, rows)
+        guess = scale_of(guess_rows(view, lean, row, ROW_GAP)) * SLACK
+        yield guess, lambda rows=rows: wrap_rows(view, lean, rows)
+    yield scale_of(guess_top_down(view, lean)) * SLACK, lambda: _dot(view, rankdir="TB", lean=True)
 
 
 def to_dot(view: View) -> str:

@@ -37,12 +37,29 @@ def script_json(data) -> str:
     """
     text = json.dumps(data, ensure_ascii=False)
     text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)  # no UTF-8 file can hold one
-    return text.translate(str.maketrans(_SCRIPT_ESCAPES))  # type: ignore[arg-type]
+    for char, escape in _SCRIPT_ESCAPES.items():  # str.replace per character: far faster than translate
+        if char in text:
+            text = text.replace(char, escape)
+    return text
 
 
 def _script_safe(js: str) -> str:
     """Our own player code, inlined: only `</` could end its script early."""
     return js.replace("</", "<\\/")
+
+
+def _read_static(name: str) -> str:
+    """A file of the player, read once per change of the file (the package is read-only in use,
+    but an editable install may change it between calls)."""
+    path = STATIC / name
+    stamp = path.stat().st_mtime_ns
+    cached = _STATIC_CACHE.get(name)
+    if cached is None or cached[0] != stamp:
+        cached = _STATIC_CACHE[name] = (stamp, path.read_text(encoding="utf-8"))
+    return cached[1]
+
+
+_STATIC_CACHE: dict[str, tuple[int, str]] = {}
 
 
 def _still(svg: str, inline: bool) -> str:
@@ -57,7 +74,7 @@ def _still(svg: str, inline: bool) -> str:
 
 
 def _static(names, quiz: bool) -> list[str]:
-    return [(STATIC / n).read_text(encoding="utf-8") for n in names if quiz or not n.startswith("quiz.")]
+    return [_read_static(n) for n in names if quiz or not n.startswith("quiz.")]
 
 
 def player_source(quiz: bool = True) -> str:
