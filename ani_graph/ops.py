@@ -32,6 +32,7 @@ to the result (`∂L/∂y`), and `{n}` the number of elements of the first opera
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # How a caption writes the op applied to its operands:
@@ -51,14 +52,29 @@ class _Names(dict):
 
 def fill(template: str, names: dict[str, str]) -> str:
     """A rule template with the graph's names put into its fields; text without fields is unchanged.
+    A power that is a number is worked out: `x^(3 − 1)` reads `x^2`, and `x^(2 − 1)` reads `x`.
 
     >>> fill("∂{y}/∂{a} = cos({a})", {"a": "v2", "y": "y"})
     '∂y/∂v2 = cos(v2)'
+    >>> fill("{b}·{a}^({b} − 1)", {"a": "x", "b": "3"}), fill("{b}·{a}^({b} − 1)", {"a": "x", "b": "2"})
+    ('3·x^2', '2·x')
     """
     try:
-        return template.format_map(_Names(names))
+        text = template.format_map(_Names(names))
     except (ValueError, IndexError, AttributeError):  # braces that are not fields: shown as written
         return template
+    return _NUMBER_POWER.sub(_lower_power, text)
+
+
+_NUMBER_POWER = re.compile(r"\^\(\(?([−-]?\d+(?:\.\d+)?)\)? − 1\)")  # a negative one is bracketed
+
+
+def _lower_power(m: re.Match) -> str:
+    power = float(m.group(1).replace("−", "-")) - 1
+    if power == 1:
+        return ""
+    shown = f"{power:g}".replace("-", "−")
+    return f"^({shown})" if power < 0 else f"^{shown}"
 
 
 @dataclass(frozen=True)
