@@ -141,8 +141,13 @@ def show_all(view: View) -> Show:
 
 
 def dom_id(node_id: str) -> str:
-    """An id that is safe in SVG/HTML ids and CSS selectors."""
-    return re.sub(r"[^A-Za-z0-9_]", "_", node_id)
+    """An id that is safe in SVG/HTML ids and CSS selectors, and distinct for distinct nodes:
+    every other character, `_` too, is written as `_<hex>_`.
+
+    >>> dom_id("n12"), dom_id("m:a.b_c"), dom_id("m:a_b.c")
+    ('n12', 'm_3a_a_2e_b_5f_c', 'm_3a_a_5f_b_2e_c')
+    """
+    return re.sub(r"[^A-Za-z0-9]", lambda m: f"_{ord(m.group()):x}_", node_id)
 
 
 # ----- building ------------------------------------------------------------------------------------

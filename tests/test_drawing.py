@@ -1,5 +1,6 @@
 """The static drawing: layout, scene, SVG and matplotlib, checked on structure and geometry."""
 
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -335,3 +336,31 @@ def test_a_long_chain_without_modules_elides_its_middle():
 def test_bad_drawing_options_get_clear_errors(call, error, pattern):
     with pytest.raises(error, match=pattern):
         call(sin_graph())
+
+
+def test_modules_whose_paths_differ_only_in_dots_and_underscores_get_distinct_ids():
+    class Inner(nn.Module):
+        def forward(self, x):
+            return torch.tanh(x * 2) + 1
+
+    class Holder(nn.Module):
+        def __init__(self, name):
+            super().__init__()
+            self.add_module(name, Inner())
+
+        def forward(self, x):
+            return next(iter(self.children()))(x)
+
+    class Outer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = Holder("b_c")  # a.b_c
+            self.a_b = Holder("c")  # a_b.c
+
+        def forward(self, x):
+            return (self.a(x) * self.a_b(x)).sum()
+
+    svg = TorchGraph(Outer(), [[0.5, -1.0]]).to_svg(depth=1)  # each inner module one box
+    ids = re.findall(r'<g[^>]* id="(ag-n-[^"]*)"', svg)
+    assert any("b_5f_c" in i for i in ids) and any("a_5f_b" in i for i in ids)
+    assert len(ids) == len(set(ids))
