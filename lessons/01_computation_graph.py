@@ -24,6 +24,7 @@ print("ani-graph", ani_graph.__version__)
 # %%
 import math
 
+import matplotlib.pyplot as plt
 import torch
 
 from ani_graph import TorchGraph, trackable_function
@@ -73,10 +74,10 @@ c = torch.tensor(4.0, requires_grad=True)
 y = torch.sin(a * x + c)
 y.backward()
 
-print("y      =", y.item())
-print("dy/dx  =", x.grad.item(), " formula a·cos(ax+c) =", (3 * math.cos(10)))
-print("dy/da  =", a.grad.item(), " formula x·cos(ax+c) =", (2 * math.cos(10)))
-print("dy/dc  =", c.grad.item(), " formula   cos(ax+c) =", math.cos(10))
+print("y     =", y.item())
+print("∂y/∂x =", x.grad.item(), "  formula a·cos(ax + c) =", 3 * math.cos(10))
+print("∂y/∂a =", a.grad.item(), "  formula x·cos(ax + c) =", 2 * math.cos(10))
+print("∂y/∂c =", c.grad.item(), "  formula   cos(ax + c) =", math.cos(10))
 
 
 # %% [markdown]
@@ -95,6 +96,7 @@ def func(x, a, c):
 
 g = TorchGraph(func, [2, 3, 4])
 g.plot(with_all=True)
+plt.show()
 
 # %% [markdown]
 # Boxes are tensors (blue inputs, orange output, the unnamed intermediates `v1`, `v2`),
@@ -232,18 +234,69 @@ print("ours:", g_sig.grad("x").item(), "  torch.sigmoid:", reference.item())
 g_sig.animate(direction="both")
 
 # %% [markdown]
+# ### Checking a backward you wrote
+#
+# Autograd trusts your `backward` completely: if it is wrong, every gradient behind it is
+# wrong, silently. `g.check()` catches that. It compares every gradient with **finite
+# differences** (nudge an input by a tiny $h$ both ways, in double precision, and measure, as
+# at the start of this lesson), and every operation's backward with its own forward. Our
+# sigmoid passes:
+
+# %%
+g_sig.check()
+
+# %% [markdown]
+# Here is the mistake that is easiest to make: a backward that forgot the factor $(1 - s)$.
+# The forward is the same, so every **value** in the graph is right; only the gradient is
+# wrong. The check says so, and names the operation whose backward disagrees with its forward.
+
+
+# %%
+@trackable_function
+class ForgetfulSigmoid(torch.autograd.Function):
+    name = "$\\sigma$"
+
+    @staticmethod
+    def forward(ctx, x):
+        s = 1 / (1 + torch.exp(-x))
+        ctx.save_for_backward(s)
+        return s
+
+    @staticmethod
+    def backward(ctx, grad_s):
+        (s,) = ctx.saved_tensors
+        return grad_s * s  # forgot the (1 - s)
+
+
+def squash_badly(x):
+    s = ForgetfulSigmoid.apply(x)
+    return s
+
+
+g_bad = TorchGraph(squash_badly, [0.5])
+print("the forgetful gradient:", g_bad.grad("x").item(), "  the true one:", reference.item())
+g_bad.check()
+
+# %% [markdown]
+# `animate(check=True)` marks each gradient ✓ or ✗ as it arrives, so you can see where a
+# wrong backward starts to spoil the numbers:
+
+# %%
+g_bad.animate(check=True)
+
+# %% [markdown]
 # ## Exercises
 #
 # **Exercise 1.** Let $y = a \sin(b x) + c$ with $a = 5$, $b = 4$, $c = 7$ at $x = 2$.
-# Work out $\partial y/\partial x$ with the chain rule (a calculator is fine) and put the number
-# in `dy_dx`.
+# Work out $\partial y/\partial x$ with the chain rule and put the number in `dy_dx`. A calculator
+# is fine: three significant digits are enough.
 
 # %% tags=["exercise"]
 dy_dx = ...  # your answer: a number
 
 # %% tags=["solution"]
-# y = a·sin(bx) + c  →  dy/dx = a · cos(bx) · b
-dy_dx = 5 * math.cos(4 * 2) * 4
+# y = a·sin(bx) + c  →  ∂y/∂x = a · cos(bx) · b
+dy_dx = -2.91  # 5 · cos(8) · 4 = −2.9100…, to three significant digits
 
 
 # %%
@@ -253,7 +306,11 @@ def y_of(x, a, b, c):
 
 _g = TorchGraph(y_of, [2, 5, 4, 7])
 check(
-    dy_dx, _g.grad("x"), name="exercise 1", hint="Differentiate the outer multiplication, then sin, then the inner b·x."
+    dy_dx,
+    _g.grad("x"),
+    digits=3,
+    name="exercise 1",
+    hint="Differentiate the outer multiplication, then sin, then the inner b·x.",
 )
 
 # %% [markdown]

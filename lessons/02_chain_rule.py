@@ -137,7 +137,7 @@ def relu(x):
     return torch.maximum(x, torch.tensor(0.0))
 
 
-check(relu_grad_at_minus_10, TorchGraph(relu, [-10]).grad("x"), name="ReLU at -10", hint="max is a switch.")
+check(relu_grad_at_minus_10, TorchGraph(relu, [-10]).grad("x"), name="ReLU at −10", hint="max is a switch.")
 check(relu_grad_at_100, TorchGraph(relu, [100]).grad("x"), name="ReLU at 100", hint="max is a switch.")
 
 # %% [markdown]

@@ -35,6 +35,7 @@ print(x.grad, "==", 4 * x.detach())
 
 g = TorchGraph(lambda x: 2 * torch.dot(x, x), [torch.arange(4.0)])
 g.plot(with_all=True)
+plt.show()
 
 # %% [markdown]
 # ## Gradients accumulate
@@ -91,8 +92,14 @@ print(g.grad("x"))
 # ## `detach()` cuts the graph
 #
 # `u = (x * x).detach()` has the same numbers as `x * x` but no history: autograd treats it
-# as a constant. So $z = u \cdot x$ has $\partial z/\partial x = u$, not $3x^2$. In the drawing
-# `u` is a grey constant with no edge coming in.
+# as a constant. Take $L = \sum z$ with $z = u \cdot x$. Without the cut, $z = x^3$ and
+# $\partial L/\partial x = 3x^2$; with it, only the direct path counts and
+# $\partial L/\partial x = u = x^2$.
+#
+# The drawing shows what was cut: the edge from `v1` (that is, $x \cdot x$) into `detach` is
+# dashed, `u` comes out grey (a constant), and in the animation no gradient ever crosses the
+# dashed edge. The whole path through `v1` is lost; only the edge from `x` straight into
+# the second `×` carries a gradient.
 
 
 # %%
@@ -102,9 +109,28 @@ def with_detach(x):
     return z
 
 
+def without_detach(x):
+    u = x * x
+    z = u * x
+    return z
+
+
 g = TorchGraph(with_detach, [[0.0, 1.0, 2.0, 3.0]], [torch.ones(4)])
-print("∂z/∂x =", g.grad("x"), "  u =", g.value("u"))
+g_whole = TorchGraph(without_detach, [[0.0, 1.0, 2.0, 3.0]], [torch.ones(4)])
+print("with detach:    ∂L/∂x =", g.grad("x"), "  = u =", g.value("u"))
+print("without detach: ∂L/∂x =", g_whole.grad("x"), "  = 3x²")
+g.plot(with_all=True)
+plt.show()
+
+# %%
 g.animate()
+
+# %% [markdown]
+# Compare the graph without the cut: there the gradient reaches `x` along both paths, and
+# the two shares add up to $x^2 + 2x^2 = 3x^2$.
+
+# %%
+g_whole.animate()
 
 
 # %% [markdown]

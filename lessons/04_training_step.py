@@ -15,6 +15,7 @@ except ImportError:
 print("ani-graph", ani_graph.__version__)
 
 # %%
+import matplotlib.pyplot as plt
 import torch
 import torch.nn as nn
 
@@ -54,6 +55,7 @@ def step_loss(w, x, b):
 
 
 TorchGraph(step_loss, [w, x, b]).plot(with_all=True)
+plt.show()
 
 # %% [markdown]
 # ## A small model
@@ -136,6 +138,7 @@ with record() as rec:
 g = rec.graph(loss)
 print(g)
 g.plot(with_all=True, depth=0)
+plt.show()
 
 # %% [markdown]
 # `depth=0` folds each top-level module (`0`, `1`, `2` are the two Linear layers and the
@@ -175,9 +178,18 @@ _opt.step()
 check(w_after, _w.detach(), name="one SGD step", hint="new = old − learning rate × gradient.")
 
 # %% [markdown]
-# **Exercise 2.** Freeze the first layer of `model` (set `requires_grad=False` on its weight
-# and bias), run one backward pass of the loss, and count how many parameter tensors
-# received a gradient. Store the count in `with_grad`.
+# **Exercise 2.** The cell below starts you from a clean state: every layer trainable and
+# no gradient anywhere (`model.zero_grad(set_to_none=True)` sets every `.grad` back to
+# `None`, as before the first backward). Now freeze the first layer of `model` (set
+# `requires_grad=False` on its weight and bias), run one backward pass of the loss, and
+# count how many parameter tensors have a gradient afterwards (`p.grad is not None`).
+# Store the count in `with_grad`.
+
+# %%
+for p in model.parameters():
+    p.requires_grad_(True)
+model.zero_grad(set_to_none=True)
+print("parameter tensors with a gradient now:", sum(p.grad is not None for p in model.parameters()))
 
 # %% tags=["exercise"]
 with_grad = ...
@@ -185,14 +197,19 @@ with_grad = ...
 # %% tags=["solution"]
 for p in model[0].parameters():
     p.requires_grad_(False)
-model.zero_grad(set_to_none=True)
 (ideal_output - model(some_input)).pow(2).sum().backward()
 with_grad = sum(p.grad is not None for p in model.parameters())
-for p in model[0].parameters():
-    p.requires_grad_(True)
 
 # %%
-check(with_grad, 2, name="frozen layer", hint="Only the last Linear layer is still trainable: its weight and its bias.")
+trainable = sum(1 for name, _ in model.named_parameters() if not name.startswith("0."))  # layer 2's weight and bias
+check(
+    with_grad,
+    trainable,
+    name="frozen layer",
+    hint="A frozen parameter's .grad stays None. Did the first layer's weight and bias get requires_grad=False?",
+)
+for p in model.parameters():  # unfreeze again for what follows
+    p.requires_grad_(True)
 
 # %% [markdown]
 # **Exercise 3.** For the loss $\sum (t - p)^2$, the gradient with respect to the

@@ -16,6 +16,7 @@ except ImportError:
 print("ani-graph", ani_graph.__version__)
 
 # %%
+import matplotlib.pyplot as plt
 import torch
 
 from ani_graph import TorchGraph
@@ -91,6 +92,7 @@ def fixed(x):
 
 
 TorchGraph(fixed, [[1.0, 2.0]]).plot(with_all=True)
+plt.show()
 
 # %% [markdown]
 # ### Changing in place a view of a leaf
@@ -178,13 +180,13 @@ dL_dsigma = ...
 
 # %% tags=["solution"]
 z = 0.5 + 2.0 * eps
-dL_dmu = 2 * z  # dL/dz · dz/dμ
-dL_dsigma = 2 * z * eps  # dL/dz · dz/dσ
+dL_dmu = 2 * z  # ∂L/∂z · ∂z/∂μ
+dL_dsigma = 2 * z * eps  # ∂L/∂z · ∂z/∂σ
 
 # %%
 _g = TorchGraph(lambda mu, sigma: sample(mu, sigma) ** 2, [0.5, 2.0])
-check(dL_dmu, _g.grad("mu"), name="∂L/∂μ", hint="dL/dz = 2z.")
-check(dL_dsigma, _g.grad("sigma"), name="∂L/∂σ", hint="dz/dσ = ε.")
+check(dL_dmu, _g.grad("mu"), name="∂L/∂μ", hint="∂L/∂z = 2z, and ∂z/∂μ = 1.")
+check(dL_dsigma, _g.grad("sigma"), name="∂L/∂σ", hint="∂L/∂z = 2z, and ∂z/∂σ = ε.")
 
 # %% [markdown]
 # **Exercise 2.** Each gradient step above multiplies $x$ by the same factor. What is $x$

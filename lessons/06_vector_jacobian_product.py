@@ -4,7 +4,9 @@
 # Reverse mode never builds a Jacobian matrix. For an output $y = f(x)$ with
 # $y \in \mathbb{R}^m$, $x \in \mathbb{R}^n$, the Jacobian $J$ is $m \times n$, and one backward pass with
 # upstream gradient $v$ computes the **vector-Jacobian product** $v^\top J$, a single row of
-# length $n$, for about the cost of the forward pass. This lesson makes that concrete.
+# length $n$, for about the cost of the forward pass. This lesson makes that concrete, and then
+# sets reverse mode beside **forward mode**, which computes Jacobian-vector products $J u$
+# instead, and counts the passes each needs for a whole Jacobian.
 
 # %%
 # Installs ani-graph, in a version these lessons fit, where it is not importable yet (Colab).
@@ -25,24 +27,45 @@ from ani_graph.exercises import check
 # %% [markdown]
 # ## A linear map, where the Jacobian is the matrix itself
 #
-# For $y = W x$ the Jacobian is $W$. Pick $W$ (3×2) and $x$, and an upstream vector $v$.
+# For $y = W x$ the Jacobian $\partial y/\partial x$ is $W$ itself. We pass the matrix `W`
+# (3×2) to the function as an input, so the drawing names it, and we pick a point $x$ and an
+# upstream vector $v = (1, -1, 2)$.
+#
+# One backward pass differentiates the scalar $L = v^\top y = \sum_i v_i y_i$ (the
+# animation's first backward step writes it out), and the chain rule gives
+# $\partial L/\partial x = v^\top J$: the rows of $J$, weighted by $v$ and added up,
+#
+# $$v^\top J = 1 \cdot (1, 2) - 1 \cdot (0, -1) + 2 \cdot (3, 0.5) = (7, 4).$$
+#
+# PyTorch never builds $J$ for this; the caption shows what it computes instead,
+# $W^\top v$, the same numbers as a column.
+
 
 # %%
-W = torch.tensor([[1.0, 2.0], [0.0, -1.0], [3.0, 0.5]])
-v = torch.tensor([1.0, -1.0, 2.0])
-
-
-def linear_map(x):
+def linear_map(W, x):
     y = W @ x
     return y
 
 
-g = TorchGraph(linear_map, [[0.5, -2.0]], [v])
-J = torch.autograd.functional.jacobian(linear_map, torch.tensor([0.5, -2.0]))
-print("Jacobian:\n", J)
-print("vᵀJ       =", v @ J)
-print("ani-graph =", g.grad("x"))
+W = torch.tensor([[1.0, 2.0], [0.0, -1.0], [3.0, 0.5]])
+x0 = torch.tensor([0.5, -2.0])
+v = torch.tensor([1.0, -1.0, 2.0])
+
+g = TorchGraph(linear_map, [W, x0], [v])
+J = torch.autograd.functional.jacobian(lambda x: W @ x, x0)
+print("J =\n", J)
+print("vᵀJ, row by row:   ", v[0] * J[0] + v[1] * J[1] + v[2] * J[2])
+print("vᵀJ as a product:  ", v @ J)
+print("∂L/∂x by ani-graph:", g.grad("x"), " (one backward pass, no J)")
 g.animate(direction="both")
+
+# %% [markdown]
+# `W` is an input as well, so the same backward pass also gives $\partial L/\partial W = v\,x^\top$,
+# one number per entry of `W`: that is how a layer's weights get their gradient.
+
+# %%
+print(g.grad("W"))
+print("v xᵀ =\n", torch.outer(v, x0))
 
 # %% [markdown]
 # ## Rows of the Jacobian, one backward pass each
@@ -56,7 +79,7 @@ rows = []
 for i in range(3):
     one_hot = torch.zeros(3)
     one_hot[i] = 1
-    rows.append(TorchGraph(linear_map, [[0.5, -2.0]], [one_hot]).grad("x"))
+    rows.append(TorchGraph(linear_map, [W, x0], [one_hot]).grad("x"))
 print(torch.stack(rows))
 print("equal to J:", torch.allclose(torch.stack(rows), J))
 
@@ -69,18 +92,83 @@ print("equal to J:", torch.allclose(torch.stack(rows), J))
 
 
 # %%
-def squashed(x):
+def squashed(W, x):
     h = W @ x
     y = torch.tanh(h)
     return y
 
 
-g2 = TorchGraph(squashed, [[0.5, -2.0]], [v])
-x0 = torch.tensor([0.5, -2.0])
+g2 = TorchGraph(squashed, [W, x0], [v])
 J2 = torch.diag(1 - torch.tanh(W @ x0) ** 2) @ W
 print("vᵀJ by formula:", v @ J2)
 print("ani-graph:     ", g2.grad("x"))
 g2.animate()
+
+
+# %% [markdown]
+# ## Forward mode beside reverse mode
+#
+# Reverse mode starts from the outputs and gives a **row** of the Jacobian per pass.
+# Forward mode starts from the inputs: give each input a *tangent* (how fast it moves,
+# written $\dot x$) and push the tangents forward with the values, one chain-rule step per
+# operation, $\dot u = \partial u/\partial a \cdot \dot a + \partial u/\partial b \cdot \dot b$.
+# At the outputs you read $J \dot x$: with the seed $\dot x = 1$ and every other tangent 0,
+# that is the **column** of the Jacobian that belongs to $x$.
+#
+# Take one function with three inputs and two outputs, so its Jacobian is 2×3:
+#
+# $$u = x y, \qquad p = \sin(u) + z, \qquad q = u z, \qquad (x, y, z) = (1, 2, 3).$$
+
+
+# %%
+def two_outputs(x, y, z):
+    u = x * y
+    p = torch.sin(u) + z
+    q = u * z
+    return p, q
+
+
+point = [1.0, 2.0, 3.0]
+inputs = ["x", "y", "z"]
+g3 = TorchGraph(two_outputs, point, [1.0, 0.0])
+g3.animate("tangent", wrt={"x": 1.0})
+
+# %% [markdown]
+# The last step counts the passes. Forward mode: one per input, so three for the whole
+# Jacobian, a column each. Reverse mode: one per output, so two, a row each; the animation
+# below is the first row's pass, with upstream gradients $(1, 0)$, so it differentiates
+# $L = p$.
+
+# %%
+g3.animate()
+
+# %% [markdown]
+# Both ways build the same matrix. Below, three forward passes (`g.tangents` gives the
+# numbers of the tangent animation) and two reverse passes, next to PyTorch's own Jacobian.
+
+# %%
+columns = []
+for name in inputs:  # forward mode: one pass per input, a column each
+    tangent = g3.tangents({name: 1.0})
+    columns.append(torch.stack([tangent["p"], tangent["q"]]))
+J_forward = torch.stack(columns, dim=1)
+
+rows = []
+for upstream in ([1.0, 0.0], [0.0, 1.0]):  # reverse mode: one pass per output, a row each
+    reverse = TorchGraph(two_outputs, point, upstream)
+    rows.append(torch.stack([reverse.grad(name) for name in inputs]))
+J_reverse = torch.stack(rows)
+
+by_torch = torch.autograd.functional.jacobian(two_outputs, tuple(torch.tensor(p) for p in point))
+J_torch = torch.stack([torch.stack(row) for row in by_torch])
+print("forward mode, 3 passes:\n", J_forward)
+print("reverse mode, 2 passes:\n", J_reverse)
+print("both equal torch's Jacobian:", torch.allclose(J_forward, J_torch), torch.allclose(J_reverse, J_torch))
+
+# %% [markdown]
+# Which mode is cheaper depends on the shape of $J$. A network's loss has one output and
+# millions of parameters: reverse mode needs **one** pass for the whole gradient, forward
+# mode one per parameter. Forward mode wins when there are few inputs and many outputs.
 
 # %% [markdown]
 # ## Exercises
@@ -93,14 +181,14 @@ g2.animate()
 vjp = ...
 
 # %% tags=["solution"]
-vjp = torch.tensor([2.0, 0.0, 1.0]) @ W
+vjp = torch.tensor([2.0, 0.0, 1.0]) @ W  # 2 · row 1 + 0 · row 2 + 1 · row 3
 
 # %%
 check(
     vjp,
-    TorchGraph(linear_map, [[0.5, -2.0]], [[2.0, 0.0, 1.0]]).grad("x"),
+    TorchGraph(linear_map, [W, x0], [[2.0, 0.0, 1.0]]).grad("x"),
     name="VJP",
-    hint="vᵀW: a weighted sum of W's rows.",
+    hint="vᵀW: the rows of W, weighted by v and added up.",
 )
 
 # %% [markdown]
@@ -116,3 +204,16 @@ passes = 3  # one per output: each backward pass gives one row
 
 # %%
 check(passes, 3, name="passes", hint="Each backward pass gives one row of J.")
+
+# %% [markdown]
+# **Exercise 3.** And with forward mode, how many passes for the same Jacobian? Store the
+# number in `forward_passes`.
+
+# %% tags=["exercise"]
+forward_passes = ...
+
+# %% tags=["solution"]
+forward_passes = 1000  # one per input: each forward pass gives one column
+
+# %%
+check(forward_passes, 1000, name="forward passes", hint="Each forward pass gives one column of J.")
