@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "notebooks" / "solutions"
 TEMPLATES = Path(__file__).resolve().parent / "site"
 CODE = re.compile(r"(```.*?```|`[^`\n]*`)", re.S)  # code is left as it is
+XMLNS = ' xmlns="http://www.w3.org/1998/Math/MathML"'  # HTML needs none; nbconvert's heading anchors would prefix it
 MATH = re.compile(r"\$\$(.+?)\$\$|(?<![\\$])\$(?!\$)(.+?)(?<!\\)\$", re.S)
 
 
@@ -34,7 +35,8 @@ def mathml(markdown: str) -> str:
 
     def one(match: re.Match) -> str:
         block, inline = match.group(1), match.group(2)
-        return latex_to_mathml(block if block is not None else inline, display="block" if block else "inline")
+        latex = block if block is not None else inline
+        return latex_to_mathml(latex, display="block" if block else "inline").replace(XMLNS, "")
 
     parts = CODE.split(markdown)
     return "".join(part if i % 2 else MATH.sub(one, part) for i, part in enumerate(parts))

@@ -30,7 +30,7 @@ def test_index_links_the_six_lessons_in_order(built_site):
 def test_each_page_has_the_player_its_checks_pass_and_nothing_loads_from_the_network(built_site, name):
     page = (built_site / f"{name}.html").read_text(encoding="utf-8")
     assert page.count('class="ag-standalone"') >= 1, "an animation must be the stand-alone player"
-    assert "<math" in page and "$$" not in page, "math arrives as MathML"
+    assert "<math" in page and "$$" not in page and "ns0:" not in page, "math arrives as plain HTML MathML"
     assert not FETCHES.search(page), FETCHES.search(page)
     assert "✅" in page and "❌" not in page and "⏳" not in page, "every solution's checks pass"
     assert 'rel="next"' in page or name == LESSONS[-1]
@@ -51,3 +51,20 @@ def test_the_network_pattern_catches_what_it_must():
         '<math xmlns="http://www.w3.org/1998/Math/MathML">',
     ):
         assert not FETCHES.search(local), local
+
+
+def test_math_becomes_mathml_and_code_stays_as_written():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_site", ROOT / "scripts" / "build_site.py")
+    assert spec and spec.loader
+    build_site = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build_site)
+    out = build_site.mathml('## At $x = 2$: `name = "$\\sigma$"`\n\n$$\\frac{a}{b}$$')
+    assert out.startswith('## At <math display="inline">') and "<mn>2</mn>" in out
+    assert '`name = "$\\sigma$"`' in out  # code is left alone
+    assert (
+        '<math display="block"><mrow><mfrac>' in out
+        and "xmlns" not in out
+        and "$" not in out.replace('"$\\sigma$"', "")
+    )
