@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -13,12 +14,17 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted((ROOT / "lessons").glob("[0-9][0-9]_*.py"))
 
 
+def load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def test_committed_notebooks_match_a_fresh_build(tmp_path):
     subprocess.run([sys.executable, str(ROOT / "scripts" / "build_notebooks.py"), "--out", str(tmp_path)], check=True)
     built = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.ipynb"))
     committed = sorted(p.relative_to(ROOT / "notebooks") for p in (ROOT / "notebooks").rglob("[0-9]*.ipynb"))
     assert built == committed
-    stale = [str(p) for p in built if (tmp_path / p).read_bytes() != (ROOT / "notebooks" / p).read_bytes()]
+    # compared as JSON, so a checkout that turned line ends into CRLF (Windows) still matches
+    stale = [str(p) for p in built if load(tmp_path / p) != load(ROOT / "notebooks" / p)]
     assert not stale, f"run `make notebooks`: these differ from their sources: {stale}"
 
 
