@@ -141,9 +141,10 @@ g.plot(with_all=True, depth=0)
 plt.show()
 
 # %% [markdown]
-# `depth=0` folds each top-level module (`0`, `1`, `2` are the two Linear layers and the
+# `depth=0` folds each top-level module (`0` and `2` are the two Linear layers, `1` the
 # ReLU) into one box, for an overview. Without it, every operation is drawn, grouped in a
-# dashed frame per module; the animation below scrolls sideways. Large tensors show their
+# dashed frame per module, as in the animation below (a long drawing wraps into rows, and an
+# arrow leads from the end of one row to the start of the next). Large tensors show their
 # shape and mean instead of a thousand numbers.
 
 # %%
