@@ -62,7 +62,11 @@ class Animation:
         self.frames: list[dict] = graph.frames(direction, depth=depth, max_nodes=max_nodes, wrt=wrt, check=check)
         # tangents and ✓ marks are texts the graph does not hold: the boxes make room for them
         extra = _badge_texts(self.frames) if direction == "tangent" or check else ()
-        self._view = {"depth": depth, "max_nodes": max_nodes, "extra": extra}
+        self._start({"depth": depth, "max_nodes": max_nodes, "extra": extra})
+
+    def _start(self, view: dict) -> None:
+        """The state every animation starts with, drawn with the view options `view`."""
+        self._view = view
         self._frame = 0
         self._widget: PlayerWidget | None = None
         self._svg_cache: str | None = None

@@ -83,3 +83,21 @@ class Sigmoid(torch.autograd.Function):
     def backward(ctx, grad_s):
         (s,) = ctx.saved_tensors
         return grad_s * s * (1 - s)
+
+
+def tiny_regression(seed: int = 0) -> tuple[torch.nn.Module, torch.Tensor, torch.Tensor]:
+    """A 2-layer MLP (2 → 3 → 1, tanh) and four points to fit, the same for the same `seed`:
+    the training loop of the lessons and tests (parameters `0.weight`, `0.bias`, `2.weight`, `2.bias`).
+
+    >>> model, x, y = tiny_regression()
+    >>> [name for name, _ in model.named_parameters()], tuple(x.shape), tuple(y.shape)
+    (['0.weight', '0.bias', '2.weight', '2.bias'], (4, 2), (4, 1))
+    """
+    gen = torch.Generator().manual_seed(seed)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1))
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.rand(p.shape, generator=gen) - 0.5)
+    x = torch.rand(4, 2, generator=gen) * 2 - 1
+    y = (x[:, :1] * 0.5 - x[:, 1:] * x[:, 1:]).detach()
+    return model, x, y

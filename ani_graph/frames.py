@@ -4,7 +4,9 @@
 never the layout. A frame is a plain dict with separate fields; no field needs
 splitting:
 
-- `phase`: "forward", "backward" or "tangent" (forward mode, see `tangent.py`);
+- `phase`: "forward", "backward", "tangent" (forward mode, see `tangent.py`) or "update"
+  (an optimizer step, in the frames of recorded training steps, `update_frames.py`, which
+  also carry a `step` field);
 - `caption`: what happens, with numbers, e.g. `∂y/∂a = ∂y/∂v1 · ∂v1/∂a = (−0.8391) · 2 = −1.678`;
   where a tensor feeds several ops, later arrivals read
   `∂e/∂b += … = 2 (second path) → 5`. The backward pass differentiates the single scalar

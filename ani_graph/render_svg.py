@@ -53,6 +53,9 @@ CSS = f"""{S.theme_css()}
 .ag-graph .ag-flow-back .ag-arrow {{ fill: var(--ag-glow-back); }}
 .ag-graph .ag-flow-tan .ag-shape, .ag-graph .ag-flow-tan .ag-path {{ stroke: var(--ag-glow-tan); }}
 .ag-graph .ag-flow-tan .ag-arrow {{ fill: var(--ag-glow-tan); }}
+.ag-graph .ag-flow-upd .ag-shape {{ stroke: var(--ag-glow-upd); }}
+.ag-graph .ag-strip-line, .ag-graph .ag-strip-dot {{ stroke: var(--ag-strip); }}
+.ag-graph .ag-strip-dot {{ fill: var(--ag-strip); }}
 """
 
 

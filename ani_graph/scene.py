@@ -151,7 +151,7 @@ def _glow(phase: str) -> str:
 
 
 def _flow(phase: str) -> str:
-    return {"backward": "ag-flow-back", "tangent": "ag-flow-tan"}.get(phase, "ag-flow-fwd")
+    return {"backward": "ag-flow-back", "tangent": "ag-flow-tan", "update": "ag-flow-upd"}.get(phase, "ag-flow-fwd")
 
 
 def arrow_polygon(points, tip, size: float = S.ARROW_SIZE):

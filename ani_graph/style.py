@@ -34,7 +34,7 @@ CARD_COLOUR = "#FFFFFF"
 CLUSTER_STROKE = "#B8B0D0"
 CLUSTER_FILL = "#F7F5FB"
 # what is lit glows in the colour of what flows: values forward, gradients backward, tangents
-PHASE_COLOURS = {"forward": "#0072B2", "backward": "#B0357F", "tangent": "#009E73"}
+PHASE_COLOURS = {"forward": "#0072B2", "backward": "#B0357F", "tangent": "#009E73", "update": "#D55E00"}
 
 # Dark themes (JupyterLab's dark theme, a page in a dark colour scheme): the same roles.
 DARK = {
@@ -48,10 +48,15 @@ DARK = {
     "glow-back": "#E58CC1",
     "tan": "#5FD3AE",
     "glow-tan": "#5FD3AE",
+    "glow-upd": "#F28E52",
+    "strip": "#9AA3AD",
 }
 DARK_FILL_OPACITY = 0.22  # node tints turn translucent so light text stays readable
 
+STRIP_COLOUR = "#6E7681"  # the loss curve under a training animation
+
 # geometry, in points
+STRIP_HEIGHT = 64.0  # the loss-curve strip under a training animation
 MARGIN = 14.0  # around the drawing
 CAPTION_HEIGHT = 22.0  # the note line under a folded or elided drawing
 ZOOM = 1.25  # the SVG is drawn a little larger than the layout, to read well on a projector
@@ -107,6 +112,7 @@ def theme_css() -> str:
         f"--ag-grad: {GRAD_COLOUR}; --ag-cluster: {CLUSTER_FILL}; --ag-cluster-stroke: {CLUSTER_STROKE}; "
         f"--ag-glow-fwd: {PHASE_COLOURS['forward']}; --ag-glow-back: {PHASE_COLOURS['backward']}; "
         f"--ag-tan: {TANGENT_COLOUR}; --ag-glow-tan: {PHASE_COLOURS['tangent']}; "
+        f"--ag-glow-upd: {PHASE_COLOURS['update']}; --ag-strip: {STRIP_COLOUR}; "
         f"--ag-lit-width: {LIT_STROKE_WIDTH}px; --ag-lit-edge-width: {LIT_EDGE_WIDTH}px;"
     )
     dark = " ".join(f"--ag-{k}: {v};" for k, v in DARK.items())

@@ -16,6 +16,7 @@ from ani_graph.examples import chain_rule, sin_example
 from ani_graph.tracing import active
 from ani_graph.tracing.functions import PATCH
 from ani_graph.tracing.naming import MODULE_HOOKS
+from ani_graph.tracing.user_backward import PATCH as BACKWARD_PATCH
 
 
 def autograd_grads(func, inputs, grad_outputs=None):
@@ -48,6 +49,11 @@ def chain_graph():
 
 
 _ORIGINAL_APPLY = torch.autograd.function.Function.__dict__["apply"]
+_ORIGINAL_BACKWARDS = {
+    "Tensor.backward": (torch.Tensor, "backward", torch.Tensor.backward),
+    "torch.autograd.backward": (torch.autograd, "backward", torch.autograd.backward),
+    "torch.autograd.grad": (torch.autograd, "grad", torch.autograd.grad),
+}
 _GLOBAL_HOOKS = (
     "_global_forward_pre_hooks",
     "_global_forward_hooks",
@@ -63,6 +69,8 @@ def _left_behind(grad_before: bool) -> list[str]:
         found.append(f"{torch._C._len_torch_function_stack()} torch function mode(s) still active")
     if torch.autograd.function.Function.__dict__["apply"] is not _ORIGINAL_APPLY:
         found.append("torch.autograd.Function.apply is still patched")
+    found += [f"{name} is still patched" for name, (owner, attr, fn) in _ORIGINAL_BACKWARDS.items()
+              if getattr(owner, attr) is not fn]  # fmt: skip
     if torch.is_grad_enabled() != grad_before:
         found.append(f"grad mode changed from {grad_before} to {torch.is_grad_enabled()}")
     if torch.is_inference_mode_enabled():
@@ -72,7 +80,7 @@ def _left_behind(grad_before: bool) -> list[str]:
         for name in _GLOBAL_HOOKS
         if getattr(_module, name)
     ]
-    if active.recorders() or PATCH.users or MODULE_HOOKS.users:
+    if active.recorders() or PATCH.users or MODULE_HOOKS.users or BACKWARD_PATCH.users:
         found.append("an ani-graph recording is still running")
     return found
 
@@ -82,11 +90,13 @@ def _clean_up(grad_before: bool) -> None:
     while torch._C._len_torch_function_stack():
         torch._C._pop_torch_function_stack()
     torch.autograd.function.Function.apply = _ORIGINAL_APPLY
+    for owner, attr, fn in _ORIGINAL_BACKWARDS.values():
+        setattr(owner, attr, fn)
     torch.set_grad_enabled(grad_before)
     for name in (*_GLOBAL_HOOKS, "_global_forward_hooks_always_called", "_global_forward_hooks_with_kwargs"):
         getattr(_module, name).clear()
     # ani-graph's own bookkeeping of what it installed (private: only this clean-up resets it)
-    for shared in (PATCH, MODULE_HOOKS):
+    for shared in (PATCH, MODULE_HOOKS, BACKWARD_PATCH):
         shared._users, shared._state = 0, None
     for rec in active.recorders():
         active.remove(rec)

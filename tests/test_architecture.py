@@ -21,8 +21,8 @@ import pytest
 import torch
 import torch.nn as nn
 
-from ani_graph import TorchGraph
-from ani_graph.examples import Sigmoid, chain_rule, product, sin_example
+from ani_graph import TorchGraph, record
+from ani_graph.examples import Sigmoid, chain_rule, product, sin_example, tiny_regression
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "ani_graph"
@@ -310,8 +310,8 @@ def frame_problems(frame, drawn: set[str]) -> list[tuple[str, str]]:
         json.dumps(frame, allow_nan=False)
     except (TypeError, ValueError) as err:
         problems.append(("is not JSON", str(err)))
-    if "phase" in frame and frame["phase"] not in ("forward", "backward", "tangent"):
-        problems.append(("phase is not 'forward', 'backward' or 'tangent'", repr(frame["phase"])))
+    if "phase" in frame and frame["phase"] not in ("forward", "backward", "tangent", "update"):
+        problems.append(("phase is not 'forward', 'backward', 'tangent' or 'update'", repr(frame["phase"])))
     for field in ("caption", "rule"):
         if field in frame and not isinstance(frame[field], str):
             problems.append((f"{field} is not a str", repr(frame[field])[:80]))
@@ -351,6 +351,21 @@ def test_every_frame_is_a_plain_json_dict_in_the_documented_schema(example, dire
         pytest.fail(f"{example}, {direction} ({len(anim.frames)} frames):\n" + "\n".join(lines))
 
 
+def test_training_frames_follow_the_documented_schema_too():
+    model, x, y = tiny_regression()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    with record() as rec:
+        for _ in range(2):
+            opt.zero_grad()
+            torch.nn.functional.mse_loss(model(x), y).backward()
+            opt.step()
+    anim = rec.animate()
+    drawn = {html.unescape(n) for n in re.findall(r'data-node="([^"]*)"', anim.to_html())}
+    problems = [(i, p) for i, f in enumerate(anim.frames) for p in frame_problems(f, drawn)]
+    assert problems == []
+    assert all(isinstance(f["step"], int) for f in anim.frames)
+
+
 def frame_list(found: list[tuple[int, str]]) -> str:
     shown = ", ".join(str(i) for i, _ in found[:10])
     return shown + (f", … ({len(found)} in all)" if len(found) > 10 else "")
@@ -377,7 +392,7 @@ def test_the_frame_checker_accepts_the_documented_schema_and_names_each_departur
     bad = {**good, "phase": "sideways", "nodes": ["ghost"], "edges": [["a", "op0", "x"]], "value": float("nan")}
     assert [p for p, _ in frame_problems(bad, {"a", "op0"})] == [
         "is not JSON",
-        "phase is not 'forward', 'backward' or 'tangent'",
+        "phase is not 'forward', 'backward', 'tangent' or 'update'",
         "nodes names a node that is not in the drawing",
         "edges holds something that is not a [u, v] list",
     ]

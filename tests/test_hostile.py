@@ -208,11 +208,11 @@ def test_the_in_place_error_of_a_10000_op_loop_is_explained_at_once(monkeypatch)
     real = explain_module.explain
 
     def timed(*args):
-        start = time.perf_counter()
+        start = time.process_time()  # CPU time: other work on a shared machine does not count
         try:
             return real(*args)
         finally:
-            spent.append(time.perf_counter() - start)
+            spent.append(time.process_time() - start)
 
     monkeypatch.setattr("ani_graph.tracing.recorder.explain", timed)
     with pytest.raises(RuntimeError) as info:
@@ -221,7 +221,7 @@ def test_the_in_place_error_of_a_10000_op_loop_is_explained_at_once(monkeypatch)
     assert "modified by an inplace operation" in text  # PyTorch's own message comes first
     assert "the output of sigmoid was changed by an in-place add_" in text
     assert text.count("ani-graph:") == 1  # the one tensor that was changed, not every sigmoid
-    assert spent and spent[0] < 1.0  # it took 30 to 75 s when the search was quadratic
+    assert spent and spent[0] < 5.0  # linear: well under 1 s; the quadratic search took 30 to 75 s
 
 
 def test_a_10000_step_in_place_loop_traces_with_the_right_gradient():

@@ -352,7 +352,7 @@ function stepper(ui, drawing, frames, view) {
     for (const key of keys) setSlot(key, texts.textAt(key, k));
   };
   const light = (k, f) => {
-    for (const e of lit) e.classList.remove("ag-lit", "ag-flow-fwd", "ag-flow-back", "ag-flow-tan");
+    for (const e of lit) e.classList.remove("ag-lit", "ag-flow-fwd", "ag-flow-back", "ag-flow-tan", "ag-flow-upd");
     for (const e of fresh) e.classList.remove("ag-fresh");
     lit = [];
     fresh = [];
@@ -362,7 +362,7 @@ function stepper(ui, drawing, frames, view) {
       const s = drawing.slot(key);
       if (s) { s.holder.classList.add("ag-fresh"); fresh.push(s.holder); }
     }
-    const flow = f.phase === "backward" ? "ag-flow-back" : f.phase === "tangent" ? "ag-flow-tan" : "ag-flow-fwd";
+    const flow = FLOWS[f.phase] || "ag-flow-fwd";
     const nodes = (f.nodes || []).map(drawing.node).filter(Boolean);
     const edges = (f.edges || []).map(([u, v]) => drawing.edge(u, v)).filter(Boolean);
     for (const g of [...nodes, ...edges]) { g.classList.add("ag-lit", flow); lit.push(g); }
@@ -376,6 +376,7 @@ function stepper(ui, drawing, frames, view) {
     light(k, f);
     ui.root.classList.toggle("ag-backward", f.phase === "backward");
     ui.root.classList.toggle("ag-tangent", f.phase === "tangent");
+    ui.root.classList.toggle("ag-update", f.phase === "update");
     setWords(ui.stepLine, f.caption);
     setWords(ui.ruleLine, f.rule || "");
     ui.slider.value = String(k);
@@ -466,7 +467,9 @@ function wireControls(ui, model, steps, play, view) {
   model.on("change:interval_ms", () => play.restart());
 }
 
-const PHASES = { forward: "forward: values", backward: "backward: gradients", tangent: "forward mode: tangents" };
+const PHASES = { forward: "forward: values", backward: "backward: gradients", tangent: "forward mode: tangents",
+  update: "update: parameters" };
+const FLOWS = { backward: "ag-flow-back", tangent: "ag-flow-tan", update: "ag-flow-upd" };
 
 function mount(el, model) {
   const frames = model.get("frames") || [];
