@@ -20,6 +20,7 @@ import torch
 import torch.nn as nn
 
 from ani_graph import TorchGraph, record
+from ani_graph.examples import tiny_regression
 from ani_graph.exercises import check
 
 # %% [markdown]
@@ -157,6 +158,55 @@ g.animate(direction="backward")
 optimizer.zero_grad()
 loss.backward()
 print(torch.allclose(g.grad("2.bias"), model[2].bias.grad), torch.allclose(g.grad("0.weight"), model[0].weight.grad))
+
+# %% [markdown]
+# ## A whole training loop, recorded
+#
+# `record()` also sees the `loss.backward()` and `optimizer.step()` you call yourself, so a
+# real training loop can go inside it unchanged. Below, a small network (2 → 3 → 1 with
+# tanh) fits four points with three steps of plain SGD. Each backward becomes one step in
+# `rec.steps`, and `rec.animate()` plays them all on one drawing: the forward pass, the
+# backward pass, then the **update** of every parameter, $w \leftarrow w - 0.1 \cdot
+# \partial\,\text{loss}/\partial w$ with its numbers. The strip under the drawing is the
+# loss, step by step. Nothing changes for your code: the parameters end exactly as they
+# would without `record()`.
+
+
+# %%
+net, points, targets = tiny_regression()  # the same network and four points every time
+print(net)
+sgd = torch.optim.SGD(net.parameters(), lr=0.1)
+with record() as rec:
+    for _ in range(3):
+        sgd.zero_grad()
+        loss = ((net(points) - targets) ** 2).mean()
+        loss.backward()
+        sgd.step()
+print("loss at each step:", [round(s.loss, 4) for s in rec.steps])
+rec.animate()
+
+# %% [markdown]
+# ### Forgetting `zero_grad()`
+#
+# The same loop without `sgd.zero_grad()`. Every backward now **adds** its gradient to what
+# the last one left in `.grad`, so from the second step on the optimizer steps with the sum
+# of all gradients so far, not with this step's. Watch the update frames: they say they used
+# `.grad`, the sum, and the badges show the larger numbers.
+
+# %%
+net, points, targets = tiny_regression()
+sgd = torch.optim.SGD(net.parameters(), lr=0.1)
+with record() as forgetful:
+    for _ in range(3):
+        loss = ((net(points) - targets) ** 2).mean()
+        loss.backward()  # no zero_grad() before it
+        sgd.step()
+
+second = forgetful.steps[1]
+own = second.graph.grad("2.bias")  # this step's own gradient
+print("2.bias: this step's gradient", own, "+ what was left over", second.carried["2.bias"])
+print("        = the .grad the optimizer used", second.grads["2.bias"])
+forgetful.animate()
 
 # %% [markdown]
 # ## Exercises
