@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .frames import state_at
+from .heatmap import check_tensors
 from .view import MAX_NODES
 
 if TYPE_CHECKING:
@@ -53,16 +54,18 @@ class Animation:
         max_nodes: int = MAX_NODES,
         wrt: dict | None = None,
         check: bool = False,
+        tensors: str = "text",
     ) -> None:
         if not isinstance(interval_ms, int) or isinstance(interval_ms, bool) or interval_ms < 16:
             raise ValueError(f"interval_ms must be a whole number of milliseconds, at least 16, not {interval_ms!r}.")
+        check_tensors(tensors)
         self.graph = graph
         self.direction = direction
         self.interval_ms = interval_ms
         self.frames: list[dict] = graph.frames(direction, depth=depth, max_nodes=max_nodes, wrt=wrt, check=check)
         # tangents and ✓ marks are texts the graph does not hold: the boxes make room for them
         extra = _badge_texts(self.frames) if direction == "tangent" or check else ()
-        self._start({"depth": depth, "max_nodes": max_nodes, "extra": extra})
+        self._start({"depth": depth, "max_nodes": max_nodes, "extra": extra, "tensors": tensors})
 
     def _start(self, view: dict) -> None:
         """The state every animation starts with, drawn with the view options `view`."""

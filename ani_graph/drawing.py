@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import torch
 
+from .heatmap import check_tensors
 from .view import MAX_NODES, View, build_view
 
 if TYPE_CHECKING:
@@ -35,19 +36,24 @@ class Drawing:
             self._stages[key] = make()
         return self._stages[key]
 
-    def view(self, depth: int | None = None, max_nodes: int = MAX_NODES, extra: tuple = ()) -> View:
-        """What the drawing shows: fold map, every box's texts and size (`depth`, `max_nodes` as in `plot`).
+    def view(
+        self, depth: int | None = None, max_nodes: int = MAX_NODES, extra: tuple = (), tensors: str = "text"
+    ) -> View:
+        """What the drawing shows: fold map, every box's texts and size (options as in `plot`).
 
         `extra` lists (node, "value"|"grad"|"tangent", text) texts that frames show beyond the graph's own.
         """
-        return self._stage(("view", depth, max_nodes, extra), lambda: build_view(self.nx, depth, max_nodes, extra))
+        key = ("view", depth, max_nodes, extra, tensors)
+        return self._stage(key, lambda: build_view(self.nx, depth, max_nodes, extra, tensors))
 
-    def layout(self, depth: int | None = None, max_nodes: int = MAX_NODES, extra: tuple = ()) -> Layout:
+    def layout(
+        self, depth: int | None = None, max_nodes: int = MAX_NODES, extra: tuple = (), tensors: str = "text"
+    ) -> Layout:
         """Where every box of the view goes (graphviz `dot`, run once per view; options as in `plot`)."""
         from .layout import compute_layout
 
-        view = self.view(depth, max_nodes, extra)
-        return self._stage(("layout", depth, max_nodes, extra), lambda: compute_layout(view))
+        view = self.view(depth, max_nodes, extra, tensors)
+        return self._stage(("layout", depth, max_nodes, extra, tensors), lambda: compute_layout(view))
 
     def scene(
         self,
@@ -56,14 +62,15 @@ class Drawing:
         max_nodes: int = MAX_NODES,
         show: Show | None = None,
         extra: tuple = (),
+        tensors: str = "text",
     ) -> Scene:
         """Every shape of the drawing (options as in `plot`); `show` (a `scene.Show`) overrides `with_all`."""
         from .scene import build_scene, show_all
 
-        view = self.view(depth, max_nodes, extra)
+        view = self.view(depth, max_nodes, extra, tensors)
         if show is None and with_all:
             show = show_all(view)
-        return build_scene(view, self.layout(depth, max_nodes, extra), show)
+        return build_scene(view, self.layout(depth, max_nodes, extra, tensors), show)
 
     def frames(
         self,
@@ -117,6 +124,7 @@ class Drawing:
         ax: Axes | None = None,
         depth: int | None = None,
         max_nodes: int = MAX_NODES,
+        tensors: str = "text",
         **style: Any,
     ) -> Axes:
         """Draw the graph with matplotlib and return the `Axes`.
@@ -132,27 +140,50 @@ class Drawing:
         max_nodes : int, default 300
             Above this many boxes, or 48 along the longest path, modules fold on their own (a
             chain with no modules shows its ends, the middle elided); the drawing says so.
+        tensors : {"text", "heatmap"}, default "text"
+            "heatmap" draws a value or gradient of 2 to 64 elements as a small grid of cells
+            coloured by `style.diverging` (0 white, negative blue, positive orange, each grid
+            scaled to its own largest magnitude) with its range beside it, and a key under
+            the drawing. Scalars and larger tensors keep their text.
 
         Raises
         ------
         TypeError
             An unknown keyword option.
+        ValueError
+            A `tensors` other than "text" or "heatmap".
+
+        Examples
+        --------
+        >>> import torch
+        >>> from ani_graph import TorchGraph
+        >>> g = TorchGraph(lambda W, x: (W @ x).sum(), [torch.ones(4, 3), torch.ones(3)])
+        >>> ax = g.plot(with_all=True, tensors="heatmap")
         """
         _no_style(style)
+        check_tensors(tensors)
         from .render_mpl import plot_scene
 
-        return plot_scene(self.scene(with_all, depth, max_nodes), ax)
+        return plot_scene(self.scene(with_all, depth, max_nodes, tensors=tensors), ax)
 
-    def to_svg(self, with_all: bool = False, depth: int | None = None, max_nodes: int = MAX_NODES, **style: Any) -> str:
+    def to_svg(
+        self,
+        with_all: bool = False,
+        depth: int | None = None,
+        max_nodes: int = MAX_NODES,
+        tensors: str = "text",
+        **style: Any,
+    ) -> str:
         """The drawing as SVG text, with stable ids for every node and edge.
 
-        Takes `with_all`, `depth` and `max_nodes` as `plot` does, and raises `TypeError` on
-        an unknown keyword option.
+        Takes `with_all`, `depth`, `max_nodes` and `tensors` as `plot` does, and raises
+        `TypeError` on an unknown keyword option, `ValueError` on a bad `tensors`.
         """
         _no_style(style)
+        check_tensors(tensors)
         from .render_svg import scene_to_svg
 
-        return scene_to_svg(self.scene(with_all, depth, max_nodes))
+        return scene_to_svg(self.scene(with_all, depth, max_nodes, tensors=tensors))
 
     def to_dot(self, depth: int | None = None, max_nodes: int = MAX_NODES) -> str:
         """The graphviz DOT source of the layout (ids and sizes; ani-graph draws all text itself)."""
@@ -169,6 +200,7 @@ class Drawing:
         max_nodes: int = MAX_NODES,
         wrt: dict | None = None,
         check: bool = False,
+        tensors: str = "text",
     ) -> Animation:
         """Animate values flowing forward and/or gradients flowing backward, a step per frame.
 
@@ -189,8 +221,9 @@ class Drawing:
             For "tangent": seed tangents by input (or parameter) name, e.g. ``{"x": 1.0}``;
             other inputs start at 0. A vector input takes a seed vector.
         check : bool, default False
-            Mark each final gradient badge ✓ or ✗ against central finite differences
-            (see `check`).
+            Mark each final gradient badge ✓ or ✗ against central finite differences (`check`).
+        tensors : {"text", "heatmap"}, default "text"
+            "heatmap": small tensors as grids, as in `plot`; a gradient's grid shows when the pass reaches it.
 
         Returns
         -------
@@ -199,13 +232,12 @@ class Drawing:
             buttons, a slider and each step's chain-rule caption) that keeps working in a
             saved notebook opened without a kernel; `.widget` is the live Jupyter widget.
             `.frames` is the frame list, `.frame` the one shown, `.to_html()` one page that
-            loads nothing from the network, and `.save(path)`
-            writes `.html` or `.gif`.
+            loads nothing from the network, and `.save(path)` writes `.html` or `.gif`.
 
         Raises
         ------
         ValueError
-            An unknown `direction`, or an `interval_ms` that is not a whole number ≥ 16.
+            An unknown `direction` or `tensors`, or an `interval_ms` that is not a whole number ≥ 16.
 
         Examples
         --------
@@ -217,9 +249,7 @@ class Drawing:
         """
         from .animation import Animation
 
-        return Animation(
-            self, direction, interval_ms=interval_ms, depth=depth, max_nodes=max_nodes, wrt=wrt, check=check
-        )
+        return Animation(self, direction, interval_ms, depth, max_nodes, wrt, check, tensors)
 
 
 def _no_style(style: dict) -> None:

@@ -7,7 +7,12 @@ Contract with the animation player (`static/player.js`):
   has class `ag-shape`;
 - tensor nodes hold badges `<g class="ag-badge ag-badge-val">` (and `ag-badge-grad`, or
   `ag-badge-tan` in forward mode) with `<text class="ag-val">` / `ag-grad` / `ag-tan`; an
-  empty badge also has class `ag-empty`;
+  empty badge also has class `ag-empty`; with `tensors="heatmap"` a badge may hold a grid
+  `<g class="ag-heat ag-heat-val">` (or `ag-heat-grad`) of `<rect class="ag-cell">`, one per
+  element, and its text is then hidden (class `ag-empty`): the grid shows with its badge. A
+  gradient that arrives in shares has one more grid per running sum, with `data-text` the
+  badge text it stands for: the player shows the grid whose `data-text` is the badge's text,
+  else the one without `data-text` (the total);
 - edge `<g class="ag-edge" id="ag-e-{u}-{v}" data-src data-dst>` with `<path class="ag-path">`;
   a tensor→op edge also holds `<text class="ag-egrad">`.
 
@@ -34,7 +39,7 @@ from .scene import Curve, Ellipse, Group, Polygon, Rect, Scene, Text
 # stand-alone .svg file, so the values come from style.py through the variables.
 CSS = f"""{S.theme_css()}
 .ag-graph {{ font-family: {S.FONT_FAMILY}; font-size: {S.FONT_SIZE}px; }}
-.ag-graph .ag-card {{ fill: var(--ag-card); }}
+.ag-graph .ag-card, .ag-graph .ag-legend-bg {{ fill: var(--ag-card); }}
 .ag-graph text {{ fill: var(--ag-text); dominant-baseline: central; }}
 .ag-graph .ag-shape {{ fill-opacity: var(--ag-fill-opacity, 1); }}
 .ag-graph .ag-path {{ stroke: var(--ag-edge); }}
@@ -43,6 +48,8 @@ CSS = f"""{S.theme_css()}
 .ag-graph .ag-grad, .ag-graph .ag-grad-bg, .ag-graph .ag-egrad {{ fill: var(--ag-grad); }}
 .ag-graph .ag-tan, .ag-graph .ag-tan-bg {{ fill: var(--ag-tan); }}
 .ag-graph .ag-egrad {{ paint-order: stroke; stroke: var(--ag-card); stroke-width: 3px; }}
+.ag-graph .ag-badge-val .ag-heat-range {{ fill: var(--ag-val); }}
+.ag-graph .ag-badge-grad .ag-heat-range {{ fill: var(--ag-grad); }}
 .ag-graph .ag-empty {{ visibility: hidden; }}
 .ag-graph .ag-cluster rect {{ fill: var(--ag-cluster); stroke: var(--ag-cluster-stroke); }}
 .ag-graph .ag-lit .ag-shape {{ stroke-width: var(--ag-lit-width); }}
@@ -129,6 +136,8 @@ def _group(g: Group) -> str:
         attrs += f" data-src={quoteattr(visible(g.src))} data-dst={quoteattr(visible(g.dst))}"
     elif g.role == "cluster":
         attrs += f" data-module={quoteattr(visible(g.key))}"
+    elif g.role == "heat" and g.key:  # a running sum's grid: the badge text it stands for
+        attrs += f" data-text={quoteattr(visible(g.key))}"
     body = "".join(_SHAPES[type(item)](item) for item in g.items)
     return f"<g{attrs}>{body}</g>" if attrs else body
 

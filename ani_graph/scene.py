@@ -7,8 +7,8 @@ compute nothing of their own, so a plot, the notebook display and every animatio
 frame look alike. What a scene shows of the graph's numbers and lights is a `Show`.
 
 Shapes are grouped as the player needs them: a group has a `role` (card, cluster,
-edge, node, badge, note), the CSS classes the SVG gives it, and `hidden` for an empty
-badge that keeps its place.
+edge, node, badge, heat (a heatmap's cells, inside its badge), legend, note), the CSS
+classes the SVG gives it, and `hidden` for an empty badge that keeps its place.
 
 >>> import torch
 >>> from ani_graph import TorchGraph
@@ -23,11 +23,13 @@ badge that keeps its place.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import style as S
+from .heatmap import GAP as HEAT_GAP
+from .heatmap import Heat
 from .layout import Layout
-from .view import View
+from .view import View, text_width
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ class Polygon:
 
 @dataclass(frozen=True)
 class Group:
-    role: str  # card, cluster, edge, node, badge or note
+    role: str  # card, cluster, edge, node, badge, heat, legend or note
     items: tuple = ()
     cls: str = ""  # the classes of the SVG group, e.g. "ag-node ag-op ag-lit"
     key: str = ""  # a node's box id, a cluster's module path
@@ -200,29 +202,70 @@ def _edge(view: View, lay: Layout, key, show: Show) -> Group:
     return Group("edge", tuple(items), cls, src=u, dst=v, dom_id=f"ag-e-{dom_id(u)}-{dom_id(v)}")
 
 
-def row_centres(y: float, rows: int) -> list[float]:
-    """Vertical centres of a box's text rows (title, value, gradient), around its centre `y`."""
-    top = y - rows * S.LINE_HEIGHT / 2
-    return [top + S.LINE_HEIGHT * (i + 0.5) for i in range(rows)]
+def row_centres(y: float, rows: int | list[float]) -> list[float]:
+    """Vertical centres of a box's rows (title, value, gradient), around its centre `y`.
+
+    `rows` is a count of text rows, or the rows' heights (`Box.row_heights`).
+    """
+    heights = [S.LINE_HEIGHT] * rows if isinstance(rows, int) else rows
+    top, centres = y - sum(heights) / 2, []
+    for h in heights:
+        centres.append(top + h / 2)
+        top += h
+    return centres
 
 
 _BADGES = {"val": ("=", S.VALUE_COLOUR), "grad": ("∂", S.GRAD_COLOUR), "tan": ("ṫ", S.TANGENT_COLOUR)}
 
 
-def _badge(which: str, box, x: float, cy: float, text: str) -> Group:
-    """The value (`val`), gradient (`grad`) or tangent (`tan`) row of a tensor box: tint, key and number."""
+def _badge(
+    which: str, box, x: float, cy: float, text: str, heat: Heat | None = None, height: float = S.LINE_HEIGHT
+) -> Group:
+    """The value (`val`), gradient (`grad`) or tangent (`tan`) row of a tensor box: tint, key and number.
+
+    With a `heat`, the row shows the grid and its range in place of the number; the number stays
+    in the row, hidden, as the text the player writes (the row shows once it has one). A gradient
+    that arrives in shares has a grid per running sum (`Box.grad_steps`): the one whose text the
+    badge shows is visible, else the total's. `height` is the row's (`Box.row_heights`).
+    """
     key, colour = _BADGES[which]
     left = x - box.width / 2 + S.BADGE_INSET
     tint = Rect(
-        left, cy - S.LINE_HEIGHT / 2 + 1, box.width - 2 * S.BADGE_INSET, S.LINE_HEIGHT - 2, colour,
+        left, cy - height / 2 + 1, box.width - 2 * S.BADGE_INSET, height - 2, colour,
         rx=3.0, fill_opacity=S.BADGE_TINT, cls=f"ag-{which}-bg",
     )  # fmt: skip
-    items = (
+    items: tuple[object, ...] = (
         tint,
         Text(left + S.BADGE_KEY_DX, cy, key, S.SMALL_FONT, S.TEXT_COLOUR, opacity=0.75, cls="ag-key"),
-        Text(left + S.BADGE_TEXT_DX, cy, text, S.FONT_SIZE, colour, cls=f"ag-{which}", node=box.id),
     )
-    return Group("badge", items, f"ag-badge ag-badge-{which}", hidden=not text)
+    if heat is not None:
+        steps = box.grad_steps if which == "grad" else ()
+        shown = next((t for t, _ in steps if t == text), "")
+        total = box.grad if which == "grad" else box.value
+        mark = text[len(total) :] if text.startswith(total + " ") else ""  # e.g. the gradient check's " ✓"
+        for step, grid in (*steps, ("", heat)):
+            grid = grid if step else replace(grid, text=grid.text + mark)
+            items += (_heat(which, grid, left + S.BADGE_TEXT_DX, cy, colour, step, hidden=step != shown),)
+    number = Text(left + S.BADGE_TEXT_DX, cy, text, S.FONT_SIZE, colour, cls=f"ag-{which}", node=box.id,
+                  hidden=heat is not None)  # fmt: skip
+    return Group("badge", (*items, number), f"ag-badge ag-badge-{which}", hidden=not text)
+
+
+def _heat(which: str, heat: Heat, x: float, cy: float, colour: str, step: str, hidden: bool) -> Group:
+    """A grid of cells coloured on the diverging scale, framed, with its range beside it.
+
+    `step` is the badge text a running sum's grid stands for ("" for the total's grid).
+    """
+    top = cy - heat.height / 2
+    inset = S.HEAT_CELL_GAP / 2
+    cells = tuple(
+        Rect(cx + inset, cy0 + inset, size - 2 * inset, size - 2 * inset, fill, cls="ag-cell")
+        for (cx, cy0, size), fill in zip(heat.cells(x, top), heat.colours())
+    )
+    frame = Rect(x - 1, top - 1, heat.width + 2, heat.height + 2, S.HEAT_BACKGROUND, S.HEAT_FRAME, 0.6,
+                 rx=1.5, cls="ag-heat-frame")  # fmt: skip
+    text = Text(x + heat.width + HEAT_GAP, cy, heat.text, S.SMALL_FONT, colour, cls="ag-heat-range")
+    return Group("heat", (frame, *cells, text), f"ag-heat ag-heat-{which}", key=step, hidden=hidden)
 
 
 def _node(box, x: float, y: float, show: Show) -> Group:
@@ -240,26 +283,62 @@ def _node(box, x: float, y: float, show: Show) -> Group:
         dash = S.MODULE_DASH if box.kind in ("module", "elided") else None
         x0, y0 = x - box.width / 2, y - box.height / 2
         shape = Rect(x0, y0, box.width, box.height, fill, stroke, width, S.CORNER_RADIUS, dash, cls="ag-shape")
-        rows = row_centres(y, 1 + box.value_row + box.grad_row + box.tangent_row)
+        heights = box.row_heights()
+        rows = row_centres(y, heights)
         title = Text(x, rows[0], box.title, S.FONT_SIZE, S.TEXT_COLOUR, "middle", bold=True, cls="ag-title")
         items = (shape, title)
         texts = show.texts.get(box.id, {})
         if box.value_row:
-            items += (_badge("val", box, x, rows[1], texts.get("value", "")),)
+            items += (_badge("val", box, x, rows[1], texts.get("value", ""), box.value_heat, heights[1]),)
         if box.grad_row:
-            items += (_badge("grad", box, x, rows[2], texts.get("grad", "")),)
+            items += (_badge("grad", box, x, rows[2], texts.get("grad", ""), box.grad_heat, heights[2]),)
         if box.tangent_row:
             items += (_badge("tan", box, x, rows[-1], texts.get("tangent", "")),)
     cls = f"ag-node ag-{box.kind}" + (f" ag-lit {_flow(show.phase)}" if lit else "")
     return Group("node", items, cls, key=box.id, dom_id=f"ag-n-{dom_id(box.id)}", bounds=(x, y, box.width, box.height))
 
 
+LEGEND = "white is 0; each grid is scaled to its own largest |value|"
+
+
+def _legend(y: float) -> tuple[Group, float]:
+    """The key to the heatmaps' colours, a row at height `y`: − [scale from −1 to 1] + and a line of text,
+    on a card-coloured strip of its own (a plot has no card behind it)."""
+    x, size = S.MARGIN, S.LEGEND_CELL
+    steps = [i / 4 - 1 for i in range(9)]
+    cells = tuple(
+        Rect(x + 12 + i * size, y - size / 2, size, size, S.diverging(t, 1.0), cls="ag-cell")
+        for i, t in enumerate(steps)
+    )
+    end = x + 12 + len(steps) * size
+    width = end + 18 + text_width(LEGEND, S.SMALL_FONT) + S.MARGIN
+    strip = Rect(x - 4, y - S.LINE_HEIGHT / 2 - 1, width - x - S.MARGIN + 8, S.LINE_HEIGHT + 2, S.CARD_COLOUR,
+                 rx=3.0, fill_opacity=0.9, cls="ag-legend-bg")  # fmt: skip
+    frame = Rect(x + 11, y - size / 2 - 1, end - x - 10, size + 2, S.HEAT_BACKGROUND, S.HEAT_FRAME, 0.6, rx=1.5)
+    texts = (
+        Text(x, y, "−", S.FONT_SIZE, S.TEXT_COLOUR, cls="ag-legend-text"),
+        Text(end + 4, y, "+", S.FONT_SIZE, S.TEXT_COLOUR, cls="ag-legend-text"),
+        Text(end + 18, y, LEGEND, S.SMALL_FONT, S.TEXT_COLOUR, opacity=0.85, cls="ag-legend-text"),
+    )
+    return Group("legend", (strip, frame, *cells, *texts), "ag-legend"), width
+
+
 def build_scene(view: View, lay: Layout, show: Show | None = None) -> Scene:
-    """Every shape of the drawing of `view` laid out as `lay`, showing `show` (names only by default)."""
+    """Every shape of the drawing of `view` laid out as `lay`, showing `show` (names only by default).
+
+    A drawing with heatmaps (`tensors="heatmap"`) that shows numbers has a key to their colours under it.
+    """
     show = show or Show()
     note = view.note if show.note is None else show.note
+    heat = bool(show.texts) and any(b.value_heat or b.grad_heat for b in view.boxes.values())
     width = lay.width + 2 * S.MARGIN
-    height = lay.height + 2 * S.MARGIN + (S.CAPTION_HEIGHT if note else 0)
+    bottom = lay.height + 2 * S.MARGIN
+    height = bottom + (S.CAPTION_HEIGHT if heat else 0) + (S.CAPTION_HEIGHT if note else 0)
+    extras = []
+    if heat:
+        legend, legend_width = _legend(bottom + S.CAPTION_HEIGHT / 2 - 4)
+        extras.append(legend)
+        width = max(width, legend_width)
     card = Rect(0.0, 0.0, width, height, S.CARD_COLOUR, rx=8.0, cls="ag-card")
     groups = [Group("card", (card,))]
     groups += [_cluster(path, lay.clusters[path]) for path in view.clusters if path in lay.clusters]
@@ -267,6 +346,7 @@ def build_scene(view: View, lay: Layout, show: Show | None = None) -> Scene:
     for box in view.boxes.values():
         x, y = lay.centres[box.id]
         groups.append(_node(box, x + S.MARGIN, y + S.MARGIN, show))
+    groups += extras
     if note:
         text = Text(S.MARGIN, height - S.CAPTION_HEIGHT / 2 - 4, note, S.FONT_SIZE, S.TEXT_COLOUR,
                     italic=True, opacity=0.85, halo=True, cls="ag-note")  # fmt: skip

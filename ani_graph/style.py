@@ -88,6 +88,10 @@ OP_FONT = FONT_SIZE + 2
 DIVERGING_NEGATIVE = "#0072B2"
 DIVERGING_ZERO = "#F7F7F7"
 DIVERGING_POSITIVE = "#D55E00"
+HEAT_BACKGROUND = "#C9CDD3"  # shows between a grid's cells, so cells near 0 (almost white) stay apart
+HEAT_FRAME = "#8A8F98"  # the outline of a grid
+HEAT_CELL_GAP = 0.8  # points between neighbouring cells
+LEGEND_CELL = 8.0  # a step of the colour key under a drawing with heatmaps
 
 
 def diverging(value: float, limit: float) -> str:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 import networkx as nx
 
 from .format import format_tensor
+from .heatmap import GAP, Heat, check_tensors, gradient_steps, heat_of
 from .style import CHAR_WIDTH, FONT_SIZE, LINE_HEIGHT, math_to_text
 
 MAX_NODES = 300  # boxes drawn before modules fold
@@ -51,6 +52,20 @@ class Box:
     members: tuple[str, ...]  # the graph nodes it stands for
     cluster: str | None  # the open module whose frame it sits in
     tangent_row: bool = False  # forward mode: a tangent row in place of the gradient row
+    value_heat: Heat | None = None  # tensors="heatmap": the value row shows this grid in place of its text
+    grad_heat: Heat | None = None  # and the gradient row this one
+    grad_steps: tuple[tuple[str, Heat], ...] = ()  # (badge text, grid) of the running sums before the total
+
+    def row_heights(self) -> list[float]:
+        """Heights of the box's rows, top to bottom: title, then value, gradient, tangent (those it has)."""
+        grad = [h.row_height for h in (self.grad_heat, *(h for _, h in self.grad_steps)) if h is not None]
+        value = [self.value_heat.row_height] if self.value_heat else []
+        shown: tuple[tuple[bool, list[float]], ...] = (
+            (self.value_row, value),
+            (self.grad_row, grad),
+            (self.tangent_row, []),
+        )
+        return [LINE_HEIGHT] + [max(heights, default=LINE_HEIGHT) for on, heights in shown if on]
 
 
 @dataclass(frozen=True)
@@ -196,8 +211,12 @@ def text_width(text: str, size: float = FONT_SIZE) -> float:
     return len(text) * size * CHAR_WIDTH
 
 
-def _tensor_box(G, n, name, members, cluster, extra: dict[str, list[str]]) -> Box:
-    """A tensor's box, sized for its own texts and the `extra` ones frames will show ({which: [text]})."""
+def _tensor_box(G, n, name, members, cluster, extra: dict[str, list[str]], order: list | None = None) -> Box:
+    """A tensor's box, sized for its own texts and the `extra` ones frames will show ({which: [text]}).
+
+    With a topological `order` (`tensors="heatmap"`), a value or gradient of 2 to 64 elements is a
+    grid (`heatmap.Heat`) whose row is sized for the grid and its range text instead.
+    """
     a = G.nodes[n]
     value = format_tensor(a["value"])
     grad = format_tensor(a["grad"]) if a["grad"] is not None else ""
@@ -210,13 +229,26 @@ def _tensor_box(G, n, name, members, cluster, extra: dict[str, list[str]]) -> Bo
     value_row = a["kind"] != "constant"
     tangent_row = value_row and "tangent" in extra
     grad_row = value_row and bool(a["requires_grad"]) and not tangent_row
+    heats: dict[str, Heat | None] = {"value": None, "grad": None}
+    steps: tuple[tuple[str, Heat], ...] = ()
+    if order is not None and value_row:
+        heats = {"value": heat_of(a["value"]), "grad": heat_of(a["grad"]) if grad_row else None}
+        if heats["grad"] is not None:
+            found = ((format_tensor(t), heat_of(t)) for t in gradient_steps(G, n, order))
+            steps = tuple((text, h) for text, h in found if h is not None)
     shown = {"value": (value_row, value), "grad": (grad_row, grad), "tangent": (tangent_row, "")}
-    rows = [title] + [f"= {own}" for on, own in shown.values() if on]  # a key (= ∂ ṫ) and the text
-    rows += [f"= {t}" for which, texts in extra.items() if shown.get(which, (False,))[0] for t in texts]
-    width = max(40.0, max(text_width(r) for r in rows) + 18)
-    height = LINE_HEIGHT * (1 + value_row + grad_row + tangent_row) + 10
-    return Box(n, a["kind"], title, None, value, grad, value_row, grad_row, width, height, members, cluster,
-               tangent_row)  # fmt: skip
+    texts = {w: (on and heats.get(w) is None, own) for w, (on, own) in shown.items()}  # rows that show text
+    widths = [text_width(title)] + [text_width(f"= {own}") for on, own in texts.values() if on]  # a key (= ∂ ṫ)
+    widths += [text_width(f"= {t}") for which, ts in extra.items() if texts.get(which, (False,))[0] for t in ts]
+    grids = [h for h in heats.values() if h is not None] + [h for _, h in steps]
+    widths += [h.width + GAP + text_width(h.text, FONT_SIZE - 1) + 15 for h in grids]
+    if heats["grad"] is not None:  # a mark after the total (✓ from the gradient check) goes after its range
+        marks = [t[len(grad) :] for t in extra.get("grad", []) if t.startswith(grad + " ")]
+        h = heats["grad"]
+        widths += [h.width + GAP + text_width(h.text + m, FONT_SIZE - 1) + 15 for m in marks]
+    box = Box(n, a["kind"], title, None, value, grad, value_row, grad_row, 0.0, 0.0, members, cluster, tangent_row,
+              heats["value"], heats["grad"], steps)  # fmt: skip
+    return replace(box, width=max(40.0, max(widths) + 18), height=sum(box.row_heights()) + 10)
 
 
 def _other_box(G, box, members, cluster) -> Box:
@@ -281,13 +313,15 @@ def _links(G, owner) -> dict[tuple[str, str], Link]:
     return links
 
 
-def build_view(G, depth=None, max_nodes=MAX_NODES, extra=()) -> View:
+def build_view(G, depth=None, max_nodes=MAX_NODES, extra=(), tensors="text") -> View:
     """The view of a graph: fold map, texts, sizes, links and clusters.
 
     `extra` lists `(node, which, text)` texts beyond the graph's own that frames will
     show (`which` is "value", "grad" or "tangent"); boxes are sized for them.
+    `tensors="heatmap"` shows small tensors as grids (see `heatmap`).
     """
     check_view_options(depth, max_nodes)
+    check_tensors(tensors)
     more: dict[str, dict[str, list[str]]] = {}
     for node, which, text in extra:
         more.setdefault(node, {}).setdefault(which, []).append(text)
@@ -297,11 +331,12 @@ def build_view(G, depth=None, max_nodes=MAX_NODES, extra=()) -> View:
     for n in G.nodes:
         members.setdefault(owner[n], []).append(n)
     cluster = _cluster_of(G, owner)
+    order = list(nx.topological_sort(G)) if tensors == "heatmap" else None
     boxes = {}
     for box, inner in members.items():
         where = cluster.get(box)
         if box in G and G.nodes[box]["kind"] != "op":
-            boxes[box] = _tensor_box(G, box, names[box], tuple(inner), where, more.get(box, {}))
+            boxes[box] = _tensor_box(G, box, names[box], tuple(inner), where, more.get(box, {}), order)
         else:
             boxes[box] = _other_box(G, box, tuple(inner), where)
     links = _links(G, owner)

@@ -65,7 +65,8 @@ def _texts(group, found):
 def test_without_the_card_every_text_sits_on_a_filled_shape_or_a_halo():
     model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
     g = TorchGraph(lambda x: model(x).sum(), [[0.5, -1.0, 2.0]])
-    for scene in (g.scene(with_all=True), g.scene(with_all=True, max_nodes=6)):  # open clusters; folded, with a note
+    scenes = (g.scene(with_all=True), g.scene(with_all=True, max_nodes=6), g.scene(with_all=True, tensors="heatmap"))
+    for scene in scenes:  # open clusters; folded, with a note; heatmaps, with their key
         groups = [grp for grp in scene.groups if grp.role != "card"]
         shapes = [s for grp in groups for s in _shapes(grp, [])]
         texts = [t for grp in groups for t in _texts(grp, [])]

@@ -105,13 +105,18 @@ function indexDrawing(svg) {
     if (what === "edge") {
       const g = edges.get(pairKey(a, b));
       const t = g ? g.querySelector(".ag-egrad") : null;
-      return t ? { text: t, holder: t } : null;
+      return t ? { text: t, holder: t, steps: [] } : null;
     }
     const g = nodes.get(a);
     if (!g) return null;
     const which = b === "value" ? "val" : b === "tangent" ? "tan" : "grad";
     const t = g.querySelector(".ag-" + which);
-    return t ? { text: t, holder: g.querySelector(".ag-badge-" + which) || t } : null;
+    if (!t) return null;
+    const holder = g.querySelector(".ag-badge-" + which) || t;
+    // a heatmap per running sum of a gradient (data-text: the badge text it stands for), and the total's
+    const steps = Array.from(holder.querySelectorAll(".ag-heat[data-text]"));
+    const total = steps.length ? holder.querySelector(".ag-heat:not([data-text])") : null;
+    return { text: t, holder, steps, total };
   };
   const slots = new Map(); // looked up once: a step then only touches the elements it changes
   const slot = (key) => {
@@ -341,6 +346,11 @@ function stepper(ui, drawing, frames, view) {
     if (!s) return;
     if (s.text.textContent !== text) s.text.textContent = text;
     s.holder.classList.toggle("ag-empty", text === "");
+    if (s.steps.length) {
+      const hit = s.steps.find((h) => h.getAttribute("data-text") === text);
+      for (const h of s.steps) h.classList.toggle("ag-empty", h !== hit);
+      if (s.total) s.total.classList.toggle("ag-empty", Boolean(hit));
+    }
   };
   const writeTexts = (k) => {
     if (current < 0) {
