@@ -89,6 +89,19 @@ g2 = TorchGraph(mean_of_squares, [torch.ones(2, 2)])
 print(g2.grad("x"))
 g2.animate()
 
+# %% [markdown]
+# With ones every element gets the same gradient. Give $x$ different elements and each
+# gradient differs too: $\partial\,\text{out}/\partial x_i = \frac{6}{4}(x_i + 2)$. With
+# `tensors="heatmap"` each 2×2 tensor is drawn as a grid of coloured cells, orange for
+# positive, blue for negative and white for 0, its range written beside it, so you can see at
+# a glance which elements get the largest gradient.
+
+# %%
+x_varied = torch.tensor([[1.0, -1.0], [0.5, 2.0]])
+g_heat = TorchGraph(mean_of_squares, [x_varied])
+print(g_heat.grad("x"), "==", 1.5 * (x_varied + 2))
+g_heat.animate(tensors="heatmap")
+
 
 # %% [markdown]
 # ## A loop, and an output that is a vector
