@@ -55,10 +55,15 @@ class Animation:
         wrt: dict | None = None,
         check: bool = False,
         tensors: str = "text",
+        quiz: bool = False,
+        tolerance: float = 1e-2,
+        seed: int = 0,
     ) -> None:
         if not isinstance(interval_ms, int) or isinstance(interval_ms, bool) or interval_ms < 16:
             raise ValueError(f"interval_ms must be a whole number of milliseconds, at least 16, not {interval_ms!r}.")
         check_tensors(tensors)
+        if quiz and direction == "tangent":
+            raise ValueError("a quiz asks for gradients or values: use direction 'backward', 'forward' or 'both'.")
         self.graph = graph
         self.direction = direction
         self.interval_ms = interval_ms
@@ -66,6 +71,9 @@ class Animation:
         # tangents and ✓ marks are texts the graph does not hold: the boxes make room for them
         extra = _badge_texts(self.frames) if direction == "tangent" or check else ()
         self._start({"depth": depth, "max_nodes": max_nodes, "extra": extra, "tensors": tensors})
+        self.quiz = _quiz(self, tolerance, seed) if quiz else None
+
+    quiz: dict | None  # the questions of a quiz (`_quiz`), None when not asking
 
     def _start(self, view: dict) -> None:
         """The state every animation starts with, drawn with the view options `view`."""
@@ -76,6 +84,8 @@ class Animation:
         self._slides: dict = {}  # slide size -> images.Slides
         self._poster: str | None = None  # base64 PNG, made on first display
         self._display_id: str | None = None  # shared by every output of this animation, for updates
+        self.quiz = None
+        self._inspect: dict | None = None
 
     # ----- the current frame ------------------------------------------------------------------
     @property
@@ -108,7 +118,31 @@ class Animation:
         return len(self.frames)
 
     def __repr__(self) -> str:
-        return f"<Animation {self.direction}: {len(self.frames)} frames, frame {self.frame}>"
+        asks = f", a quiz of {len(self.quiz['questions'])} questions" if self.quiz is not None else ""
+        return f"<Animation {self.direction}: {len(self.frames)} frames{asks}, frame {self.frame}>"
+
+    # ----- quiz and inspect panels ------------------------------------------------------------
+    @property
+    def results(self) -> list[dict]:
+        """A quiz's answers so far, from the live `widget`: one dict per question answered.
+
+        Each has `step` (the frame the question revealed), `node` (the tensor's name),
+        `prompt`, `answer` (the numbers typed last, or None when revealed unanswered),
+        `correct` and `tries`. The stand-alone player (a bare `anim`, `to_html`) keeps its
+        score on the page only, so this reads the widget; without one it is empty.
+        """
+        if self._widget is None:
+            return []
+        return [dict(r) for r in self._widget.quiz_results]
+
+    def inspect_data(self) -> dict:
+        """What each box's inspect panel shows (see `ani_graph.inspect_data`), computed once."""
+        if self._inspect is None:
+            from .inspect_data import inspect_payload
+
+            G = self.graph.nx
+            self._inspect = inspect_payload(G, self.graph.view(**self._view), self.frames)
+        return self._inspect
 
     # ----- drawing ------------------------------------------------------------------------------
     def _scene(self, index: int, lights: bool = True):
@@ -145,7 +179,12 @@ class Animation:
             from .widget import PlayerWidget
 
             self._widget = PlayerWidget(
-                svg=self._svg(), frames=self.frames, frame=self._frame, interval_ms=self.interval_ms
+                svg=self._svg(),
+                frames=self.frames,
+                frame=self._frame,
+                interval_ms=self.interval_ms,
+                quiz=self.quiz,
+                inspect=self.inspect_data(),
             )
         return self._widget
 
@@ -168,7 +207,9 @@ class Animation:
         from .page import standalone_page
 
         title = "ani-graph: " + ", ".join(self.graph.outputs)
-        return standalone_page(self._svg(), self.frames, self.interval_ms, title=html.escape(title))
+        return standalone_page(
+            self._svg(), self.frames, self.interval_ms, html.escape(title), self.quiz, self.inspect_data()
+        )
 
     def frame_image(self, index: int, size: tuple[int, int] | None = None) -> Image:
         """One frame as a Pillow image.
@@ -260,7 +301,9 @@ class Animation:
         if self._poster is None:
             self._poster = base64.b64encode(self.poster_png()).decode("ascii")
         data = {
-            "text/html": player_fragment(self._svg(), self.frames, self.interval_ms, self.frame),
+            "text/html": player_fragment(
+                self._svg(), self.frames, self.interval_ms, self.frame, quiz=self.quiz, inspect=self.inspect_data()
+            ),
             "image/png": self._poster,
             "text/plain": repr(self),
         }
@@ -273,6 +316,18 @@ class Animation:
         if self._display_id is None:
             self._display_id = "ani-graph-" + uuid.uuid4().hex
         display(self._repr_mimebundle_(), raw=True, display_id=self._display_id)
+
+
+def _quiz(anim: Animation, tolerance, seed) -> dict:
+    """The quiz the player asks: its tolerance and questions (see `ani_graph.quiz`)."""
+    from .quiz import ZERO_FLOOR, build_questions, check_tolerance
+
+    tolerance = check_tolerance(tolerance)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int (it picks which element a large tensor's question asks), not {seed!r}.")
+    names = anim.graph.view(**anim._view).names
+    questions = build_questions(anim.graph.nx, anim.frames, names, anim.direction, seed)
+    return {"tolerance": tolerance, "floor": ZERO_FLOOR, "questions": questions}
 
 
 def _badge_texts(frames: list[dict]) -> tuple:

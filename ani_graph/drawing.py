@@ -201,6 +201,9 @@ class Drawing:
         wrt: dict | None = None,
         check: bool = False,
         tensors: str = "text",
+        quiz: bool = False,
+        tolerance: float = 1e-2,
+        seed: int = 0,
     ) -> Animation:
         """Animate values flowing forward and/or gradients flowing backward, a step per frame.
 
@@ -214,25 +217,24 @@ class Drawing:
         depth : int, optional
             Fold modules nested deeper than `depth` into one box each.
         max_nodes : int, default 300
-            Above this many boxes, or 48 along the longest path, modules fold on their own (a
-            chain with no modules shows its ends, the middle elided). A folded module
-            animates as one step.
+            Above this many boxes, or 48 along the longest path, modules fold on their own (a chain
+            with no modules shows its ends, the middle elided). A folded module animates as one step.
         wrt : dict, optional
-            For "tangent": seed tangents by input (or parameter) name, e.g. ``{"x": 1.0}``;
-            other inputs start at 0. A vector input takes a seed vector.
+            For "tangent": seed tangents by input (or parameter) name, e.g. ``{"x": 1.0}``; other
+            inputs start at 0. A vector input takes a seed vector.
         check : bool, default False
             Mark each final gradient badge ✓ or ✗ against central finite differences (`check`).
         tensors : {"text", "heatmap"}, default "text"
             "heatmap": small tensors as grids, as in `plot`; a gradient's grid shows when the pass reaches it.
+        quiz, tolerance, seed
+            ``quiz=True`` asks for each number before revealing it, as `quiz` does.
 
         Returns
         -------
         Animation
-            At the end of a cell it shows as a stand-alone HTML player (Play, Pause, step
-            buttons, a slider and each step's chain-rule caption) that keeps working in a
-            saved notebook opened without a kernel; `.widget` is the live Jupyter widget.
-            `.frames` is the frame list, `.frame` the one shown, `.to_html()` one page that
-            loads nothing from the network, and `.save(path)` writes `.html` or `.gif`.
+            Shows as a stand-alone HTML player that works in a saved notebook without a kernel;
+            `.widget` is the live widget, `.frames` the frame list, `.frame` the one shown,
+            `.to_html()` a page that loads nothing, `.save(path)` writes `.html` or `.gif`.
 
         Raises
         ------
@@ -241,15 +243,68 @@ class Drawing:
 
         Examples
         --------
-        >>> import torch
         >>> from ani_graph import TorchGraph
-        >>> anim = TorchGraph(lambda x: torch.sin(x), [1.0]).animate("both")
+        >>> anim = TorchGraph(lambda x: x.sin(), [1.0]).animate("both")
         >>> anim.frames[0]["phase"], anim.frames[-1]["phase"]
         ('forward', 'backward')
         """
         from .animation import Animation
 
-        return Animation(self, direction, interval_ms, depth, max_nodes, wrt, check, tensors)
+        return Animation(self, direction, interval_ms, depth, max_nodes, wrt, check, tensors, quiz, tolerance, seed)
+
+    def quiz(
+        self,
+        direction: str = "backward",
+        *,
+        tolerance: float = 1e-2,
+        seed: int = 0,
+        interval_ms: int = 700,
+        depth: int | None = None,
+        max_nodes: int = MAX_NODES,
+    ) -> Animation:
+        """An animation in quiz mode: predict each gradient (or value) before the player reveals it.
+
+        Before each step that reveals a number the player stops and asks for it: type it
+        (a tensor of up to 4 elements comma-separated; a larger one is asked for one element,
+        chosen at random from `seed`) and press Enter. A right answer plays the step; a wrong
+        one gets a hint from the op's rule with this step's numbers; a second wrong answer,
+        or Reveal, shows the answer. The end shows the score ("5 of 7 right first time").
+
+        Parameters
+        ----------
+        direction : {"backward", "forward", "both"}, default "backward"
+            Ask for gradients going backward, values going forward, or both.
+        tolerance : float, default 1e-2
+            Relative tolerance: right when |answer − expected| ≤ tolerance·max(|expected|, 0.001).
+        seed : int, default 0
+            Picks the element asked for in tensors of more than 4 elements (the same every time).
+        interval_ms, depth, max_nodes
+            As in `animate`.
+
+        Returns
+        -------
+        Animation
+            Plays as the stand-alone player (score on the page only) or, as `.widget`, the live
+            widget, whose answers `.results` reads back: one dict per question with `step`,
+            `node`, `answer`, `correct` and `tries`.
+
+        Raises
+        ------
+        ValueError
+            direction "tangent" or an unknown one, or a tolerance outside (0, 1).
+
+        Examples
+        --------
+        >>> from ani_graph import TorchGraph
+        >>> from ani_graph.examples import sin_example
+        >>> quiz = TorchGraph(sin_example, [2, 3, 4]).quiz()
+        >>> [q["prompt"] for q in quiz.quiz["questions"]]
+        ['∂y/∂v2', '∂y/∂v1', '∂y/∂c', '∂y/∂a', '∂y/∂x']
+        """
+        return self.animate(
+            direction, interval_ms=interval_ms, depth=depth, max_nodes=max_nodes, quiz=True, tolerance=tolerance,
+            seed=seed,
+        )  # fmt: skip
 
 
 def _no_style(style: dict) -> None:

@@ -101,3 +101,24 @@ def tiny_regression(seed: int = 0) -> tuple[torch.nn.Module, torch.Tensor, torch
     x = torch.rand(4, 2, generator=gen) * 2 - 1
     y = (x[:, :1] * 0.5 - x[:, 1:] * x[:, 1:]).detach()
     return model, x, y
+
+
+def two_layer(x, W1, b1, W2, b2, y):
+    """A two-layer net with a squared-error loss: x @ W1 + b1 → ReLU → @ W2 + b2 → mean of squares.
+
+    >>> from ani_graph import TorchGraph
+    >>> g = TorchGraph(two_layer, two_layer_inputs())
+    >>> tuple(g.value("W1").shape), tuple(g.grad("W2").shape)
+    ((3, 5), (5, 2))
+    """
+    h = torch.relu(x @ W1 + b1)
+    pred = h @ W2 + b2
+    loss = ((pred - y) ** 2).mean()
+    return loss
+
+
+def two_layer_inputs() -> list[torch.Tensor]:
+    """`two_layer`'s inputs: a batch of 4 with 3 features, 5 hidden units, 2 outputs (seeded)."""
+    gen = torch.Generator().manual_seed(0)
+    shapes = [(4, 3), (3, 5), (5,), (5, 2), (2,), (4, 2)]
+    return [torch.randn(*s, generator=gen) for s in shapes]

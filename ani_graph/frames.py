@@ -102,14 +102,19 @@ def _plus(total, share):
         return None
 
 
-def _backward_start(G, names):
+def seeds(G) -> tuple[list[str], dict]:
+    """The outputs the backward pass starts from, and the upstream gradient each is fed."""
     outputs = [
         n
         for n, a in G.nodes(data=True)
         if a["kind"] == "output" or (a["kind"] != "op" and G.out_degree(n) == 0 and a["grad"] is not None)
     ]
     upstream = {o: upstream_of(G, o) for o in outputs}
-    upstream = {o: g for o, g in upstream.items() if g is not None}
+    return outputs, {o: g for o, g in upstream.items() if g is not None}
+
+
+def _backward_start(G, names):
+    outputs, upstream = seeds(G)
     scalar, definition = C.differentiated(G, upstream, names)
     badges = {o: {"grad": format_tensor(g)} for o, g in upstream.items()}
     caption = C.backward_start(G, upstream, names, scalar, definition)

@@ -71,6 +71,7 @@ class OpInfo:
     takes_numbers: bool = False  # Python numbers among its arguments become constant nodes
     partials: tuple[str, ...] = ()  # per operand: ∂y/∂operand (templates)
     grads: tuple[str, ...] = ()  # per operand: ∂L/∂operand in terms of {g} = ∂L/∂y (matrix ops)
+    hint: str = ""  # what a quiz says after a wrong answer, before the step's numbers (a template)
 
     def write(self, args: list[str], label: str | None = None) -> str:
         """The op applied to operand texts, as a caption writes it (`label` overrides, e.g. `[1:]`)."""
@@ -103,36 +104,43 @@ class OpInfo:
         return ", ".join(parts) + (": " if parts and note else "") + note
 
 
-def _infix(label, partials, rule="", numbers=True, elementwise=True):
-    return OpInfo(label, rule, "infix", label, elementwise, numbers, partials)
+def _infix(label, partials, rule="", numbers=True, elementwise=True, hint=""):
+    return OpInfo(label, rule, "infix", label, elementwise, numbers, partials, hint=hint)
 
 
-def _unary(label, partial, rule=""):
-    return OpInfo(label, rule, elementwise=True, partials=(partial,))
+def _unary(label, partial, rule="", hint=""):
+    return OpInfo(label, rule, elementwise=True, partials=(partial,), hint=hint)
 
 
-_MATMUL = OpInfo("@", form="infix", grads=("{g} @ {b}ᵀ", "{a}ᵀ @ {g}"))
+_MATMUL = OpInfo(
+    "@",
+    form="infix",
+    grads=("{g} @ {b}ᵀ", "{a}ᵀ @ {g}"),
+    hint="@ multiplies the gradient by the other input, transposed",
+)
 _SWITCH = "switches: the {} input gets the whole gradient, the other gets 0"
 _RESHAPE = "move no numbers: the gradient is reshaped back"
 
 OPS: dict[str, OpInfo] = {
     # arithmetic
-    "add": _infix("+", ("1", "1"), "addition hands the gradient to both inputs"),
-    "sub": _infix("−", ("1", "−1")),
+    "add": _infix(
+        "+", ("1", "1"), "addition hands the gradient to both inputs", hint="+ hands the gradient on unchanged"
+    ),
+    "sub": _infix("−", ("1", "−1"), hint="− hands the gradient to {a} and its negative to {b}"),
     "add_alpha": OpInfo("+", "", "scaled", "+", True, True, ("1", "{c}")),  # torch.add(a, b, alpha=c)
     "sub_alpha": OpInfo("−", "", "scaled", "−", True, True, ("1", "−{c}")),
-    "mul": _infix("×", ("{b}", "{a}"), "the inputs swap"),
-    "div": _infix("÷", ("1/{b}", "−{a}/{b}²")),
-    "pow": _infix("^", ("{b}·{a}^({b} − 1)", "{y}·ln {a}")),
-    "neg": OpInfo("−", form="prefix", elementwise=True, partials=("−1",)),
+    "mul": _infix("×", ("{b}", "{a}"), "the inputs swap", hint="× swaps its inputs"),
+    "div": _infix("÷", ("1/{b}", "−{a}/{b}²"), hint="÷: the numerator gets 1/{b}, the denominator −{a}/{b}²"),
+    "pow": _infix("^", ("{b}·{a}^({b} − 1)", "{y}·ln {a}"), hint="^: the power comes down and drops by one"),
+    "neg": OpInfo("−", form="prefix", elementwise=True, partials=("−1",), hint="− flips the gradient's sign"),
     "sqrt": _unary("√", "1/(2√{a})"),
-    "exp": _unary("exp", "exp({a})"),
-    "log": _unary("log", "1/{a}"),
-    "square": _unary("x²", "2·{a}"),
+    "exp": _unary("exp", "exp({a})", hint="exp is its own derivative"),
+    "log": _unary("log", "1/{a}", hint="the derivative of log is one over its input"),
+    "square": _unary("x²", "2·{a}", hint="the derivative of a square is twice its input"),
     # functions
-    "sin": _unary("sin", "cos({a})"),
-    "cos": _unary("cos", "−sin({a})"),
-    "tanh": _unary("tanh", "1 − tanh²({a})"),
+    "sin": _unary("sin", "cos({a})", hint="the derivative of sin is cos"),
+    "cos": _unary("cos", "−sin({a})", hint="the derivative of cos is −sin"),
+    "tanh": _unary("tanh", "1 − tanh²({a})", hint="the derivative of tanh is 1 − tanh²"),
     "sigmoid": _unary("σ", "σ({a})·(1 − σ({a}))"),
     "relu": _unary("ReLU", "1 where {a} > 0, 0 elsewhere", "ReLU passes the gradient or blocks it"),
     "gelu": _unary("GELU", "Φ({a}) + {a}·φ({a}), with Φ and φ the normal distribution's CDF and density"),
@@ -146,7 +154,7 @@ OPS: dict[str, OpInfo] = {
     # reductions and products
     "sum": OpInfo("Σ", "every element gets the upstream gradient", partials=("1 for every element",)),
     "mean": OpInfo("mean", "every element gets an equal share", partials=("1/{n} for every element",)),
-    "dot": OpInfo("·", "the inputs swap", "infix", partials=("{b}", "{a}")),
+    "dot": OpInfo("·", "the inputs swap", "infix", partials=("{b}", "{a}"), hint="· swaps its inputs"),
     "matmul": _MATMUL,
     "mm": _MATMUL,
     "bmm": _MATMUL,

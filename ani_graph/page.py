@@ -17,6 +17,9 @@ from pathlib import Path
 
 STATIC = Path(__file__).parent / "static"
 _EXPORT = "export default { render };"
+# one scope, player.js last (with the export); a page without a quiz leaves quiz.js and quiz.css out
+SCRIPTS = ("quiz.js", "inspect.js", "player.js")
+STYLES = ("player.css", "inspect.css", "quiz.css")
 
 
 # Inside an inline <script>, `</script>` or `<!--` in the data would end or derail the
@@ -53,27 +56,52 @@ def _still(svg: str, inline: bool) -> str:
     )
 
 
-def player_fragment(svg: str, frames: list[dict], interval_ms: int, frame: int = 0, inline: bool = False) -> str:
+def _static(names, quiz: bool) -> list[str]:
+    return [(STATIC / n).read_text(encoding="utf-8") for n in names if quiz or not n.startswith("quiz.")]
+
+
+def player_source(quiz: bool = True) -> str:
+    """The player's ES module: quiz.js (unless `quiz` is False) and inspect.js, then player.js, which calls them."""
+    *parts, js = _static(SCRIPTS, quiz)
+    if _EXPORT not in js:  # the page relies on this exact last line
+        raise RuntimeError("player.js must end with `export default { render };`")
+    return "\n".join([*parts, js])
+
+
+def player_styles(quiz: bool = True) -> str:
+    """The player's CSS, with the inspect panel's and (unless `quiz` is False) the quiz's."""
+    return "\n".join(_static(STYLES, quiz))
+
+
+def player_fragment(
+    svg: str,
+    frames: list[dict],
+    interval_ms: int,
+    frame: int = 0,
+    inline: bool = False,
+    quiz: dict | None = None,
+    inspect: dict | None = None,
+) -> str:
     """A `<div>` with the drawing, the player's CSS and a classic script that mounts it.
 
-    The script finds its own `<div>` (it may run before the output is on the page), reads
-    the drawing back from the still picture, mounts the player and removes the picture.
+    The script finds its own `<div>` (it may run before the output is on the page), reads the drawing
+    back from the still picture, mounts the player (with `quiz` and `inspect` data) and removes the picture.
 
     >>> before_script = player_fragment("<svg></svg>", [], 700).split("<script")[0]
     >>> before_script.count("<img"), before_script.count("<svg")
     (1, 0)
     """
-    js = (STATIC / "player.js").read_text(encoding="utf-8")
-    if _EXPORT not in js:  # the page relies on this exact last line
-        raise RuntimeError("player.js must end with `export default { render };`")
-    css = (STATIC / "player.css").read_text(encoding="utf-8")
-    key = "ag" + uuid.uuid4().hex[:10]
+    js, css, key = player_source(quiz is not None), player_styles(quiz is not None), "ag" + uuid.uuid4().hex[:10]
     state = {"frames": frames, "frame": frame, "playing": False, "interval_ms": interval_ms}
+    if quiz is not None:
+        state.update(quiz=quiz, quiz_results=[])
+    # the inspect panels' data is a block of its own, read on the first click
+    panels = f'<script type="application/json" class="ag-inspect">{script_json(inspect)}</script>\n' if inspect else ""
     return f"""<div class="ag-standalone" id="{key}">
 <style>{css}</style>
 {_still(svg, inline)}
 <script type="application/json" class="ag-state">{script_json(state)}</script>
-<script>
+{panels}<script>
 (function () {{
 {_script_safe(js.replace(_EXPORT, ""))}
   var me = document.currentScript;
@@ -89,7 +117,13 @@ def player_fragment(svg: str, frames: list[dict], interval_ms: int, frame: int =
   }}
   var listeners = {{}};
   var model = {{
-    get: function (k) {{ return state[k]; }},
+    get: function (k) {{
+      if (k === "inspect" && !("inspect" in state)) {{
+        var block = host.querySelector("script.ag-inspect");
+        state.inspect = block ? JSON.parse(block.textContent) : null;
+      }}
+      return state[k];
+    }},
     set: function (k, v) {{ state[k] = v; }},
     save_changes: function () {{}},
     on: function (name, cb) {{ (listeners[name] = listeners[name] || []).push(cb); }}
@@ -101,8 +135,15 @@ def player_fragment(svg: str, frames: list[dict], interval_ms: int, frame: int =
 </div>"""
 
 
-def standalone_page(svg: str, frames: list[dict], interval_ms: int, title: str = "ani-graph") -> str:
-    """One self-contained HTML page."""
+def standalone_page(
+    svg: str,
+    frames: list[dict],
+    interval_ms: int,
+    title: str = "ani-graph",
+    quiz: dict | None = None,
+    inspect: dict | None = None,
+) -> str:
+    """One self-contained HTML page (with a quiz when `quiz` is given, inspect panels from `inspect`)."""
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -112,7 +153,7 @@ def standalone_page(svg: str, frames: list[dict], interval_ms: int, title: str =
 <style>body.ag-page {{ margin: 24px; font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; }}</style>
 </head>
 <body class="ag-page">
-{player_fragment(svg, frames, interval_ms, inline=True)}
+{player_fragment(svg, frames, interval_ms, inline=True, quiz=quiz, inspect=inspect)}
 </body>
 </html>
 """

@@ -1,11 +1,13 @@
-"""The player in Chromium: time per frame step on a ~500-node graph, and page sizes.
+"""The player in Chromium: time per frame step and per inspect panel opened on a ~500-node graph, and page sizes.
 
     python benchmarks/bench_player.py
 
 A step is timed from the click on "Next step" until the browser has recomputed style
 and layout for it (forced by reading the drawing's size), over every frame of the
 animation, five rounds; the table shows medians. A seek is a slider jump between the
-first and the last frame (every badge changes). Needs Debian's chromium. Exits with
+first and the last frame (every badge changes). A panel is timed from the click on a box
+until its dialog is laid out, for every box of the drawing (then Esc closes it). Needs
+Debian's chromium. Exits with
 status 1 when a budget below is exceeded.
 """
 
@@ -23,6 +25,7 @@ from ani_graph import TorchGraph
 
 CHROMIUM = "/usr/bin/chromium"
 STEP_BUDGET_MS = 2.0  # median step on the ~500-node graph
+PANEL_BUDGET_MS = 16.0  # 95th percentile of opening an inspect panel there: within one frame at 60 Hz
 HTML_BUDGET_KB = 150  # to_html() of the ~100-node graph, all frames (direction "both")
 
 
@@ -64,6 +67,25 @@ STEP_JS = """
 """
 
 
+PANEL_JS = """
+() => {
+  const times = [];
+  const nodes = [...document.querySelectorAll(".ag-node[tabindex]")];
+  document.body.offsetHeight;  // the last seek's layout is not the first panel's
+  for (const g of nodes) {
+    const t0 = performance.now();
+    g.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    const dialog = document.querySelector(".ag-inspect");
+    dialog.getBoundingClientRect();  // laid out, not just built
+    document.body.offsetHeight;
+    times.push(performance.now() - t0);
+    dialog.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+  }
+  return times;
+}
+"""
+
+
 @dataclass
 class Row:
     nodes: int
@@ -73,6 +95,8 @@ class Row:
     step_p95: float
     seek_median: float
     html_kb: float
+    panel_median: float = 0.0
+    panel_p95: float = 0.0
 
 
 def measure(branch_counts=(14, 71), rounds: int = 5) -> list[Row]:
@@ -99,6 +123,7 @@ def measure(branch_counts=(14, 71), rounds: int = 5) -> list[Row]:
                 steps += s
                 seeks += k
             steps.sort()
+            panels = sorted(page.evaluate(PANEL_JS))
             rows.append(
                 Row(
                     nodes=g.nx.number_of_nodes(),
@@ -108,6 +133,8 @@ def measure(branch_counts=(14, 71), rounds: int = 5) -> list[Row]:
                     step_p95=steps[int(0.95 * (len(steps) - 1))],
                     seek_median=statistics.median(seeks),
                     html_kb=path.stat().st_size / 1024,
+                    panel_median=statistics.median(panels),
+                    panel_p95=panels[int(0.95 * (len(panels) - 1))],
                 )
             )
         browser.close()
@@ -123,6 +150,10 @@ def checks(rows: list[Row]) -> list[tuple[str, bool]]:
             big.step_median <= STEP_BUDGET_MS,
         ),
         (
+            f"inspect panel, {big.nodes} nodes: 95th pct {big.panel_p95:.2f} ms (budget {PANEL_BUDGET_MS:g} ms)",
+            big.panel_p95 <= PANEL_BUDGET_MS,
+        ),
+        (
             f"to_html(), {small.nodes} nodes, {small.frames} frames: {small.html_kb:.0f} KB (budget {HTML_BUDGET_KB} KB)",
             small.html_kb <= HTML_BUDGET_KB,
         ),
@@ -133,13 +164,14 @@ def table(rows: list[Row] | None = None) -> str:
     """Measure (unless given rows), and return the results as Markdown: a table and the budget checks."""
     rows = measure() if rows is None else rows
     lines = [
-        "| graph nodes | drawn | frames | median step | 95th pct step | median seek (first↔last) | to_html() size |",
-        "|---|---|---|---|---|---|---|",
+        "| graph nodes | drawn | frames | median step | 95th pct step | median seek (first↔last) | to_html() size "
+        "| median panel | 95th pct panel |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r.nodes} | {r.drawn} | {r.frames} | {r.step_median:.2f} ms | {r.step_p95:.2f} ms "
-            f"| {r.seek_median:.2f} ms | {r.html_kb:.0f} KB |"
+            f"| {r.seek_median:.2f} ms | {r.html_kb:.0f} KB | {r.panel_median:.2f} ms | {r.panel_p95:.2f} ms |"
         )
     lines.append("")
     lines += [f"- {'ok' if ok else 'OVER BUDGET'}: {text}" for text, ok in checks(rows)]

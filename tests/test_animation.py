@@ -11,6 +11,7 @@ from ani_graph import TorchGraph
 from ani_graph.examples import chain_rule
 from ani_graph.examples import product as func_mult
 from ani_graph.format import format_tensor
+from ani_graph.page import script_json
 
 
 def test_frame_is_settable_and_validated():
@@ -136,5 +137,9 @@ def test_html_is_the_drawing_once_plus_small_frame_deltas():
         assert page.count(svg) == 1
         frames_json = json.dumps(anim.frames, ensure_ascii=False)
         assert len(frames_json) / len(anim.frames) < 400  # a frame is a small delta
-        overheads.append(len(page.encode()) - len(svg.encode()) - len(frames_json.encode()))
+        # the inspect panels' data is one JSON block, a small entry per box
+        panels = script_json(anim.inspect_data())
+        assert page.count(panels) == 1
+        assert len(panels.encode()) / len(anim.inspect_data()["nodes"]) < 300
+        overheads.append(len(page.encode()) - len(svg.encode()) - len(frames_json.encode()) - len(panels.encode()))
     assert abs(overheads[1] - overheads[0]) < 200  # the rest is the player, whatever the size

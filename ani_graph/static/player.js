@@ -198,7 +198,8 @@ function stageSizer(ui, frames) {
     const width = ui.el.clientWidth;
     if (!width) return 0;
     const gap = parseFloat(getComputedStyle(ui.root).rowGap) || 8;
-    const below = captionHeight() + ui.controls.offsetHeight + 2 * gap + SLACK;
+    const extra = ui.extra ? ui.extra.offsetHeight + gap : 0; // the quiz's panel, when there is one
+    const below = captionHeight() + ui.controls.offsetHeight + extra + 2 * gap + SLACK;
     const room = Math.max(160, roomHeight(ui.el) - below);
     const scale = Math.min(width / W, room / H, MAX_ENLARGE * natural);
     ui.svg.setAttribute("width", (W * scale).toFixed(1));
@@ -399,10 +400,10 @@ function stepper(ui, drawing, frames, view) {
 }
 
 // ----- playing, and the model (the widget's traitlets, or the page's plain state) -------------
-function playback(ui, model, steps) {
+function playback(ui, model, steps, hooks) {
   let timer = null;
   const setFrame = (k) => {
-    const now = steps.show(k);
+    const now = steps.show(hooks.gate ? hooks.gate(steps.current(), k) : k); // a quiz may stop short and ask
     if (model.get("frame") !== now) {
       model.set("frame", now);
       model.save_changes();
@@ -487,7 +488,10 @@ function mount(el, model) {
   const drawing = indexDrawing(ui.svg);
   const view = zoomPan(ui, frames);
   const steps = stepper(ui, drawing, frames, view);
-  const play = playback(ui, model, steps);
+  const hooks = {}; // quiz.js and inspect.js, loaded before this file, hook in here
+  const play = playback(ui, model, steps, hooks);
+  if (typeof quizMode === "function") quizMode(ui, model, steps, play, hooks);
+  if (typeof inspectPanels === "function") inspectPanels(ui, model, drawing, steps);
   wireControls(ui, model, steps, play, view);
   const detachPointer = pointerControls(ui, view);
   steps.show(model.get("frame") || 0);

@@ -11,6 +11,9 @@ puts back the `apply` the first one found.
 from __future__ import annotations
 
 import functools
+import inspect
+import textwrap
+import weakref
 from collections.abc import Callable
 
 import torch
@@ -78,5 +81,27 @@ def _custom_request(cls) -> dict:
         "label": label,
         "custom": True,
         "rule": visible(entry.rule),
+        "source": _backward_source(cls),
         "takes_numbers": entry.takes_numbers,
     }
+
+
+_SOURCES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # a Function called in a loop is read once
+
+
+def _backward_source(cls) -> str:
+    """A custom Function's `backward` code, for the inspect panel of one without a `rule`; else ""."""
+    if cls not in _SOURCES:
+        _SOURCES[cls] = _read_backward(cls)
+    return _SOURCES[cls]
+
+
+def _read_backward(cls) -> str:
+    rule = cls.__dict__.get("rule")
+    if isinstance(rule, str) and rule.strip():
+        return ""
+    try:
+        source = textwrap.dedent(inspect.getsource(cls.backward)).expandtabs(4)
+    except (OSError, TypeError):  # defined in a console, or a builtin: no source to show
+        return ""
+    return "\n".join(visible(line) for line in source.splitlines())  # lines stay lines; all else shows

@@ -301,7 +301,7 @@ class Recorder:
             "inplace": bool(info.get("inplace")),
         }
         if info.get("custom"):  # a custom Function's node carries its own rule (read by `ops.info_of`)
-            self.trace.nodes[op_id].update(custom=True, rule=info["rule"])
+            self.trace.nodes[op_id].update(custom=True, rule=info["rule"], source=info.get("source", ""))
         seen = set()
         for arg, nid in enumerate(operands):
             if nid in seen:  # x * x: one edge, both contributions summed into it

@@ -1,0 +1,195 @@
+"""What the player's inspect panel shows for each box of the drawing, as plain JSON-ready data.
+
+`inspect_payload(G, view, frames)` returns `{"palette": [...], "nodes": {box id: entry}}`.
+Numbers are text, rounded as displayed (4 significant digits), so the page holds no
+more digits than it shows. A tensor entry has `role` (its kind), `name`, `shape`, `dtype`
+(left out for float32) and a `value` and `grad` block each (None without a gradient):
+
+- `summary`: the badge text (`[3×5, mean 0.2]`);
+- `table`: rows of number texts, when the tensor has 2 to `TABLE_MAX` elements;
+- `heat`: for a 2-D tensor (or one above the table limit), a heatmap: `rows`, `cols`,
+  `cells` (indices into `palette`, row-major), `limit` (the text of the scale's end)
+  and `note` when the grid is a downsampled view (each cell the mean of a block).
+
+The palette is `style.diverging` sampled at `2·LEVELS + 1` points from −limit to
++limit: the one colour scale of values and gradients, computed here, not in the page.
+
+The page labels each box for screen readers from these ("tensor W1, 3 by 5", see
+`spoken_shape`; "operation ×"). An op entry has `name` (the op), `label`, `rule` (the catalogue's local rule with the
+graph's names), `after` (the first backward frame that reaches it, or None) and
+`numbers` (per input, the rule with this graph's numbers: `∂p/∂x = w = 3`); a custom
+`autograd.Function` without a rule also has `source`, its `backward` code.
+
+>>> import torch
+>>> from ani_graph import TorchGraph
+>>> g = TorchGraph(lambda w, x: w * x, [3, 2])
+>>> data = inspect_payload(g.nx, g.view(), g.frames())
+>>> data["nodes"]["op0"]["numbers"], data["nodes"][g.node_id("w")]["value"]
+(['∂out/∂w = x = 2', '∂out/∂x = w = 3'], {'summary': '3'})
+"""
+
+from __future__ import annotations
+
+import torch
+
+from . import captions as C
+from . import style as S
+from .format import format_number, format_tensor
+from .frames import seeds
+from .ops import info_of
+from .style import math_to_text
+from .view import View
+
+TABLE_MAX = 100  # elements shown in full as a table
+HEAT_MAX = 64  # rows and columns of a heatmap; a larger tensor shows a downsampled view
+LEVELS = 10  # palette steps on each side of 0
+
+
+def palette() -> list[str]:
+    """The heatmap colours from −limit to +limit, `2·LEVELS + 1` of them, from `style.diverging`."""
+    return [S.diverging(k / LEVELS, 1.0) for k in range(-LEVELS, LEVELS + 1)]
+
+
+def _as_grid(t: torch.Tensor) -> torch.Tensor:
+    """A tensor as 2-D rows: a vector is one row, higher dimensions stack their leading ones."""
+    if t.dim() == 0:
+        return t.reshape(1, 1)
+    if t.dim() == 1:
+        return t.reshape(1, -1)
+    return t.reshape(-1, t.shape[-1])
+
+
+def _table(t: torch.Tensor) -> list[list[str]]:
+    grid = _as_grid(t)
+    if t.dim() == 1 and t.numel() > 10:  # a long vector wraps into rows of ten
+        flat = [format_number(float(v)) for v in t.tolist()]
+        return [flat[i : i + 10] for i in range(0, len(flat), 10)]
+    return [[format_number(float(v)) for v in row] for row in grid.tolist()]
+
+
+def _heat(t: torch.Tensor) -> dict:
+    grid = _as_grid(t).double()
+    note = ""
+    rows, cols = grid.shape
+    if rows > HEAT_MAX or cols > HEAT_MAX:
+        shape = "×".join(map(str, t.shape))
+        grid = torch.nn.functional.adaptive_avg_pool2d(grid[None], (min(rows, HEAT_MAX), min(cols, HEAT_MAX)))[0]
+        note = f"downsampled from {shape}: each cell is the mean of a block"
+    limit = float(grid.abs().max()) if grid.numel() else 0.0
+    if limit > 0 and limit == limit:
+        levels = torch.nan_to_num(grid / limit * LEVELS).round().clamp(-LEVELS, LEVELS).long() + LEVELS
+    else:
+        levels = torch.full(grid.shape, LEVELS, dtype=torch.long)
+    heat = {"rows": grid.shape[0], "cols": grid.shape[1], "cells": levels.reshape(-1).tolist(),
+            "limit": format_number(limit)}  # fmt: skip
+    return {**heat, "note": note} if note else heat
+
+
+def _block(t) -> dict | None:
+    if t is None:
+        return None
+    block: dict = {"summary": format_tensor(t)}
+    if not isinstance(t, torch.Tensor) or t.dtype.is_complex or t.numel() == 0:
+        return block  # a summary of a huge tensor: statistics only
+    t = t.detach()
+    if 1 < t.numel() <= TABLE_MAX:  # one number is its summary
+        block["table"] = _table(t)
+    if (t.dim() == 2 and t.numel() > 1) or t.numel() > TABLE_MAX:
+        block["heat"] = _heat(t)
+    return block
+
+
+def spoken_shape(shape) -> str:
+    """A shape as a screen reader should say it: `4 by 3`, `5 values`, `a scalar`."""
+    shape = tuple(shape)
+    if not shape:
+        return "a scalar"
+    if len(shape) == 1:
+        return f"{shape[0]} values"
+    return " by ".join(map(str, shape))
+
+
+def tensor_entry(G, n, name: str) -> dict:
+    """A tensor's panel; the page says it as `tensor {name}, {spoken_shape(shape)}` (dtype float32 unless given)."""
+    attrs = G.nodes[n]
+    value = attrs["value"]
+    dtype = str(getattr(value, "dtype", "")).replace("torch.", "")
+    shape = list(attrs.get("shape") or getattr(value, "shape", ()))
+    entry = {
+        "role": attrs["kind"],
+        "name": name,
+        "shape": shape,
+        "value": _block(value),
+        "grad": _block(attrs.get("grad")),
+    }
+    return entry if dtype == "float32" else {**entry, "dtype": dtype}
+
+
+def _local(G, u, op, share) -> str | None:
+    """The local derivative's number, where one can be read off: share / upstream."""
+    outs = list(G.successors(op))
+    g_out = G.nodes[outs[0]]["grad"] if len(outs) == 1 else None
+    if not isinstance(share, torch.Tensor) or not isinstance(g_out, torch.Tensor):
+        return None
+    if g_out.numel() == 1 and float(g_out) != 0 and share.numel() <= C.SMALL:
+        return format_tensor(share / float(g_out))
+    if share.shape == g_out.shape and share.numel() <= C.SMALL and bool((g_out != 0).all()):
+        return format_tensor(share / g_out)
+    return None
+
+
+def op_numbers(G, op, names, scalar: str) -> list[str]:
+    """Per input that gets a gradient: the op's rule for it, with this graph's numbers."""
+    info = info_of(G.nodes[op])
+    fields = C.rule_fields(G, op, names, scalar)
+    lines = []
+    for u in dict.fromkeys(C.operands(G, op)):
+        share = G.edges[u, op].get("grad")
+        if share is None or not G.nodes[u].get("requires_grad"):
+            continue
+        arg = G.edges[u, op].get("arg", 0)
+        part = info.part(fields, arg)
+        local = _local(G, u, op, share) if arg >= len(info.grads) else None
+        gets = f"∂{scalar}/∂{C.symbol(G, u, names)} gets {format_tensor(share)}"
+        if part is None and local is None:
+            lines.append(f"{gets} through it")
+        elif part is None:
+            lines.append(f"∂{fields['y']}/∂{C.symbol(G, u, names)} = {local}")
+        elif local is not None and not part.endswith(f"= {local}"):
+            lines.append(f"{part} = {local}")
+        else:
+            lines.append(f"{part}, so {gets}")
+    return lines
+
+
+def op_entry(G, op, names, scalar: str, after: int | None) -> dict:
+    attrs = G.nodes[op]
+    """An op's panel (the page tells it from a tensor's by its `rule`)."""
+    entry = {"name": attrs["op"], "label": math_to_text(attrs["label"]), "rule": C.rule_text(G, op, names, scalar),
+             "after": after, "numbers": op_numbers(G, op, names, scalar)}  # fmt: skip
+    if attrs.get("source"):
+        entry["source"] = attrs["source"]
+    if attrs.get("module"):
+        entry["module"] = attrs["module"]
+    return entry
+
+
+def inspect_payload(G, view: View, frames: list[dict]) -> dict:
+    """Every box's inspect panel (tensors and ops shown on their own; folded modules have none)."""
+    names = view.names
+    _, upstream = seeds(G)
+    scalar, _ = C.differentiated(G, upstream, names) if upstream else ("L", "")
+    reached: dict[str, int] = {}
+    for k, f in enumerate(frames):
+        if f["phase"] == "backward":
+            for n in f["nodes"]:
+                reached.setdefault(n, k)
+    nodes = {}
+    for n, attrs in G.nodes(data=True):
+        if view.owner.get(n, n) != n:
+            continue
+        if attrs["kind"] == "op":
+            nodes[n] = op_entry(G, n, names, scalar, reached.get(n))
+        else:
+            nodes[n] = tensor_entry(G, n, names[n])
+    return {"palette": palette(), "nodes": nodes}
