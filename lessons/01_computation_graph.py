@@ -153,6 +153,16 @@ g_mul = TorchGraph(mul, [2, 3], [5])
 print("∂L/∂a = 5·b =", g_mul.grad("a").item(), "  ∂L/∂b = 5·a =", g_mul.grad("b").item())
 g_mul.animate()
 
+# %% [markdown]
+# **Your turn: predict, then reveal.** `quiz()` plays a backward pass but stops before each
+# gradient appears and asks for it: type your number and press Enter (within 1% counts). A
+# wrong answer gets a hint from the operation's rule with this graph's numbers; a second
+# wrong answer, or Reveal, shows it. Your score comes at the end.
+# Here the product $p = a \cdot b$ at $a = -2$, $b = 5$, with upstream gradient 3.
+
+# %%
+TorchGraph(mul, [-2, 5], [3]).quiz()
+
 
 # %% [markdown]
 # ### A variable used twice adds up its gradients
@@ -174,6 +184,13 @@ def two_roots(x):
 g_branch = TorchGraph(two_roots, [4], [4, 8])
 print("∂L/∂x =", g_branch.grad("x").item())
 g_branch.animate()
+
+# %% [markdown]
+# Predict the accumulated gradient yourself: now $x = 9$, and the two square roots get the
+# upstream gradients 6 and 12. The quiz asks for the running total after each path.
+
+# %%
+TorchGraph(two_roots, [9], [6, 12]).quiz()
 
 
 # %% [markdown]
@@ -232,6 +249,12 @@ x = torch.tensor(0.5, requires_grad=True)
 (reference,) = torch.autograd.grad(torch.sigmoid(x), [x])
 print("ours:", g_sig.grad("x").item(), "  torch.sigmoid:", reference.item())
 g_sig.animate(direction="both")
+
+# %% [markdown]
+# **Inspect a box.** Click any box of the drawing above (or Tab to it and press Enter): a
+# panel shows that tensor's value and gradient in full, or, for the σ operation, its inputs,
+# its output and the local rule its backward applies. Click the σ and compare its rule with
+# the `backward` you wrote.
 
 # %% [markdown]
 # ### Checking a backward you wrote

@@ -69,6 +69,13 @@ for frame in anim.frames:
     print(frame["caption"])
 anim
 
+# %% [markdown]
+# Now other numbers, $a = -1$ and $b = 3$: predict every gradient before the player shows
+# it, including the `+=` of the second path into `b` (the quiz asks for the running total).
+
+# %%
+TorchGraph(chain, [-1, 3]).quiz()
+
 
 # %% [markdown]
 # ## Tensors: one gradient per element
@@ -101,6 +108,10 @@ x_varied = torch.tensor([[1.0, -1.0], [0.5, 2.0]])
 g_heat = TorchGraph(mean_of_squares, [x_varied])
 print(g_heat.grad("x"), "==", 1.5 * (x_varied + 2))
 g_heat.animate(tensors="heatmap")
+
+# %% [markdown]
+# Click `x` (or any box) in the player: the inspect panel shows a 2×2 tensor in full, with a
+# heatmap of its values and of its gradient.
 
 
 # %% [markdown]

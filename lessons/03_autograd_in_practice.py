@@ -115,6 +115,14 @@ def without_detach(x):
     return z
 
 
+# %% [markdown]
+# Predict first: for $x = (1, 2, 3)$, is $\partial L/\partial x$ equal to $3x^2$ or to $u$? The
+# quiz asks for each gradient in full, comma-separated.
+
+# %%
+TorchGraph(with_detach, [[1.0, 2.0, 3.0]], [torch.ones(3)]).quiz()
+
+# %%
 g = TorchGraph(with_detach, [[0.0, 1.0, 2.0, 3.0]], [torch.ones(4)])
 g_whole = TorchGraph(without_detach, [[0.0, 1.0, 2.0, 3.0]], [torch.ones(4)])
 print("with detach:    ∂L/∂x =", g.grad("x"), "  = u =", g.value("u"))

@@ -59,6 +59,13 @@ TorchGraph(step_loss, [w, x, b]).plot(with_all=True)
 plt.show()
 
 # %% [markdown]
+# Now predict them yourself for other numbers, $w = (0.5, -1)$, $x = (2, 1)$, $b = 0.25$:
+# the quiz stops before each gradient appears (a vector is typed comma-separated).
+
+# %%
+TorchGraph(step_loss, [[0.5, -1.0], [2.0, 1.0], 0.25]).quiz()
+
+# %% [markdown]
 # ## A small model
 #
 # A two-layer network, 1000 → 100 → 10, with a squared-error loss. Before any backward pass

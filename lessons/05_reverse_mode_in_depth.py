@@ -167,6 +167,13 @@ print("∂z/∂μ =", g.grad("mu").item(), "  ∂z/∂σ =", g.grad("sigma").ite
 g.animate(direction="both")
 
 # %% [markdown]
+# Predict the gradients for another $\mu$ and $\sigma$ (the same $\varepsilon$) before the player
+# reveals them:
+
+# %%
+TorchGraph(sample, [-1.0, 0.5]).quiz()
+
+# %% [markdown]
 # ## Exercises
 
 # %% [markdown]

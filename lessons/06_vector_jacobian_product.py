@@ -60,6 +60,14 @@ print("∂L/∂x by ani-graph:", g.grad("x"), " (one backward pass, no J)")
 g.animate(direction="both")
 
 # %% [markdown]
+# Predict the vector-Jacobian product for another upstream vector, $v = (0, 1, -1)$, before
+# the backward pass reveals it: $v^\top J$ is row 2 minus row 3 of $W$. The quiz asks for
+# every gradient on the way (a large one, such as `W`'s, for one element).
+
+# %%
+TorchGraph(linear_map, [W, x0], [[0.0, 1.0, -1.0]]).quiz()
+
+# %% [markdown]
 # `W` is an input as well, so the same backward pass also gives $\partial L/\partial W = v\,x^\top$,
 # one number per entry of `W`: that is how a layer's weights get their gradient.
 

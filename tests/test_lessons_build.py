@@ -28,7 +28,7 @@ def test_committed_notebooks_match_a_fresh_build(tmp_path):
     assert not stale, f"run `make notebooks`: these differ from their sources: {stale}"
 
 
-def test_six_lessons_each_with_exercises_their_solutions_and_the_packages_checker():
+def test_six_lessons_each_with_exercises_their_solutions_a_quiz_and_the_packages_checker():
     assert [p.stem[:2] for p in SOURCES] == ["01", "02", "03", "04", "05", "06"]
     for source in SOURCES:
         nb = jupytext.read(source, fmt="py:percent")
@@ -36,6 +36,7 @@ def test_six_lessons_each_with_exercises_their_solutions_and_the_packages_checke
         assert tags.count("exercise") >= 2 and tags.count("exercise") == tags.count("solution"), source.name
         code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
         assert "from ani_graph.exercises import check" in code and "def check(" not in code, source.name
+        assert ".quiz(" in code, f"{source.name}: every lesson has a predict-then-reveal quiz"
 
 
 def test_the_student_never_sees_a_solution_and_the_teacher_never_a_blank(tmp_path):

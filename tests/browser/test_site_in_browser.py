@@ -1,10 +1,12 @@
 """The lessons' website in a real browser from file://: the index lists six lessons, lesson 1
-opens, its first animation steps both ways with the buttons, every picture loads, nothing is
-logged as an error and no request leaves the machine."""
+opens, its first animation steps both ways with the buttons, a quiz accepts a right answer,
+every picture loads, nothing is logged as an error and no request leaves the machine."""
 
 from __future__ import annotations
 
 import pytest
+
+from ani_graph import TorchGraph
 
 from .conftest import artifact
 
@@ -69,5 +71,32 @@ def test_other_lessons_show_every_picture_and_player_offline(built_site, page, n
     players.last.locator("button[aria-label='Next step']").click()
     page.wait_for_timeout(600)
     page.screenshot(path=artifact(f"site-{name}.png"))
+    assert page.errors == []
+    assert leaving == []
+
+
+@pytest.mark.notebook
+def test_a_quiz_on_the_site_accepts_a_right_answer(built_site, page):
+    def mul(a, b):  # lesson 1's product, quizzed at a = −2, b = 5 with upstream gradient 3
+        p = a * b
+        return p
+
+    first = TorchGraph(mul, [-2, 5], [3]).quiz().quiz["questions"][0]
+    leaving = watch(page)
+    page.goto((built_site / "01_computation_graph.html").as_uri())
+    quiz = page.locator(".ag-player:has(.ag-quiz)").first
+    quiz.wait_for(timeout=15_000)
+    quiz.scroll_into_view_if_needed()
+    ask = quiz.locator(".ag-quiz-ask")
+    for _ in range(4):  # step on until the player stops to ask
+        if ask.is_visible():
+            break
+        quiz.locator("button[aria-label='Next step']").click()
+    assert quiz.locator(".ag-quiz-prompt").inner_text() == first["prompt"] + " ="
+    answer = quiz.locator(".ag-quiz-input")
+    answer.fill(", ".join(f"{v:.6g}" for v in first["answer"]))
+    answer.press("Enter")
+    assert quiz.locator(".ag-quiz-status").inner_text().startswith("✓ Right")
+    page.screenshot(path=artifact("site-lesson1-quiz.png"))
     assert page.errors == []
     assert leaving == []
