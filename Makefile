@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.ani-graph-installed
 
-.PHONY: demo test lab lint dist assets bench clean
+.PHONY: demo test lab lint dist assets bench notebooks site clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ dist: $(STAMP)  ## the sdist and the wheel in dist/, checked with twine (release
 	$(PY) -m build
 	$(VENV)/bin/twine check --strict dist/*
 
+notebooks: $(STAMP)  ## the lesson notebooks and their solutions in notebooks/, built from lessons/*.py
+	$(PY) scripts/build_notebooks.py
+
+site: $(STAMP)  ## the lessons as a static website in site/: solutions executed, animations play offline
+	$(PY) scripts/build_site.py
+
 assets: $(STAMP)  ## the pictures in assets/, made with ani-graph itself
 	$(PY) scripts/make_assets.py
 
@@ -40,4 +46,4 @@ bench: $(STAMP)  ## benchmarks against torchviz; results in benchmarks/RESULTS.m
 	$(PY) benchmarks/run.py --write
 
 clean:
-	rm -rf $(VENV) demo test-artifacts dist build *.egg-info
+	rm -rf $(VENV) demo site test-artifacts dist build *.egg-info

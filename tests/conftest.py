@@ -112,3 +112,17 @@ def no_state_left_behind():
     if found:
         _clean_up(grad_before)
         pytest.fail("state left behind after the test: " + "; ".join(found), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory):
+    """The lessons' website, built once per session with `scripts/build_site.py` (it executes
+    every solution notebook, so only notebook tests should ask for it)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path_factory.mktemp("site")
+    subprocess.run([sys.executable, str(root / "scripts" / "build_site.py"), "--out", str(out)], check=True)
+    return out
