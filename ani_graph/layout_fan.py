@@ -98,9 +98,9 @@ def _room(view: View, keys, with_label) -> tuple[str, str] | None:
     return "0" * min(LABEL_RESERVE_MAX, max(len(g) for g in grads) + 2), str(FONT_SIZE - 1)
 
 
-def _one_branch(view: View, fan: Fan, with_label) -> tuple[float, float, dict, dict]:
-    """(width, height, slot -> centre, slot link -> spline) of one branch laid out by `dot`,
-    each slot as large as its largest copy."""
+def _one_branch(view: View, fan: Fan, with_label) -> tuple[float, float, dict, dict, dict]:
+    """(width, height, slot -> centre, slot link -> spline, slot -> size in inches) of one branch
+    laid out by `dot`, each slot as large as its largest copy."""
     _, _, branches = fan
     slots = [_slots(b) for b in branches]
     size: dict[str, tuple[float, float]] = {}
@@ -116,7 +116,28 @@ def _one_branch(view: View, fan: Fan, with_label) -> tuple[float, float, dict, d
     height = out.bb[3]
     centres = {slot: point_of(text, height) for slot, text in out.centres.items()}
     splines = {key: spline_of(*out.splines[key], height) for key in links}
-    return out.bb[2], height, centres, splines
+    return out.bb[2], height, centres, splines, size
+
+
+def _fit(s: Spline, tail: tuple, head: tuple) -> Spline:
+    """The spline with its ends moved from the slots' outlines onto the boxes' own (a box may be
+    smaller than its slot); `tail` and `head` are (slot centre, slot size in inches, box)."""
+
+    def onto(p, end):
+        (cx, cy), (w, h), box = end
+        q = (cx + (p[0] - cx) * box.width / (w * 72), cy + (p[1] - cy) * box.height / (h * 72))
+        return q, (q[0] - p[0], q[1] - p[1])
+
+    points = list(s.points)
+    points[0], (dx, dy) = onto(points[0], tail)
+    points[1] = (points[1][0] + dx, points[1][1] + dy)
+    tip = s.tip
+    if tip is not None:
+        tip, (dx, dy) = onto(tip, head)
+        points[-1] = (points[-1][0] + dx, points[-1][1] + dy)
+    else:
+        points[-1], _ = onto(points[-1], head)
+    return Spline(tuple(points), tip, s.label_pos)
 
 
 def _shifted(s: Spline, dx: float, dy: float) -> Spline:
@@ -150,7 +171,7 @@ def fan_layout(view: View, fan: Fan) -> Layout:
     """The fan's branches as copies of one laid-out branch, stacked, with the rest of the graph around."""
     source, sink, branches = fan
     with_label = labelled(view, True)
-    width, height, slot_at, slot_splines = _one_branch(view, fan, with_label)
+    width, height, slot_at, slot_splines, size = _one_branch(view, fan, with_label)
     tall = len(branches) * height + (len(branches) - 1) * NODESEP
     rest = _rest(view, fan, (width, tall), with_label)
     cx, cy = rest.centres.pop("stack")
@@ -160,7 +181,11 @@ def fan_layout(view: View, fan: Fan) -> Layout:
         names = _slots(branch)
         centres.update({b: (slot_at[s][0] + dx, slot_at[s][1] + dy) for b, s in names.items()})
         for u, v in _links(branch):
-            splines[(u, v)] = _shifted(slot_splines[(names[u], names[v])], dx, dy)
+            su, sv = names[u], names[v]
+            fitted = _fit(
+                slot_splines[(su, sv)], (slot_at[su], size[su], view.boxes[u]), (slot_at[sv], size[sv], view.boxes[v])
+            )
+            splines[(u, v)] = _shifted(fitted, dx, dy)
     for boxes, _ in branches:
         splines[(source, boxes[0])] = _into(view, centres, (source, boxes[0]), with_label, at_head=True)
         splines[(boxes[-1], sink)] = _into(view, centres, (boxes[-1], sink), with_label, at_head=False)
