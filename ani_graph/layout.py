@@ -24,53 +24,28 @@ the other candidate; whichever shows the whole graph largest on the page wins.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from . import style as S
 from .layout_dot import Cluster, dot_source, run_dot
+from .layout_fast import fast_layout
 from .layout_guess import SLACK, guess_rows, guess_top_down
+from .layout_parts import (
+    LABEL_RESERVE_MAX,
+    MAX_ROWS,
+    ONE_SHAPE_ABOVE,
+    ROW_GAP,
+    Layout,
+    labelled,
+    page_scale,
+    point_of,
+    spline_of,
+    stack_rows,
+)
 from .view import View
 
 PT_PER_INCH = 72.0
-LABEL_RESERVE_MAX = 40  # characters of gradient label an edge makes room for
-ROW_GAP = 36.0  # points between two rows of a wrapped drawing: room for the arrow that turns back
-TURN = 12.0  # how far an arrow that turns back runs past its ends before it turns
-MAX_ROWS = 6
-# Above this many boxes every shape shows the whole drawing far too small to read (the
-# 6-layer transformer unfolded, 195 boxes, reaches 0.05 of full size at best), so the
-# layout skips the comparison, a `dot` run or more per candidate, and draws the one row
-# without repeated labels that the comparison picks for such graphs.
-ONE_SHAPE_ABOVE = 300
-
-
-@dataclass(frozen=True)
-class Spline:
-    points: tuple[tuple[float, float], ...]  # cubic Bézier control points: 1 + 3k of them
-    tip: tuple[float, float] | None  # where the arrowhead points
-    label_pos: tuple[float, float] | None  # where the edge's gradient label goes
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Positions in points, y pointing down."""
-
-    width: float
-    height: float
-    centres: dict[str, tuple[float, float]]  # box id -> centre
-    splines: dict[tuple[str, str], Spline]  # link -> its curve
-    clusters: dict[str, tuple[float, float, float, float]]  # module path -> (x0, y0, x1, y1)
-    rows: int = 1  # how many rows the drawing was wrapped into
-    direction: str = "LR"  # "LR" (left to right, maybe in rows) or "TB" (top to bottom)
 
 
 # ----- one graphviz run --------------------------------------------------------------------------
-
-
-def labelled(view: View, lean: bool) -> set[tuple[str, str]]:
-    """The links that show their gradient share: all that have one, or when `lean`, those whose
-    share differs from the gradient already written in the box they leave (a tensor that
-    feeds one op passes on its whole gradient: the label would repeat the box)."""
-    return {k for k, link in view.links.items() if link.grad and not (lean and link.grad == view.boxes[k[0]].grad)}
 
 
 def _build_agraph(view: View, boxes=None, rankdir: str = "LR", lean: bool = False):
@@ -133,21 +108,6 @@ def _clusters(view: View, boxes: list[str]) -> list[Cluster]:
     return [make(p) for p in children.get(None, [])]
 
 
-def _point(text: str, height: float) -> tuple[float, float]:
-    x, y = text.split(",")[:2]
-    return float(x), height - float(y)
-
-
-def _spline(pos: str, lp: str | None, height: float) -> Spline:
-    points, end = [], None
-    for part in pos.split():
-        if part.startswith("e,"):
-            end = _point(part[2:], height)
-        elif not part.startswith("s,"):
-            points.append(_point(part, height))
-    return Spline(tuple(points), end, _point(lp, height) if lp else None)
-
-
 def _dot(view: View, boxes=None, rankdir: str = "LR", lean: bool = False) -> Layout:
     """Run `dot` once over `boxes` of the view and read back centres, splines and cluster boxes."""
     boxes = list(view.boxes) if boxes is None else [b for b in view.boxes if b in boxes]
@@ -162,12 +122,12 @@ def _dot(view: View, boxes=None, rankdir: str = "LR", lean: bool = False) -> Lay
     clusters = _clusters(view, boxes)
     out = run_dot(dot_source(nodes, edges, [_renamed(c, ids) for c in clusters], rankdir))
     height = out.bb[3]
-    centres = {box: _point(out.centres[i], height) for box, i in ids.items()}
+    centres = {box: point_of(out.centres[i], height) for box, i in ids.items()}
     splines = {}
     for u, v in view.links:
         if u in ids and v in ids:
             pos, lp = out.splines[(ids[u], ids[v])]
-            splines[(u, v)] = _spline(pos, lp, height)
+            splines[(u, v)] = spline_of(pos, lp, height)
     found = {}
     for i, path in enumerate(view.clusters):  # in the view's order: outermost first
         b = out.clusters.get(f"cluster_{i}")
@@ -210,89 +170,13 @@ def row_of_boxes(view: View, full: Layout, rows: int) -> dict[str, int]:
     return row
 
 
-def _toward(a, b, d: float) -> tuple[float, float]:
-    """The point `d` from `a` toward `b` (at most half way)."""
-    length = max(((b[0] - a[0]) ** 2 + (b[1] - a[1]) ** 2) ** 0.5, 1e-9)
-    d = min(d, length / 2)
-    return (a[0] + (b[0] - a[0]) * d / length, a[1] + (b[1] - a[1]) * d / length)
-
-
-def _line_to(points: list, p) -> None:
-    """Append a straight piece to a Bézier path: its two control points on the line."""
-    a = points[-1]
-    points += [(a[0] + (p[0] - a[0]) / 3, a[1] + (p[1] - a[1]) / 3)]
-    points += [(a[0] + 2 * (p[0] - a[0]) / 3, a[1] + 2 * (p[1] - a[1]) / 3), p]
-
-
-def rounded_path(corners, radius: float = 8.0) -> tuple[tuple[float, float], ...]:
-    """A polyline as cubic Bézier control points (1 + 3k of them), its corners rounded.
-
-    >>> len(rounded_path([(0, 0), (10, 0), (10, 10)]))
-    10
-    """
-    points = [corners[0]]
-    for prev, corner, nxt in zip(corners, corners[1:], corners[2:]):
-        _line_to(points, _toward(corner, prev, radius))
-        points += [corner, corner, _toward(corner, nxt, radius)]
-    _line_to(points, corners[-1])
-    return tuple(points)
-
-
-def turn_back(view: View, u, v, centres, row_top: float, label: bool) -> Spline:
-    """The arrow from box `u` to box `v` in a later row: out to the right, back left through the gap
-    above `v`'s row (`row_top` is that row's top), and into `v`: from the left when nothing else
-    arrives there, else from above (an op's operands come in from the left)."""
-    (xu, yu), (xv, yv) = centres[u], centres[v]
-    start = xu + view.boxes[u].width / 2
-    gap_y = row_top - ROW_GAP / 2
-    corners = [(start, yu), (start + TURN, yu), (start + TURN, gap_y)]
-    if sum(1 for _, b in view.links if b == v) == 1:
-        end = (xv - view.boxes[v].width / 2, yv)
-        corners += [(end[0] - TURN, gap_y), (end[0] - TURN, yv), (end[0] - S.ARROW_SIZE, yv)]
-    else:
-        end = (xv, yv - view.boxes[v].height / 2)
-        corners += [(xv, gap_y), (xv, end[1] - S.ARROW_SIZE)]
-    where = ((start + corners[3][0]) / 2, gap_y - 8) if label else None
-    return Spline(rounded_path(corners), end, where)
-
-
-def _down(p, dy: float):
-    return None if p is None else (p[0], p[1] + dy)
-
-
-def _stack(view: View, parts: list[Layout], row: dict[str, int], lean: bool) -> Layout:
-    """Rows laid out on their own, one under another, with the arrows between rows added."""
-    tops, y = [], 0.0
-    for part in parts:
-        tops.append(y)
-        y += part.height + ROW_GAP
-    centres, splines, clusters = {}, {}, {}
-    for part, top in zip(parts, tops):
-        centres.update({b: _down(c, top) for b, c in part.centres.items()})
-        for key, s in part.splines.items():
-            splines[key] = Spline(tuple(_down(p, top) for p in s.points), _down(s.tip, top), _down(s.label_pos, top))
-        clusters.update({p: (x0, y0 + top, x1, y1 + top) for p, (x0, y0, x1, y1) in part.clusters.items()})
-    with_label = labelled(view, lean)
-    for u, v in view.links:
-        if (u, v) not in splines:
-            splines[(u, v)] = turn_back(view, u, v, centres, tops[row[v]], (u, v) in with_label)
-    return Layout(max(p.width for p in parts), y - ROW_GAP, centres, splines, clusters, len(parts), "LR")
-
-
 def wrap_rows(view: View, full: Layout, rows: int, lean: bool = True) -> Layout | None:
     """The drawing in `rows` rows, or None when the graph does not cut into that many."""
     row = row_of_boxes(view, full, rows)
     used = sorted(set(row.values()))
     if len(used) < rows:
         return None
-    return _stack(view, [_dot(view, {b for b, r in row.items() if r == i}, lean=lean) for i in used], row, lean)
-
-
-def page_scale(view: View, lay: Layout, page: tuple[float, float]) -> float:
-    """How large the whole drawing (with its margins and note) shows on the page, at most its full size."""
-    width = lay.width + 2 * S.MARGIN
-    height = lay.height + 2 * S.MARGIN + (S.CAPTION_HEIGHT if view.note else 0)
-    return min(1.0, page[0] / width, page[1] / height)
+    return stack_rows(view, [_dot(view, {b for b, r in row.items() if r == i}, lean=lean) for i in used], row, lean)
 
 
 def compute_layout(view: View, page: tuple[float, float] | None = None) -> Layout:
@@ -305,6 +189,9 @@ def compute_layout(view: View, page: tuple[float, float] | None = None) -> Layou
     one row is the answer.
     """
     page = page or (S.PAGE_WIDTH, S.PAGE_HEIGHT)
+    fast = fast_layout(view, page)  # a long chain, a wide fan of identical branches: no `dot` over it all
+    if fast is not None:
+        return fast
     if len(view.boxes) > ONE_SHAPE_ABOVE:  # no shape shows it whole and legible: one row, panned
         return _dot(view, lean=True)
     full = _dot(view)
