@@ -33,9 +33,9 @@ def script_json(data) -> str:
     """`data` as JSON that is safe inside an inline `<script>` and encodable as UTF-8.
 
     >>> script_json({"name": "</script><!--<script>"})
-    '{"name": "\\\\u003c/script\\\\u003e\\\\u003c!--\\\\u003cscript\\\\u003e"}'
+    '{"name":"\\\\u003c/script\\\\u003e\\\\u003c!--\\\\u003cscript\\\\u003e"}'
     """
-    text = json.dumps(data, ensure_ascii=False)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))  # no spaces: a page holds thousands
     text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)  # no UTF-8 file can hold one
     for char, escape in _SCRIPT_ESCAPES.items():  # str.replace per character: far faster than translate
         if char in text:

@@ -135,7 +135,7 @@ def test_html_is_the_drawing_once_plus_small_frame_deltas():
         page = anim.to_html()
         svg = anim._svg()
         assert page.count(svg) == 1
-        frames_json = json.dumps(anim.frames, ensure_ascii=False)
+        frames_json = json.dumps(anim.frames, ensure_ascii=False, separators=(",", ":"))  # as the page holds them
         assert len(frames_json) / len(anim.frames) < 400  # a frame is a small delta
         # the inspect panels' data is one JSON block, a small entry per box
         panels = script_json(anim.inspect_data())
