@@ -15,6 +15,8 @@ import re
 import uuid
 from pathlib import Path
 
+from .payload import UNPACK_JS, pack
+
 STATIC = Path(__file__).parent / "static"
 _EXPORT = "export default { render };"
 # one scope, player.js last (with the export); a page without a quiz leaves quiz.js and quiz.css out
@@ -113,17 +115,21 @@ def player_fragment(
     if quiz is not None:
         state.update(quiz=quiz, quiz_results=[])
     # the inspect panels' data is a block of its own, read on the first click
-    panels = f'<script type="application/json" class="ag-inspect">{script_json(inspect)}</script>\n' if inspect else ""
+    # both blocks are packed (`payload.pack`): frames as rows, repeated strings once
+    panels = (
+        f'<script type="application/json" class="ag-inspect">{script_json(pack(inspect))}</script>\n' if inspect else ""
+    )
     return f"""<div class="ag-standalone" id="{key}">
 <style>{css}</style>
 {_still(svg, inline)}
-<script type="application/json" class="ag-state">{script_json(state)}</script>
+<script type="application/json" class="ag-state">{script_json(pack(state))}</script>
 {panels}<script>
 (function () {{
 {_script_safe(js.replace(_EXPORT, ""))}
   var me = document.currentScript;
   var host = (me && me.parentNode) || document.getElementById("{key}");
-  var state = JSON.parse(host.querySelector("script.ag-state").textContent);
+  {UNPACK_JS}
+  var state = agUnpack(JSON.parse(host.querySelector("script.ag-state").textContent));
   var still = host.querySelector(".ag-still");
   if (still.tagName === "IMG") {{  // the drawing is in the output once: read it back from the picture
     var src = still.getAttribute("src");
@@ -137,7 +143,7 @@ def player_fragment(
     get: function (k) {{
       if (k === "inspect" && !("inspect" in state)) {{
         var block = host.querySelector("script.ag-inspect");
-        state.inspect = block ? JSON.parse(block.textContent) : null;
+        state.inspect = block ? agUnpack(JSON.parse(block.textContent)) : null;
       }}
       return state[k];
     }},
