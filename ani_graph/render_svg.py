@@ -125,13 +125,24 @@ def _text(t: Text) -> _El:
     return _El("text", cls, attrs, paint, escape(visible(t.text)))
 
 
-def _path_d(points) -> str:
+def _tenths(t: int) -> str:
+    """An integer number of tenths as `_f` writes it, with no float error."""
+    whole, tenth = divmod(abs(t), 10)
+    return ("-" if t < 0 else "") + (f"{whole}.{tenth}" if tenth else str(whole))
+
+
+def _path_d(points, close: bool = False) -> str:
+    """An absolute start, then relative steps (`c` for a curve's triples, `l` for a polygon's
+    corners): shorter numbers, counted in whole tenths so the steps add up to the points exactly."""
     if not points:
         return ""
-    d = [f"M{_f(points[0][0])},{_f(points[0][1])}"]
-    for i in range(1, len(points) - 2, 3):
-        (x1, y1), (x2, y2), (x3, y3) = points[i : i + 3]
-        d.append(f"C{_f(x1)},{_f(y1)} {_f(x2)},{_f(y2)} {_f(x3)},{_f(y3)}")
+    q = [(round(x * 10), round(y * 10)) for x, y in points]
+    step = lambda a, b: f"{_tenths(b[0] - a[0])},{_tenths(b[1] - a[1])}"  # noqa: E731
+    d = [f"M{_tenths(q[0][0])},{_tenths(q[0][1])}"]
+    if close:
+        return d[0] + (" l" if len(q) > 1 else "") + " ".join(step(a, b) for a, b in zip(q, q[1:], strict=False)) + "z"
+    for i in range(1, len(q) - 2, 3):
+        d.append("c" + " ".join(step(q[i - 1], b) for b in q[i : i + 3]))
     return " ".join(d)
 
 
@@ -141,8 +152,7 @@ def _curve(c: Curve) -> _El:
 
 
 def _polygon(p: Polygon) -> _El:
-    d = "M" + " L".join(f"{_f(x)},{_f(y)}" for x, y in p.points) + " Z"
-    return _El("path", p.cls, f'd="{d}"', (("fill", p.fill),))
+    return _El("path", p.cls, f'd="{_path_d(p.points, close=True)}"', (("fill", p.fill),))
 
 
 def _group(g: Group, out: list) -> None:

@@ -25,9 +25,9 @@ def fan_page():
 
 
 def test_the_565_node_page_stays_under_what_it_reached(fan_page):
-    assert fan_page <= 1.25  # was 1.49 KB per node before paints became classes
+    assert fan_page <= 1.1  # 1.49 KB per node before paints became classes and the data was packed
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15's target, not reached yet: the page is ~1.2 KB per node")
+@pytest.mark.xfail(strict=True, reason="issue 15's target, not reached yet: the page is ~1.07 KB per node")
 def test_the_565_node_page_is_at_most_0_6_kb_per_node(fan_page):
     assert fan_page <= 0.6
