@@ -75,6 +75,11 @@ def _still(svg: str, inline: bool) -> str:
     )
 
 
+def _data_block(cls: str, data: dict) -> str:
+    """A JSON block of the page, packed (`payload.pack`: frames as rows, repeated strings once)."""
+    return f'<script type="application/json" class="{cls}">{script_json(pack(data))}</script>'
+
+
 def _static(names, quiz: bool) -> list[str]:
     return [_read_static(n) for n in names if quiz or not n.startswith("quiz.")]
 
@@ -115,20 +120,16 @@ def player_fragment(
     if quiz is not None:
         state.update(quiz=quiz, quiz_results=[])
     # the inspect panels' data is a block of its own, read on the first click
-    # both blocks are packed (`payload.pack`): frames as rows, repeated strings once
-    panels = (
-        f'<script type="application/json" class="ag-inspect">{script_json(pack(inspect))}</script>\n' if inspect else ""
-    )
+    panels = _data_block("ag-inspect", inspect) + "\n" if inspect else ""
     return f"""<div class="ag-standalone" id="{key}">
 <style>{css}</style>
 {_still(svg, inline)}
-<script type="application/json" class="ag-state">{script_json(pack(state))}</script>
+{_data_block("ag-state", state)}
 {panels}<script>
 (function () {{
-{_script_safe(js.replace(_EXPORT, ""))}
+{_script_safe(js.replace(_EXPORT, UNPACK_JS))}
   var me = document.currentScript;
   var host = (me && me.parentNode) || document.getElementById("{key}");
-  {UNPACK_JS}
   var state = agUnpack(JSON.parse(host.querySelector("script.ag-state").textContent));
   var still = host.querySelector(".ag-still");
   if (still.tagName === "IMG") {{  // the drawing is in the output once: read it back from the picture
