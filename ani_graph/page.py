@@ -15,6 +15,8 @@ import re
 import uuid
 from pathlib import Path
 
+from .payload import UNPACK_JS, pack
+
 STATIC = Path(__file__).parent / "static"
 _EXPORT = "export default { render };"
 # one scope, player.js last (with the export); a page without a quiz leaves quiz.js and quiz.css out
@@ -33,9 +35,9 @@ def script_json(data) -> str:
     """`data` as JSON that is safe inside an inline `<script>` and encodable as UTF-8.
 
     >>> script_json({"name": "</script><!--<script>"})
-    '{"name": "\\\\u003c/script\\\\u003e\\\\u003c!--\\\\u003cscript\\\\u003e"}'
+    '{"name":"\\\\u003c/script\\\\u003e\\\\u003c!--\\\\u003cscript\\\\u003e"}'
     """
-    text = json.dumps(data, ensure_ascii=False)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))  # no spaces: a page holds thousands
     text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)  # no UTF-8 file can hold one
     for char, escape in _SCRIPT_ESCAPES.items():  # str.replace per character: far faster than translate
         if char in text:
@@ -71,6 +73,11 @@ def _still(svg: str, inline: bool) -> str:
         f'src="data:image/svg+xml;base64,{data}">\n'
         '<p class="ag-still-note">A still picture: run this cell, or trust the notebook, to step through it.</p>'
     )
+
+
+def _data_block(cls: str, data: dict) -> str:
+    """A JSON block of the page, packed (`payload.pack`: frames as rows, repeated strings once)."""
+    return f'<script type="application/json" class="{cls}">{script_json(pack(data))}</script>'
 
 
 def _static(names, quiz: bool) -> list[str]:
@@ -113,17 +120,17 @@ def player_fragment(
     if quiz is not None:
         state.update(quiz=quiz, quiz_results=[])
     # the inspect panels' data is a block of its own, read on the first click
-    panels = f'<script type="application/json" class="ag-inspect">{script_json(inspect)}</script>\n' if inspect else ""
+    panels = _data_block("ag-inspect", inspect) + "\n" if inspect else ""
     return f"""<div class="ag-standalone" id="{key}">
 <style>{css}</style>
 {_still(svg, inline)}
-<script type="application/json" class="ag-state">{script_json(state)}</script>
+{_data_block("ag-state", state)}
 {panels}<script>
 (function () {{
-{_script_safe(js.replace(_EXPORT, ""))}
+{_script_safe(js.replace(_EXPORT, UNPACK_JS))}
   var me = document.currentScript;
   var host = (me && me.parentNode) || document.getElementById("{key}");
-  var state = JSON.parse(host.querySelector("script.ag-state").textContent);
+  var state = agUnpack(JSON.parse(host.querySelector("script.ag-state").textContent));
   var still = host.querySelector(".ag-still");
   if (still.tagName === "IMG") {{  // the drawing is in the output once: read it back from the picture
     var src = still.getAttribute("src");
@@ -137,7 +144,7 @@ def player_fragment(
     get: function (k) {{
       if (k === "inspect" && !("inspect" in state)) {{
         var block = host.querySelector("script.ag-inspect");
-        state.inspect = block ? JSON.parse(block.textContent) : null;
+        state.inspect = block ? agUnpack(JSON.parse(block.textContent)) : null;
       }}
       return state[k];
     }},

@@ -27,7 +27,9 @@ True
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -67,67 +69,94 @@ CSS = f"""{S.theme_css()}
 
 
 def _f(x: float) -> str:
-    return f"{x:.1f}"
+    """A coordinate as drawn: one decimal, without a trailing ".0"."""
+    s = f"{x:.1f}"
+    s = s[:-2] if s.endswith(".0") else s
+    return "0" if s == "-0" else s
 
 
-def _dash(dash) -> str:
-    return f' stroke-dasharray="{" ".join(f"{d:g}" for d in dash)}"' if dash else ""
+# A shape's paint (fill, stroke, font...) as (attribute, value) pairs. Pairs that many shapes
+# share go once into the SVG's <style> as a short class, at specificity zero (`:where`), so
+# every rule above still wins over them exactly as it won over presentation attributes.
+Paint = tuple[tuple[str, str], ...]
+_CSS_UNIT = {"stroke-width": "px", "font-size": "px"}
+_KEEP_PAINT = {"ag-cell"}  # a heatmap cell's fill is its number: it stays on the cell
 
 
-def _cls(cls: str) -> str:
-    return f' class="{cls}"' if cls else ""
+@dataclass(frozen=True)
+class _El:
+    tag: str
+    cls: str
+    attrs: str  # geometry and data, already as text
+    paint: Paint
+    body: str | None = None  # a text's content, escaped
 
 
-def _rect(r: Rect) -> str:
-    opacity = f' fill-opacity="{r.fill_opacity:g}"' if r.fill_opacity != 1 else ""
-    stroke = f' stroke="{r.stroke}" stroke-width="{r.stroke_width:g}"' if r.stroke != "none" else ""
-    return (
-        f'<rect{_cls(r.cls)} x="{_f(r.x)}" y="{_f(r.y)}" width="{_f(r.w)}" height="{_f(r.h)}" rx="{r.rx:g}" '
-        f'fill="{r.fill}"{opacity}{stroke}{_dash(r.dash)}/>'
+def _dash(dash) -> Paint:
+    return (("stroke-dasharray", " ".join(f"{d:g}" for d in dash)),) if dash else ()
+
+
+def _rect(r: Rect) -> _El:
+    paint: Paint = (("fill", r.fill),)
+    paint += (("fill-opacity", f"{r.fill_opacity:g}"),) if r.fill_opacity != 1 else ()
+    paint += (("stroke", r.stroke), ("stroke-width", f"{r.stroke_width:g}")) if r.stroke != "none" else ()
+    geom = f'x="{_f(r.x)}" y="{_f(r.y)}" width="{_f(r.w)}" height="{_f(r.h)}"'
+    geom += f' rx="{r.rx:g}"' if r.rx else ""
+    return _El("rect", r.cls, geom, paint + _dash(r.dash))
+
+
+def _ellipse(e: Ellipse) -> _El:
+    geom = f'cx="{_f(e.cx)}" cy="{_f(e.cy)}" rx="{_f(e.rx)}" ry="{_f(e.ry)}"'
+    return _El(
+        "ellipse", e.cls, geom, (("fill", e.fill), ("stroke", e.stroke), ("stroke-width", f"{e.stroke_width:g}"))
     )
 
 
-def _ellipse(e: Ellipse) -> str:
-    return (
-        f'<ellipse{_cls(e.cls)} cx="{_f(e.cx)}" cy="{_f(e.cy)}" rx="{_f(e.rx)}" ry="{_f(e.ry)}" '
-        f'fill="{e.fill}" stroke="{e.stroke}" stroke-width="{e.stroke_width:g}"/>'
-    )
-
-
-def _text(t: Text) -> str:
+def _text(t: Text) -> _El:
     cls = " ".join(c for c in (t.cls, "ag-empty" if t.hidden else "") if c)
-    attrs = f' text-anchor="{t.anchor}"' if t.anchor != "start" else ""
-    attrs += f' font-size="{t.size:g}"' if t.size != S.FONT_SIZE else ""
-    attrs += ' font-weight="bold"' if t.bold else ""
-    attrs += ' font-style="italic"' if t.italic else ""
-    attrs += f' opacity="{t.opacity:g}"' if t.opacity != 1 else ""
+    paint: Paint = (("fill", t.colour),)
+    paint += (("text-anchor", t.anchor),) if t.anchor != "start" else ()
+    paint += (("font-size", f"{t.size:g}"),) if t.size != S.FONT_SIZE else ()
+    paint += (("font-weight", "bold"),) if t.bold else ()
+    paint += (("font-style", "italic"),) if t.italic else ()
+    paint += (("opacity", f"{t.opacity:g}"),) if t.opacity != 1 else ()
+    attrs = f'x="{_f(t.x)}" y="{_f(t.y)}"'
     attrs += f" data-node={quoteattr(visible(t.node))}" if t.node is not None else ""
-    return f'<text{_cls(cls)} x="{_f(t.x)}" y="{_f(t.y)}" fill="{t.colour}"{attrs}>{escape(visible(t.text))}</text>'
+    return _El("text", cls, attrs, paint, escape(visible(t.text)))
 
 
-def _path_d(points) -> str:
+def _tenths(t: int) -> str:
+    """An integer number of tenths as `_f` writes it, with no float error."""
+    whole, tenth = divmod(abs(t), 10)
+    return ("-" if t < 0 else "") + (f"{whole}.{tenth}" if tenth else str(whole))
+
+
+def _path_d(points, close: bool = False) -> str:
+    """An absolute start, then relative steps (`c` for a curve's triples, `l` for a polygon's
+    corners): shorter numbers, counted in whole tenths so the steps add up to the points exactly."""
     if not points:
         return ""
-    d = [f"M{_f(points[0][0])},{_f(points[0][1])}"]
-    for i in range(1, len(points) - 2, 3):
-        (x1, y1), (x2, y2), (x3, y3) = points[i : i + 3]
-        d.append(f"C{_f(x1)},{_f(y1)} {_f(x2)},{_f(y2)} {_f(x3)},{_f(y3)}")
+    q = [(round(x * 10), round(y * 10)) for x, y in points]
+    step = lambda a, b: f"{_tenths(b[0] - a[0])},{_tenths(b[1] - a[1])}"  # noqa: E731
+    d = [f"M{_tenths(q[0][0])},{_tenths(q[0][1])}"]
+    if close:
+        return d[0] + (" l" if len(q) > 1 else "") + " ".join(step(a, b) for a, b in zip(q, q[1:], strict=False)) + "z"
+    for i in range(1, len(q) - 2, 3):
+        d.append("c" + " ".join(step(q[i - 1], b) for b in q[i : i + 3]))
     return " ".join(d)
 
 
-def _curve(c: Curve) -> str:
-    return (
-        f'<path{_cls(c.cls)} d="{_path_d(c.points)}" fill="none" stroke="{c.stroke}" '
-        f'stroke-width="{c.width:g}"{_dash(c.dash)}/>'
-    )
+def _curve(c: Curve) -> _El:
+    paint = (("fill", "none"), ("stroke", c.stroke), ("stroke-width", f"{c.width:g}"))
+    return _El("path", c.cls, f'd="{_path_d(c.points)}"', paint + _dash(c.dash))
 
 
-def _polygon(p: Polygon) -> str:
-    d = "M" + " L".join(f"{_f(x)},{_f(y)}" for x, y in p.points) + " Z"
-    return f'<path{_cls(p.cls)} d="{d}" fill="{p.fill}"/>'
+def _polygon(p: Polygon) -> _El:
+    return _El("path", p.cls, f'd="{_path_d(p.points, close=True)}"', (("fill", p.fill),))
 
 
-def _group(g: Group) -> str:
+def _group(g: Group, out: list) -> None:
+    """Appends the group's text and shapes (`_El`, painted later) to `out`."""
     cls = " ".join(c for c in (g.cls, "ag-empty" if g.hidden else "") if c)
     attrs = _cls(cls) + (f' id="{g.dom_id}"' if g.dom_id else "")
     if g.role == "node":
@@ -138,18 +167,48 @@ def _group(g: Group) -> str:
         attrs += f" data-module={quoteattr(visible(g.key))}"
     elif g.role == "heat" and g.key:  # a running sum's grid: the badge text it stands for
         attrs += f" data-text={quoteattr(visible(g.key))}"
-    body = "".join(_SHAPES[type(item)](item) for item in g.items)
-    return f"<g{attrs}>{body}</g>" if attrs else body
+    if attrs:
+        out.append(f"<g{attrs}>")
+    for item in g.items:
+        if isinstance(item, Group):
+            _group(item, out)
+        else:
+            out.append(_SHAPES[type(item)](item))
+    if attrs:
+        out.append("</g>")
 
 
-_SHAPES: dict[type, Callable[[Any], str]] = {
+_SHAPES: dict[type, Callable[[Any], _El]] = {
     Rect: _rect,
     Ellipse: _ellipse,
     Text: _text,
     Curve: _curve,
     Polygon: _polygon,
-    Group: _group,
 }
+
+
+def _paint_classes(shapes: list[_El]) -> dict[Paint, str]:
+    """A short class for each paint that enough shapes share to save bytes."""
+    counts = Counter(e.paint for e in shapes if e.paint and e.cls not in _KEEP_PAINT)
+    common = [p for p, n in counts.most_common() if n > 1 and n * sum(len(a) + len(v) + 4 for a, v in p) > 60]
+    return {p: f"p{i}" for i, p in enumerate(common)}
+
+
+def _paint_css(classes: dict[Paint, str]) -> str:
+    rule = lambda p: ";".join(f"{a}:{v}{_CSS_UNIT.get(a, '')}" for a, v in p)  # noqa: E731
+    return "\n".join(f":where(.ag-graph .{c}) {{ {rule(p)} }}" for p, c in classes.items())
+
+
+def _cls(cls: str) -> str:
+    return f' class="{cls}"' if cls else ""
+
+
+def _emit(e: _El, classes: dict[Paint, str]) -> str:
+    short = classes.get(e.paint) if e.cls not in _KEEP_PAINT else None
+    cls = " ".join(c for c in (e.cls, short) if c)
+    paint = "" if short else "".join(f' {a}="{v}"' for a, v in e.paint)
+    head = f"<{e.tag}{_cls(cls)} {e.attrs}{paint}"
+    return f"{head}/>" if e.body is None else f"{head}>{e.body}</{e.tag}>"
 
 
 def scene_to_svg(scene: Scene) -> str:
@@ -158,4 +217,10 @@ def scene_to_svg(scene: Scene) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" class="ag-graph" viewBox="0 0 {_f(scene.width)} '
         f'{_f(scene.height)}" width="{_f(scene.width * S.ZOOM)}" height="{_f(scene.height * S.ZOOM)}" role="img">'
     )
-    return "\n".join([head, f"<style>{CSS}</style>", *(_group(g) for g in scene.groups), "</svg>"])
+    lines: list[list] = []
+    for g in scene.groups:
+        lines.append([])
+        _group(g, lines[-1])
+    classes = _paint_classes([e for line in lines for e in line if isinstance(e, _El)])
+    body = ["".join(e if isinstance(e, str) else _emit(e, classes) for e in line) for line in lines]
+    return "\n".join([head, f"<style>{_paint_css(classes)}\n{CSS}</style>", *body, "</svg>"])

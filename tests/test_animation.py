@@ -12,6 +12,7 @@ from ani_graph.examples import chain_rule
 from ani_graph.examples import product as func_mult
 from ani_graph.format import format_tensor
 from ani_graph.page import script_json
+from ani_graph.payload import pack, unpack
 
 
 def test_frame_is_settable_and_validated():
@@ -75,7 +76,7 @@ def test_setting_frame_redraws_every_notebook_output_of_the_animation():
     assert first.transient["display_id"] == second.transient["display_id"] == update.transient["display_id"]
     assert update.update and not first.update
     state = re.search(r'<script type="application/json" class="ag-state">(.*?)</script>', update.data["text/html"])
-    assert json.loads(state.group(1))["frame"] == 2
+    assert unpack(json.loads(state.group(1)))["frame"] == 2
     assert anim.frame == 2
 
 
@@ -87,7 +88,7 @@ def test_to_html_is_self_contained_and_shows_the_drawing_without_script():
     assert "@import" not in page and "fetch(" not in page
     body_before_script = page.split("<script")[0]
     assert "<svg" in body_before_script  # visible before any script runs
-    state = json.loads(re.search(r'<script type="application/json"[^>]*>(.*?)</script>', page, re.S).group(1))
+    state = unpack(json.loads(re.search(r'<script type="application/json"[^>]*>(.*?)</script>', page, re.S).group(1)))
     assert state["frames"] == anim.frames
 
 
@@ -135,10 +136,11 @@ def test_html_is_the_drawing_once_plus_small_frame_deltas():
         page = anim.to_html()
         svg = anim._svg()
         assert page.count(svg) == 1
-        frames_json = json.dumps(anim.frames, ensure_ascii=False)
+        # the packed state block, as the page holds it
+        frames_json = re.search(r'class="ag-state">(.*?)</script>', page, re.S).group(1)
         assert len(frames_json) / len(anim.frames) < 400  # a frame is a small delta
         # the inspect panels' data is one JSON block, a small entry per box
-        panels = script_json(anim.inspect_data())
+        panels = script_json(pack(anim.inspect_data()))
         assert page.count(panels) == 1
         assert len(panels.encode()) / len(anim.inspect_data()["nodes"]) < 300
         overheads.append(len(page.encode()) - len(svg.encode()) - len(frames_json.encode()) - len(panels.encode()))

@@ -242,17 +242,29 @@ def test_plot_draws_into_a_given_axes(tmp_path):
     plt.close("all")
 
 
+def painted(svg: str, element, name: str) -> str | None:
+    """An SVG element's paint `name`: its attribute, else its shared paint class's rule in the SVG's <style>."""
+    if element.get(name) is not None:
+        return element.get(name)
+    rules = dict(re.findall(r":where\(\.ag-graph \.(p\d+)\) \{ ([^}]*) \}", svg))
+    for cls in (element.get("class") or "").split():
+        if cls in rules:
+            return dict(kv.split(":", 1) for kv in rules[cls].split(";")).get(name)
+    return None
+
+
 def test_plot_and_svg_share_positions_and_colours():
     g = sin_graph()
     scene = g.scene(with_all=True)
     ax = g.plot(with_all=True)
-    root = svg_tree(g.to_svg(with_all=True))
+    svg = g.to_svg(with_all=True)
+    root = svg_tree(svg)
     svg_nodes = {n.get("data-node"): n for n in groups(root, "ag-node")}
     mpl_fills = {matplotlib.colors.to_hex(p.get_facecolor()).upper() for p in ax.patches}
     for node in scene.nodes():
         shape = node.items[0]
         svg_shape = [c for c in svg_nodes[node.key] if "ag-shape" in (c.get("class") or "")][0]
-        assert svg_shape.get("fill") == shape.fill and svg_shape.get("stroke") == shape.stroke
+        assert painted(svg, svg_shape, "fill") == shape.fill and painted(svg, svg_shape, "stroke") == shape.stroke
         assert shape.fill.upper() in mpl_fills
     assert set(svg_nodes) == {n.key for n in scene.nodes()}
     plt.close(ax.figure)

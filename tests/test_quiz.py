@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import math
+import re
 
 import pytest
 import torch
 
 from ani_graph import TorchGraph
 from ani_graph.examples import chain_rule, product, two_layer, two_layer_inputs
+from ani_graph.payload import unpack
 from ani_graph.quiz import ZERO_FLOOR, is_right, parse_answer
 from ani_graph.widget import PlayerWidget
 
@@ -134,7 +137,8 @@ def test_animate_with_quiz_is_the_same_quiz_and_bad_options_say_what_to_do(sin_g
 def test_the_page_carries_the_quiz_and_the_widget_syncs_results_back(sin_graph):
     quiz = sin_graph.quiz()
     page = quiz.to_html()
-    assert '"quiz": {"tolerance": 0.01' in page and "∂y/∂v2" in page
+    state = unpack(json.loads(re.search(r'class="ag-state">(.*?)</script>', page, re.S).group(1)))
+    assert state["quiz"]["tolerance"] == quiz.quiz["tolerance"] and "∂y/∂v2" in page
     assert 'src="http' not in page and "fetch(" not in page and "XMLHttpRequest" not in page
     assert quiz.results == []  # no widget: the stand-alone page keeps its score to itself
     widget = quiz.widget

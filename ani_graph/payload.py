@@ -1,0 +1,95 @@
+"""The page's JSON data, packed: frames as rows under one list of field names, and every string
+that repeats (an op's rule, a phase, a node id, a badge text) once in a table.
+
+`pack(data)` gives `{"strings": [...], "fields": [...] or None, "data": ...}`: in `data` a string
+`"§12"` stands for `strings[12]` (a string of the data that itself starts with "§" always goes
+through the table, so none is misread), and when every frame has the same keys in the same order,
+`data["frames"]` is a list of rows of those `fields`. `unpack` (and the page's script, `UNPACK_JS`)
+give the data back exactly.
+
+>>> data = {"frames": [{"phase": "forward", "caption": "§"}, {"phase": "forward", "caption": "b"}]}
+>>> unpack(pack(data)) == data
+True
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+MARK = "§"
+
+
+def _strings(value: Any, counts: Counter) -> None:
+    if isinstance(value, str):
+        counts[value] += 1
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _strings(v, counts)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _strings(v, counts)
+
+
+def _table(data: Any) -> dict[str, int]:
+    counts: Counter = Counter()
+    _strings(data, counts)
+    table: dict[str, int] = {}
+    for s, n in counts.most_common():
+        ref = len(MARK) + len(str(len(table)))
+        if s.startswith(MARK) or (n > 1 and len(s.encode("utf-8", "surrogatepass")) > ref):
+            table[s] = len(table)
+    return table
+
+
+def _swap(value: Any, swap) -> Any:
+    if isinstance(value, str):
+        return swap(value)
+    if isinstance(value, list | tuple):
+        return [_swap(v, swap) for v in value]
+    if isinstance(value, dict):
+        return {k: _swap(v, swap) for k, v in value.items()}
+    return value
+
+
+def _fields(frames: Any) -> list[str] | None:
+    if not isinstance(frames, list) or not frames or not all(isinstance(f, dict) for f in frames):
+        return None
+    keys = list(frames[0])
+    return keys if all(list(f) == keys for f in frames) else None
+
+
+def pack(data: dict) -> dict:
+    """`data` (a dict, perhaps with a list of `frames`) with its repeated strings in a table."""
+    fields = _fields(data.get("frames"))
+    if fields is not None:
+        data = {**data, "frames": [[f[k] for k in fields] for f in data["frames"]]}
+    table = _table(data)
+    body = _swap(data, lambda s: f"{MARK}{table[s]}" if s in table else s)
+    return {"strings": list(table), "fields": fields, "data": body}
+
+
+def unpack(packed: dict) -> dict:
+    """The data `pack` was given."""
+    strings, fields = packed["strings"], packed["fields"]
+    data = _swap(packed["data"], lambda s: strings[int(s[len(MARK) :])] if s.startswith(MARK) else s)
+    if fields is not None:
+        data["frames"] = [dict(zip(fields, row, strict=True)) for row in data["frames"]]
+    return data
+
+
+# The same in the page's script: plain objects built with defineProperty, so that a key
+# such as "__proto__" stays an own key, as JSON.parse leaves it.
+UNPACK_JS = """function agUnpack(p) {
+  var T = p.strings, F = p.fields;
+  function put(o, k, v) { Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true }); }
+  function back(x) {
+    if (typeof x === "string") return x.charAt(0) === "\\u00a7" ? T[+x.slice(1)] : x;
+    if (Array.isArray(x)) return x.map(back);
+    if (x && typeof x === "object") { var o = {}; Object.keys(x).forEach(function (k) { put(o, k, back(x[k])); }); return o; }
+    return x;
+  }
+  var data = back(p.data);
+  if (F) data.frames = data.frames.map(function (r) { var f = {}; F.forEach(function (k, i) { put(f, k, r[i]); }); return f; });
+  return data;
+}"""

@@ -1,0 +1,36 @@
+"""The page's packed JSON (`ani_graph.payload`) gives back exactly the data it was given."""
+
+import json
+
+from ani_graph import TorchGraph
+from ani_graph.examples import sin_example
+from ani_graph.page import script_json
+from ani_graph.payload import MARK, pack, unpack
+
+from .test_hostile_strings import HOSTILE
+
+
+def round_trip(data):
+    return unpack(json.loads(script_json(pack(data))))
+
+
+def test_real_frames_and_panels_come_back_and_shrink():
+    anim = TorchGraph(sin_example, [2, 3, 4]).animate("both")
+    state = {"frames": anim.frames, "frame": 0, "playing": False}
+    assert round_trip(state) == json.loads(json.dumps(state))
+    assert round_trip(anim.inspect_data()) == json.loads(json.dumps(anim.inspect_data()))
+    assert len(script_json(pack(state))) < len(script_json(state))
+    assert pack(state)["fields"] == list(anim.frames[0])  # frames as rows
+
+
+def test_hostile_strings_and_the_mark_itself_come_back():
+    names = [*HOSTILE, MARK, MARK + "0", MARK + "x", "__proto__", "", "§§"]
+    data = {"frames": [{"a": n, "b": [n, n], "__proto__": {n: n}} for n in names], "names": names * 2}
+    assert round_trip(data) == data
+
+
+def test_frames_with_different_keys_stay_dicts():
+    data = {"frames": [{"a": "xyzw", "b": 1}, {"b": 2, "a": "xyzw"}, {"a": "xyzw"}]}
+    packed = pack(data)
+    assert packed["fields"] is None and round_trip(data) == data
+    assert packed["strings"] == ["xyzw"]
