@@ -223,7 +223,10 @@ class Slides:
         width, height = self.size
         scale, window = camera(scene, (width, height - self.panel))
         image = Image.new("RGB", self.size, "white")
-        image.paste(self._painter.image(scene, scale, window).resize((width, height - self.panel)), (0, 0))
+        drawing = self._painter.image(scene, scale, window)
+        if drawing.size != (width, height - self.panel):
+            drawing = drawing.resize((width, height - self.panel))
+        image.paste(drawing, (0, 0))
         box = (0, height - self.panel, width - 1, height - 1)
         _draw_panel(image, box, frame, _rows(frame, self.text_width, self.big, self.small), self.pad, 6)
         if self.cropped:

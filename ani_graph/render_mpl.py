@@ -58,13 +58,11 @@ def _rect(ax, r: Rect, scale, z):
 
     style = f"round,pad=0,rounding_size={r.rx}" if r.rx else "square,pad=0"
     edge = "none" if r.stroke == "none" else r.stroke
-    ax.add_patch(
-        FancyBboxPatch((r.x, r.y), r.w, r.h, boxstyle=style, facecolor=r.fill, edgecolor=edge, alpha=None,
-                       linewidth=r.stroke_width * scale, linestyle=_linestyle(r.dash, r.stroke_width), zorder=z)
-    )  # fmt: skip
+    patch = FancyBboxPatch((r.x, r.y), r.w, r.h, boxstyle=style, facecolor=r.fill, edgecolor=edge, alpha=None,
+                           linewidth=r.stroke_width * scale, linestyle=_linestyle(r.dash, r.stroke_width), zorder=z)  # fmt: skip
     if r.fill_opacity != 1:
-        ax.patches[-1].set_facecolor((*_rgb01(r.fill), r.fill_opacity))
-    return ax.patches[-1]
+        patch.set_facecolor((*_rgb01(r.fill), r.fill_opacity))
+    return ax.add_patch(patch)
 
 
 def _rgb01(colour: str):
