@@ -21,6 +21,7 @@ drawn exactly where a freshly built figure draws it, and the pixels equal
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from .render_mpl import _DRAW, _Z
@@ -68,6 +69,14 @@ def _extent(artist: Any, renderer: Any) -> Any:
     return box.padded(artist.get_linewidth() + 4)
 
 
+_COLOURS = {"fill", "stroke", "colour", "opacity", "fill_opacity", "cls", "node"}  # fields that leave a shape's extent
+
+
+def _shape_key(item: Any) -> tuple:
+    """What decides the pixels a shape may touch: its type and every field but its colours."""
+    return (type(item), *(getattr(item, f.name) for f in fields(item) if f.name not in _COLOURS))
+
+
 def _pixel_box(box: Any, size: tuple[int, int]) -> tuple[int, int, int, int]:
     """(x0, y0, x1, y1) in whole pixels (y up) around `box`, inside the canvas."""
     x0, y0 = max(0, int(box.x0) - 1), max(0, int(box.y0) - 1)
@@ -102,6 +111,7 @@ class FramePainter:
         self._leaves: list[Leaf] = []
         self._artists: list[Any] = []
         self._extents: list[Any] = []
+        self._known: dict[tuple, Any] = {}  # shape key -> extent, for the figure drawn now
         self._window: tuple = ()  # the window the canvas holds, () when it must be drawn whole
         self._fig: Any = None
         self._ax: Any = None
@@ -116,7 +126,7 @@ class FramePainter:
         FigureCanvasAgg(self._fig)
         self._ax = self._fig.add_axes((0, 0, 1, 1))
         self._ax.axis("off")
-        self._leaves, self._artists, self._window = [], [], ()
+        self._leaves, self._artists, self._window, self._known = [], [], (), {}
 
     def _make(self, index: int, leaf: Leaf, scale: float) -> Any:
         item, z, hidden = leaf
@@ -152,9 +162,18 @@ class FramePainter:
     def _draw_whole(self, window: tuple) -> None:
         canvas = self._fig.canvas
         canvas.draw()
-        renderer = canvas.get_renderer()
-        self._extents = [None if a is None else _extent(a, renderer) for a in self._artists]
-        self._window = window
+        self._window, self._known = window, {}
+        self._extents = [self._extent_of(i) for i in range(len(self._artists))]
+
+    def _extent_of(self, index: int) -> Any:
+        """The padded extent of artist `index`, remembered by shape (a new colour leaves it as it was)."""
+        artist = self._artists[index]
+        if artist is None:
+            return None
+        key = _shape_key(self._leaves[index][0])
+        if key not in self._known:
+            self._known[key] = _extent(artist, self._fig.canvas.get_renderer())
+        return self._known[key]
 
     def _draw_part(self, changed: list[int]) -> None:
         """Draw again only the pixels around the replaced artists, old and new.
@@ -167,9 +186,8 @@ class FramePainter:
 
         renderer = self._fig.canvas.get_renderer()
         for i in changed:
-            artist = self._artists[i]
-            self._extents[i] = None if artist is None else _extent(artist, renderer)
-            if artist is not None:
+            self._extents[i] = self._extent_of(i)
+            if self._extents[i] is not None:
                 self._dirty.append(self._extents[i])
         order = sorted((a.get_zorder(), i) for i, a in enumerate(self._artists) if a is not None)
         size = self._fig.canvas.get_width_height()

@@ -27,11 +27,17 @@ class _Lookup:
     table: Any = None
 
 
-def _packed(array):
+def _packed_colours(colours):
+    """(R, G, B) rows as one number each, R in the low byte (as `_packed_image` reads pixels)."""
+    return colours[:, 0] | (colours[:, 1] << 8) | (colours[:, 2] << 16)
+
+
+def _packed_image(image):
+    """Every pixel of an RGB image as one number, R in the low byte."""
     import numpy as np
 
-    a = array.astype(np.int32)
-    return (a[..., 0] << 16) | (a[..., 1] << 8) | a[..., 2]
+    flat = np.frombuffer(image.convert("RGBX").tobytes(), dtype="<u4") & 0xFFFFFF
+    return flat.reshape(image.height, image.width)
 
 
 def to_palette(image):
@@ -50,7 +56,7 @@ def to_palette(image):
     if _Lookup.table is None:
         _Lookup.table = np.zeros(1 << 24, dtype=np.uint8)
     table = _Lookup.table
-    table[_packed(colours)] = distance.argmin(axis=1).astype(np.uint8)
-    frame = Image.fromarray(table[_packed(np.asarray(image))], "P")
+    table[_packed_colours(colours)] = distance.argmin(axis=1).astype(np.uint8)
+    frame = Image.fromarray(table[_packed_image(image)], "P")
     frame.putpalette(kept.astype(np.uint8).tobytes())
     return frame
