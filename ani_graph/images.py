@@ -21,6 +21,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from .mpl_frames import FramePainter
 from .style import PHASE_COLOURS, TEXT_COLOUR, rgb
 
 SLIDE = (1280, 720)  # a classroom projector
@@ -180,6 +181,7 @@ class Slides:
         self.frames, self.size, self.overview = frames, size, overview
         self.big, self.small, self.pad = _font(True, STEP_PX), _font(False, RULE_PX), 16
         self._thumb = None
+        self._painter = FramePainter()  # one figure for every frame: only what changes is drawn again
         width, height = size
         self.panel = self._panel(width - 2 * self.pad - 6)
         scale, window = camera(overview, (width, height - self.panel))
@@ -217,13 +219,14 @@ class Slides:
         """Frame `index` (drawn as `scene`) as a slide; `.info["scale"]` holds the drawing's pixels per point."""
         from PIL import Image
 
-        from .render_mpl import scene_to_image
-
         frame = self.frames[index]
         width, height = self.size
         scale, window = camera(scene, (width, height - self.panel))
         image = Image.new("RGB", self.size, "white")
-        image.paste(scene_to_image(scene, scale, window).resize((width, height - self.panel)), (0, 0))
+        drawing = self._painter.image(scene, scale, window)
+        if drawing.size != (width, height - self.panel):
+            drawing = drawing.resize((width, height - self.panel))
+        image.paste(drawing, (0, 0))
         box = (0, height - self.panel, width - 1, height - 1)
         _draw_panel(image, box, frame, _rows(frame, self.text_width, self.big, self.small), self.pad, 6)
         if self.cropped:
@@ -238,7 +241,10 @@ class Slides:
 
 
 def save_gif(images: list, path: Path, fps: float) -> None:
-    """Images of one size as a looping GIF."""
+    """Images of one size as a looping GIF, each frame with its own palette of its most common colours."""
+    from .palette import to_palette
+
+    images = [to_palette(image.convert("RGB")) for image in images]
     images[0].save(path, save_all=True, append_images=images[1:], duration=int(1000 / fps), loop=0, optimize=True)
 
 

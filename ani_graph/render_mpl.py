@@ -11,6 +11,7 @@ import functools
 import io
 import warnings
 from collections.abc import Callable
+from typing import Any
 
 from .escapes import visible
 from .scene import Curve, Ellipse, Group, Polygon, Rect, Scene, Text
@@ -57,12 +58,11 @@ def _rect(ax, r: Rect, scale, z):
 
     style = f"round,pad=0,rounding_size={r.rx}" if r.rx else "square,pad=0"
     edge = "none" if r.stroke == "none" else r.stroke
-    ax.add_patch(
-        FancyBboxPatch((r.x, r.y), r.w, r.h, boxstyle=style, facecolor=r.fill, edgecolor=edge, alpha=None,
-                       linewidth=r.stroke_width * scale, linestyle=_linestyle(r.dash, r.stroke_width), zorder=z)
-    )  # fmt: skip
+    patch = FancyBboxPatch((r.x, r.y), r.w, r.h, boxstyle=style, facecolor=r.fill, edgecolor=edge, alpha=None,
+                           linewidth=r.stroke_width * scale, linestyle=_linestyle(r.dash, r.stroke_width), zorder=z)  # fmt: skip
     if r.fill_opacity != 1:
-        ax.patches[-1].set_facecolor((*_rgb01(r.fill), r.fill_opacity))
+        patch.set_facecolor((*_rgb01(r.fill), r.fill_opacity))
+    return ax.add_patch(patch)
 
 
 def _rgb01(colour: str):
@@ -72,7 +72,7 @@ def _rgb01(colour: str):
 def _ellipse(ax, e: Ellipse, scale, z):
     from matplotlib.patches import Ellipse as Patch
 
-    ax.add_patch(
+    return ax.add_patch(
         Patch((e.cx, e.cy), 2 * e.rx, 2 * e.ry, facecolor=e.fill, edgecolor=e.stroke,
               linewidth=e.stroke_width * scale, zorder=z)
     )  # fmt: skip
@@ -80,12 +80,12 @@ def _ellipse(ax, e: Ellipse, scale, z):
 
 def _text(ax, t: Text, scale, z):
     if t.hidden:
-        return
+        return None
     text = _label(t)
     kw = {}
     if t.halo:
         kw["bbox"] = {"boxstyle": "round,pad=0.1", "facecolor": CARD_COLOUR, "edgecolor": "none", "alpha": 0.85}
-    ax.text(t.x, t.y, text, fontsize=t.size * scale, ha="center" if t.anchor == "middle" else "left", va="center",
+    return ax.text(t.x, t.y, text, fontsize=t.size * scale, ha="center" if t.anchor == "middle" else "left", va="center",
             color=t.colour, alpha=t.opacity, family=FONT, fontweight="bold" if t.bold else "normal",
             style="italic" if t.italic else "normal", zorder=z + 0.5, **kw)  # fmt: skip
 
@@ -95,17 +95,17 @@ def _curve(ax, c: Curve, scale, z):
     from matplotlib.path import Path
 
     if len(c.points) < 4:
-        return
+        return None
     n = len(c.points) - 1 - (len(c.points) - 1) % 3
     path = Path(c.points[: n + 1], [Path.MOVETO] + [Path.CURVE4] * n)
-    ax.add_patch(PathPatch(path, facecolor="none", edgecolor=c.stroke, linewidth=c.width * scale,
+    return ax.add_patch(PathPatch(path, facecolor="none", edgecolor=c.stroke, linewidth=c.width * scale,
                            linestyle=_linestyle(c.dash, c.width), zorder=z))  # fmt: skip
 
 
 def _polygon(ax, p: Polygon, scale, z):
     from matplotlib.patches import Polygon as Patch
 
-    ax.add_patch(Patch(p.points, closed=True, facecolor=p.fill, edgecolor="none", zorder=z))
+    return ax.add_patch(Patch(p.points, closed=True, facecolor=p.fill, edgecolor="none", zorder=z))
 
 
 _Z = {"card": 0, "cluster": 1, "edge": 2, "node": 3, "badge": 3.2, "note": 4}
@@ -122,7 +122,7 @@ def _group(ax, g: Group, scale, z=None):
             _DRAW[type(item)](ax, item, scale, z)
 
 
-_DRAW: dict[type, Callable[..., None]] = {Rect: _rect, Ellipse: _ellipse, Text: _text, Curve: _curve, Polygon: _polygon}
+_DRAW: dict[type, Callable[..., Any]] = {Rect: _rect, Ellipse: _ellipse, Text: _text, Curve: _curve, Polygon: _polygon}
 
 
 def _scale_of(ax, scene: Scene) -> float:

@@ -1,0 +1,110 @@
+"""GIF frames drawn with one reused matplotlib figure (redrawing only what changed) look like frames
+drawn afresh, pixel for pixel,
+and the GIF's per-frame palettes keep the drawing's own colours exact."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from ani_graph import TorchGraph, record
+from ani_graph.examples import sin_example, tiny_regression
+from ani_graph.images import SLIDE, Slides, camera, save_gif
+from ani_graph.mpl_frames import FramePainter
+from ani_graph.palette import to_palette
+from ani_graph.render_mpl import scene_to_image
+from ani_graph.style import CARD_COLOUR, CLUSTER_FILL, KIND_COLOURS, rgb
+
+
+def lesson_one():
+    return TorchGraph(sin_example, [2, 3, 4]).animate("both")
+
+
+def heatmap():
+    g = TorchGraph(lambda W, x: torch.tanh(W @ x).sum(), [torch.linspace(-1, 1, 6).reshape(2, 3), torch.ones(3)])
+    return g.animate("both", tensors="heatmap")
+
+
+def training():
+    model, x, y = tiny_regression()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    with record() as rec:
+        for _ in range(2):
+            opt.zero_grad()
+            torch.nn.functional.mse_loss(model(x), y).backward()
+            opt.step()
+    return rec.animate()
+
+
+def pixels(image) -> np.ndarray:
+    return np.asarray(image.convert("RGB"), dtype=np.int16)
+
+
+@pytest.mark.parametrize("make", [lesson_one, heatmap, training], ids=["lesson1", "heatmap", "training"])
+def test_a_reused_figure_draws_every_frame_as_a_fresh_figure_does(make):
+    anim = make()
+    painter = FramePainter()
+    area = (SLIDE[0], SLIDE[1] - 160)
+    for index in range(len(anim.frames)):
+        scene = anim._scene(index)
+        scale, window = camera(scene, area)
+        reused, fresh = pixels(painter.image(scene, scale, window)), pixels(scene_to_image(scene, scale, window))
+        assert reused.shape == fresh.shape
+        diff = np.abs(reused - fresh)
+        assert diff.max() == 0, f"frame {index}: {(diff > 0).sum()} pixels differ, by up to {diff.max()}"
+    assert painter.replaced < painter.built  # later frames rebuilt only part of the drawing
+
+
+def test_slides_use_the_reused_figure_and_equal_slides_drawn_afresh():
+    anim = lesson_one()
+    slides = Slides(anim.frames, SLIDE, anim._scene(0, lights=False))
+    first = [pixels(slides.image(anim._scene(i), i)) for i in range(len(anim.frames))]
+    again = Slides(anim.frames, SLIDE, anim._scene(0, lights=False))
+    last = len(anim.frames) - 1
+    diff = np.abs(first[last] - pixels(again.image(anim._scene(last), last)))  # drawn after frames 0..n-2, and afresh
+    assert diff.max() == 0
+
+
+def colour_share(image: Image.Image, colour: tuple[int, int, int]) -> float:
+    return float((pixels(image) == colour).all(axis=-1).mean())
+
+
+def test_the_palette_keeps_fills_exact_and_other_shades_close():
+    anim = heatmap()
+    image = anim.frame_image(len(anim.frames) - 1, SLIDE)
+    mapped = to_palette(image)
+    assert mapped.mode == "P"
+    original, back = pixels(image), pixels(mapped)
+    counts = image.getcolors(1 << 16)
+    cut = sorted(counts, reverse=True)[255][0]  # colours more common than the 256th (ties may go either way)
+    for _, colour in (c for c in counts if c[0] > cut):  # every fill is among them: it comes back exact
+        same = (original == colour).all(axis=-1)
+        assert (back[same] == colour).all()
+    fills = [CARD_COLOUR, CLUSTER_FILL] + [fill for _, fill in KIND_COLOURS.values()]
+    shown = [fill for fill in fills if colour_share(image, rgb(fill)) > 0.001]  # a box's fill, not a stray shade
+    assert len(shown) >= 3  # the card, and pale node fills such as the input's
+    for fill in shown:  # a pale fill keeps its colour (it never turns grey)
+        assert colour_share(mapped, rgb(fill)) >= colour_share(image, rgb(fill))
+    assert np.abs(back - original).mean() < 0.1
+
+
+def test_a_saved_gif_reads_back_as_its_slides(tmp_path):
+    anim = lesson_one()
+    path = anim.save(tmp_path / "lesson1.gif")
+    slides = [anim.frame_image(i, SLIDE) for i in range(len(anim.frames))]
+    with Image.open(path) as gif:
+        assert gif.n_frames == len(slides)
+        for index, slide in enumerate(slides):
+            gif.seek(index)
+            diff = np.abs(pixels(gif) - pixels(slide))
+            assert diff.mean() < 0.1 and (diff == 0).mean() > 0.99
+
+
+def test_save_gif_takes_rgba_and_rgb_images(tmp_path):
+    images = [Image.new("RGBA", (8, 4), (255, 0, 0, 255)), Image.new("RGB", (8, 4), (0, 0, 255))]
+    save_gif(images, tmp_path / "two.gif", 2)
+    with Image.open(tmp_path / "two.gif") as gif:
+        gif.seek(1)
+        assert gif.convert("RGB").getpixel((3, 2)) == (0, 0, 255)
