@@ -139,6 +139,16 @@ def run_all_cells(page, timeout_ms: int = 240_000):
     )
 
 
+def write_notebook(path: Path, cells: list[str]) -> None:
+    """A notebook of code cells with the python3 kernel, for JupyterLab to open and run."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
 def cell_errors(page) -> list[str]:
     return [
         e.inner_text()[:2000]

@@ -12,7 +12,7 @@ import torch
 from ani_graph import TorchGraph
 from ani_graph.examples import chain_rule, sin_example
 
-from .conftest import JupyterServer, artifact, cell_errors, need_browser, run_all_cells
+from .conftest import JupyterServer, artifact, cell_errors, need_browser, run_all_cells, write_notebook
 from .test_saved_notebook import quiet_settings
 
 TWO_LAYER = """\
@@ -88,12 +88,8 @@ def within(inner: dict, outer: dict, slack: float = 1.0) -> bool:
 @pytest.fixture
 def lab(tmp_path):
     need_browser()
-    import nbformat
 
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(c) for c in CELLS]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, tmp_path / "screen.ipynb")
+    write_notebook(tmp_path / "screen.ipynb", CELLS)
     quiet_settings(tmp_path)
     server = JupyterServer("lab", tmp_path)
     yield server

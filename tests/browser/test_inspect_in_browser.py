@@ -4,13 +4,12 @@ rule with the graph's numbers; on a page from a file and in JupyterLab 4."""
 
 from __future__ import annotations
 
-import nbformat
 import torch
 
 from ani_graph import TorchGraph
 from ani_graph.examples import two_layer, two_layer_inputs
 
-from .conftest import JupyterServer, artifact, cell_errors, need_browser, run_all_cells
+from .conftest import JupyterServer, artifact, cell_errors, need_browser, run_all_cells, write_notebook
 
 
 def table(dialog, which: int) -> torch.Tensor:
@@ -100,15 +99,12 @@ def test_the_op_panel_of_p_equals_w_times_x_shows_the_rule_with_the_graphs_numbe
 
 def test_inspect_in_jupyterlab_in_the_html_player_and_the_widget_in_the_dark_theme(page, tmp_path):
     need_browser()
-    nb = nbformat.v4.new_notebook()
     cells = [
         "from ani_graph import TorchGraph\nfrom ani_graph.examples import two_layer, two_layer_inputs\n"
         "g = TorchGraph(two_layer, two_layer_inputs())\nanim = g.animate()\nanim.frame = len(anim.frames) - 1\nanim",
         "anim.widget",
     ]
-    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, tmp_path / "inspect.ipynb")
+    write_notebook(tmp_path / "inspect.ipynb", cells)
     server = JupyterServer("lab", tmp_path)
     g = TorchGraph(two_layer, two_layer_inputs())
     w1 = g.node_id("W1")

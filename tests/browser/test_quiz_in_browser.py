@@ -3,13 +3,12 @@ done with the keyboard only, and the live widget in JupyterLab 4, whose answers 
 
 from __future__ import annotations
 
-import nbformat
 import pytest
 
 from ani_graph import TorchGraph
 from ani_graph.examples import sin_example
 
-from .conftest import JupyterServer, artifact, cell_errors, need_browser, run_all_cells
+from .conftest import JupyterServer, artifact, cell_errors, need_browser, run_all_cells, write_notebook
 from .test_widget_in_jupyter import run_code
 
 
@@ -99,10 +98,7 @@ CELLS = [
 
 def test_the_widget_quiz_in_jupyterlab_reports_each_answer_to_the_kernel(page, tmp_path):
     need_browser()
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(c) for c in CELLS]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, tmp_path / "quiz.ipynb")
+    write_notebook(tmp_path / "quiz.ipynb", CELLS)
     server = JupyterServer("lab", tmp_path)
     questions = TorchGraph(sin_example, [2, 3, 4]).quiz().quiz["questions"]
     try:

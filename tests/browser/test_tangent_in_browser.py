@@ -2,13 +2,12 @@
 
 import time
 
-import nbformat
 import torch
 
 from ani_graph import TorchGraph
 from ani_graph.examples import sin_example
 
-from .conftest import JupyterServer, artifact, cell_errors, need_browser, run_all_cells
+from .conftest import JupyterServer, artifact, cell_errors, need_browser, run_all_cells, write_notebook
 
 
 def test_a_tangent_animation_plays_on_the_standalone_page(page, tmp_path):
@@ -65,10 +64,7 @@ CELLS = [
 
 def test_a_tangent_animation_plays_in_jupyterlab(page, tmp_path):
     need_browser()
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(c) for c in CELLS]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, tmp_path / "tangent.ipynb")
+    write_notebook(tmp_path / "tangent.ipynb", CELLS)
     server = JupyterServer("lab", tmp_path)
     try:
         page.goto(server.url("tangent.ipynb"))

@@ -3,13 +3,12 @@ phases, with the loss strip's marker moving, on the stand-alone page and in Jupy
 
 import time
 
-import nbformat
 import torch
 
 from ani_graph import record
 from ani_graph.examples import tiny_regression
 
-from .conftest import JupyterServer, artifact, cell_errors, need_browser, run_all_cells
+from .conftest import JupyterServer, artifact, cell_errors, need_browser, run_all_cells, write_notebook
 
 
 def recorded_loop(steps: int = 3):
@@ -79,10 +78,7 @@ CELLS = [
 def test_a_training_animation_plays_in_jupyterlab(page, tmp_path):
     need_browser()
     page.set_viewport_size({"width": 1280, "height": 720})
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(c) for c in CELLS]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, tmp_path / "training.ipynb")
+    write_notebook(tmp_path / "training.ipynb", CELLS)
     server = JupyterServer("lab", tmp_path)
     try:
         page.goto(server.url("training.ipynb"))

@@ -6,7 +6,7 @@ import time
 import nbformat
 import pytest
 
-from .conftest import KERNEL, JupyterServer, artifact, cell_errors, need_browser, run_all_cells
+from .conftest import KERNEL, JupyterServer, artifact, cell_errors, need_browser, run_all_cells, write_notebook
 
 CELLS = [
     "import torch\nfrom ani_graph import TorchGraph",
@@ -19,10 +19,7 @@ CELLS = [
 @pytest.fixture(params=["lab", "notebook"])
 def server(request, tmp_path):
     need_browser()
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(c) for c in CELLS]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, tmp_path / "animate.ipynb")
+    write_notebook(tmp_path / "animate.ipynb", CELLS)
     srv = JupyterServer(request.param, tmp_path)
     yield srv
     srv.stop()
