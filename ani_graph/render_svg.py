@@ -27,6 +27,7 @@ True
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -188,10 +189,14 @@ _SHAPES: dict[type, Callable[[Any], _El]] = {
 
 
 def _paint_classes(shapes: list[_El]) -> dict[Paint, str]:
-    """A short class for each paint that enough shapes share to save bytes."""
+    """A short class for each paint that enough shapes share to save bytes.
+
+    The name is made from the paint itself: a notebook shows many drawings on one page, and
+    every drawing's `<style>` applies to the whole page, so one name must mean one paint.
+    """
     counts = Counter(e.paint for e in shapes if e.paint and e.cls not in _KEEP_PAINT)
     common = [p for p, n in counts.most_common() if n > 1 and n * sum(len(a) + len(v) + 4 for a, v in p) > 60]
-    return {p: f"p{i}" for i, p in enumerate(common)}
+    return {p: "p" + hashlib.sha1(repr(p).encode()).hexdigest()[:8] for p in common}
 
 
 def _paint_css(classes: dict[Paint, str]) -> str:

@@ -246,7 +246,7 @@ def painted(svg: str, element, name: str) -> str | None:
     """An SVG element's paint `name`: its attribute, else its shared paint class's rule in the SVG's <style>."""
     if element.get(name) is not None:
         return element.get(name)
-    rules = dict(re.findall(r":where\(\.ag-graph \.(p\d+)\) \{ ([^}]*) \}", svg))
+    rules = dict(re.findall(r":where\(\.ag-graph \.(p[0-9a-f]+)\) \{ ([^}]*) \}", svg))
     for cls in (element.get("class") or "").split():
         if cls in rules:
             return dict(kv.split(":", 1) for kv in rules[cls].split(";")).get(name)
@@ -376,3 +376,15 @@ def test_modules_whose_paths_differ_only_in_dots_and_underscores_get_distinct_id
     ids = re.findall(r'<g[^>]* id="(ag-n-[^"]*)"', svg)
     assert any("b_5f_c" in i for i in ids) and any("a_5f_b" in i for i in ids)
     assert len(ids) == len(set(ids))
+
+
+def test_a_paint_class_means_the_same_paint_in_every_drawing_on_a_page():
+    # every inline SVG's <style> applies to the whole notebook page
+    def rules(svg: str) -> dict[str, str]:
+        return dict(re.findall(r":where\(\.ag-graph \.(p[0-9a-f]+)\) \{ ([^}]*) \}", svg))
+
+    first = rules(TorchGraph(sin_example, [2, 3, 4]).to_svg(with_all=True))
+    second = rules(TorchGraph(lambda x, w: torch.tanh(x @ w).sum(), [[[1.0, -2.0]], [[0.5], [3.0]]]).to_svg())
+    assert first and second
+    assert all(first[c] == second[c] for c in first.keys() & second.keys())
+    assert len(set(first.values())) == len(first)
