@@ -8,10 +8,12 @@ leaves room for it.
 
 A drawing is read left to right. When one row would be much wider than a page
 (`style.PAGE_WIDTH` × `style.PAGE_HEIGHT`, what a 1280×720 notebook shows with node
-text at its full size), the layout wraps it into rows like lines of text: each row is
-laid out by `dot` on its own, and an arrow that runs from the end of one row to the
-start of the next turns back through the gap between them. A top-to-bottom drawing is
-the other candidate; whichever shows the whole graph largest on the page wins.
+text at its full size), the layout wraps it into rows like lines of text: the one-row
+drawing is cut into rows, each keeping its boxes' places (no `dot` run per row), and an
+arrow that runs from the end of one row to the start of the next turns back through the
+gap between them. The drawing with every label is laid out only when its longest path
+could fit the page's width. A top-to-bottom drawing is the other candidate; whichever
+shows the whole graph largest on the page wins.
 
 >>> import torch
 >>> from ani_graph import TorchGraph
@@ -37,12 +39,14 @@ from .layout_parts import (
     labelled,
     page_scale,
     point_of,
+    slice_rows,
     spline_of,
     stack_rows,
 )
 from .view import View
 
 PT_PER_INCH = 72.0
+RANK_GAP = 0.32 * PT_PER_INCH  # the `ranksep` of `layout_dot`
 
 
 # ----- one graphviz run --------------------------------------------------------------------------
@@ -176,7 +180,7 @@ def wrap_rows(view: View, full: Layout, rows: int, lean: bool = True) -> Layout 
     used = sorted(set(row.values()))
     if len(used) < rows:
         return None
-    return stack_rows(view, [_dot(view, {b for b, r in row.items() if r == i}, lean=lean) for i in used], row, lean)
+    return stack_rows(view, slice_rows(view, full, row), row, lean)
 
 
 def compute_layout(view: View, page: tuple[float, float] | None = None) -> Layout:
@@ -194,11 +198,16 @@ def compute_layout(view: View, page: tuple[float, float] | None = None) -> Layou
         return fast
     if len(view.boxes) > ONE_SHAPE_ABOVE:  # no shape shows it whole and legible: one row, panned
         return _dot(view, lean=True)
-    full = _dot(view)
-    best, best_scale = full, page_scale(view, full, page)
-    if best_scale >= 1.0 or len(view.boxes) < 4:
-        return best
-    lean = _dot(view, lean=True)
+    same = labelled(view, True) == labelled(view, False)
+    if same or len(view.boxes) < 4 or _narrowest_row(view) <= page[0] - 2 * S.MARGIN:
+        full = _dot(view)  # it may fit: the drawing with every label
+        best, best_scale = full, page_scale(view, full, page)
+        if best_scale >= 1.0 or len(view.boxes) < 4:
+            return best
+        lean = full if same else _dot(view, lean=True)
+    else:  # too long for one row even without labels: the labels would only be dropped again
+        lean = _dot(view, lean=True)
+        best, best_scale = lean, page_scale(view, lean, page)
     for guess, make in _candidates(view, lean, page):
         if guess <= best_scale * 1.05:  # even a guess that is a little off would not win
             continue
@@ -211,6 +220,26 @@ def compute_layout(view: View, page: tuple[float, float] | None = None) -> Layou
         if best_scale >= 1.0:
             break
     return best
+
+
+def _narrowest_row(view: View) -> float:
+    """A lower bound on the width of the one-row drawing: the boxes along the longest path,
+    side by side with `dot`'s gap between ranks."""
+    feeds: dict[str, list[str]] = {b: [] for b in view.boxes}
+    waiting = dict.fromkeys(view.boxes, 0)
+    for u, v in view.links:
+        feeds[u].append(v)
+        waiting[v] += 1
+    ready = [b for b, n in waiting.items() if n == 0]
+    longest = {b: view.boxes[b].width for b in view.boxes}  # the widest path that ends at b
+    while ready:
+        u = ready.pop()
+        for v in feeds[u]:
+            longest[v] = max(longest[v], longest[u] + RANK_GAP + view.boxes[v].width)
+            waiting[v] -= 1
+            if waiting[v] == 0:
+                ready.append(v)
+    return max(longest.values(), default=0.0)
 
 
 def _candidates(view: View, lean: Layout, page):

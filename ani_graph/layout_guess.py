@@ -1,8 +1,8 @@
 """Guessing how large a candidate drawing would show on the page, before running `dot` for it.
 
 The page-shaped layout (`layout.compute_layout`) chooses between one row, two to six rows
-and top to bottom. Each candidate costs `dot` runs (a wrapped drawing one per row), which
-made a mid-sized graph's layout many times slower than one `dot` run. These guesses are
+and top to bottom. The top-to-bottom candidate costs a `dot` run; rows are cut from the
+one-row drawing, so their guess is close to exact and they cost little. These guesses are
 read off the one-row drawing that is already there: a row of a wrapped drawing keeps the
 ranks its boxes had, so its size is close to that slice of the one-row drawing; a top to
 bottom drawing swaps the axes, each box keeping its own size. Only candidates whose guess

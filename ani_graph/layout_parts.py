@@ -117,6 +117,48 @@ def stack_rows(view: View, parts: list[Layout], row: dict[str, int], lean: bool)
     return Layout(max(p.width for p in parts), y - ROW_GAP, centres, splines, clusters, len(parts), "LR")
 
 
+def slice_rows(view: View, full: Layout, row: dict[str, int]) -> list[Layout]:
+    """The one-row drawing `full` cut into its rows (`row`: box -> row), each row moved to the
+    top left with the margin `full` has: a row keeps its boxes' places, the arrows inside it
+    and its modules' frames, so no row needs a `dot` run of its own."""
+    pad = min(min(x - view.boxes[b].width / 2, y - view.boxes[b].height / 2) for b, (x, y) in full.centres.items())
+    pad = max(0.0, pad)
+    parts = []
+    for r in sorted(set(row.values())):
+        boxes = {b for b, i in row.items() if i == r}
+        inside = {c for c in (view.boxes[b].cluster for b in boxes) if c}
+        splines = {k: s for k, s in full.splines.items() if k[0] in boxes and k[1] in boxes}
+        clusters = {p: c for p, c in full.clusters.items() if any((i + ".").startswith(p + ".") for i in inside)}
+        rects = [_rect(full.centres[b], view.boxes[b]) for b in boxes] + list(clusters.values())
+        rects += [(q[0], q[1], q[0], q[1]) for s in splines.values() for q in (*s.points, s.tip) if q is not None]
+        x0, y0 = min(r_[0] for r_ in rects), min(r_[1] for r_ in rects)
+        x1, y1 = max(r_[2] for r_ in rects), max(r_[3] for r_ in rects)
+        dx, dy = pad - x0, pad - y0
+        parts.append(
+            Layout(
+                x1 - x0 + 2 * pad,
+                y1 - y0 + 2 * pad,
+                {b: _moved(full.centres[b], dx, dy) for b in boxes},
+                {k: _moved_spline(s, dx, dy) for k, s in splines.items()},
+                {p: (c[0] + dx, c[1] + dy, c[2] + dx, c[3] + dy) for p, c in clusters.items()},
+            )
+        )
+    return parts
+
+
+def _rect(centre: tuple[float, float], box) -> tuple[float, float, float, float]:
+    (x, y), w, h = centre, box.width / 2, box.height / 2
+    return (x - w, y - h, x + w, y + h)
+
+
+def _moved(p, dx: float, dy: float):
+    return None if p is None else (p[0] + dx, p[1] + dy)
+
+
+def _moved_spline(s: Spline, dx: float, dy: float) -> Spline:
+    return Spline(tuple(_moved(p, dx, dy) for p in s.points), _moved(s.tip, dx, dy), _moved(s.label_pos, dx, dy))
+
+
 def page_scale(view: View, lay: Layout, page: tuple[float, float]) -> float:
     """How large the whole drawing (with its margins and note) shows on the page, at most its full size."""
     width = lay.width + 2 * S.MARGIN

@@ -152,3 +152,46 @@ def test_the_collector_pause_nests_and_restores():
         assert not gc.isenabled()  # it was off before: it stays off
     finally:
         gc.enable()
+
+
+def test_a_wrapped_drawing_is_the_one_row_drawing_cut_into_rows():
+    """Each row keeps the places its boxes, arrows and frames had in the one-row drawing,
+    moved together; the rows stack without overlapping."""
+    view = TorchGraph(two_layer, net_inputs()).view()
+    one_row = L._dot(view, lean=True)
+    lay = L.wrap_rows(view, one_row, 2)
+    assert lay is not None and lay.rows == 2
+    row = L.row_of_boxes(view, one_row, 2)
+    spans = []
+    for r in (0, 1):
+        boxes = [b for b, i in row.items() if i == r]
+        shifts = {
+            (round(lay.centres[b][0] - one_row.centres[b][0], 6), round(lay.centres[b][1] - one_row.centres[b][1], 6))
+            for b in boxes
+        }
+        assert len(shifts) == 1, shifts  # one move for the whole row
+        (dx, dy) = shifts.pop()
+        for (u, v), s in one_row.splines.items():
+            if u in boxes and v in boxes:
+                moved = [c for x, y in s.points for c in (x + dx, y + dy)]
+                assert [c for p in lay.splines[(u, v)].points for c in p] == pytest.approx(moved)
+        tops = [lay.centres[b][1] - view.boxes[b].height / 2 for b in boxes]
+        bottoms = [lay.centres[b][1] + view.boxes[b].height / 2 for b in boxes]
+        spans.append((min(tops), max(bottoms)))
+    assert spans[0][1] < spans[1][0]
+    assert sorted(lay.splines) == sorted(view.links)
+
+
+@pytest.mark.parametrize("case", ["net", "conv"])
+def test_a_drawing_too_long_for_one_row_needs_one_dot_run_per_shape(case, monkeypatch):
+    """Rows are cut from the one-row drawing, and the drawing with every label is not laid out
+    when even its longest path is wider than the page."""
+    func, inputs = {"net": (two_layer, net_inputs()), "conv": conv_stack()}[case]
+    view = TorchGraph(func, inputs).view()
+    runs = []
+    real = L.run_dot
+    monkeypatch.setattr(L, "run_dot", lambda *a, **k: runs.append(1) or real(*a, **k))
+    lay = L.compute_layout(view)
+    assert L.page_scale(view, lay, PAGE) < 1.0 or lay.rows > 1 or lay.direction == "TB"
+    assert len(runs) <= 2  # the one row (with or without labels), and top to bottom at most
+    assert len(runs) == 1 or lay.direction == "TB" or L.labelled(view, True) != L.labelled(view, False)
