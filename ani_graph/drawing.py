@@ -97,16 +97,23 @@ class Drawing:
 
     # ----- forward mode and the gradient check -------------------------------------------------
     def tangents(self, wrt: dict) -> dict[str, torch.Tensor]:
-        """Forward mode: every tensor's tangent (by name) when the inputs in `wrt` move along their seeds.
+        """Forward mode: every tensor's tangent when the inputs in `wrt` move along their seeds, by the
+        name the drawing gives it (`x`, `v1`, `out`).
 
         >>> from ani_graph import TorchGraph
         >>> TorchGraph(lambda x, a: a * x, [2, 3]).tangents({"x": 1.0})["out"]
         tensor(3.)
         """
         from .tangent import forward_mode
+        from .view import display_names
 
         found = forward_mode(self.nx, self._calls, wrt).of
-        return {self.nx.nodes[n]["name"] or n: t.clone() for n, t in found.items()}
+        names = display_names(self.nx)  # the names the drawing and the captions use: x, v1, out
+        out: dict[str, torch.Tensor] = {}
+        for n, t in found.items():
+            key = names.get(n, n)
+            out[n if key in out else key] = t.clone()  # two constants of one value: the second by node id
+        return out
 
     def check(self, max_elements: int = 64):
         """Every gradient against central finite differences in float64, and every op's backward

@@ -70,7 +70,7 @@ class Sigmoid(torch.autograd.Function):
     True
     """
 
-    name = "$\\sigma$"
+    name = r"$\sigma$"
     rule = "σ'({a}) = σ({a})·(1 − σ({a})) = {y}·(1 − {y})"  # filled with the graph's names
 
     @staticmethod

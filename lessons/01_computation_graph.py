@@ -225,7 +225,7 @@ g_max.animate()
 # %%
 @trackable_function
 class Sigmoid(torch.autograd.Function):
-    name = "$\\sigma$"
+    name = r"$\sigma$"
 
     @staticmethod
     def forward(ctx, x):
@@ -277,7 +277,7 @@ g_sig.check()
 # %%
 @trackable_function
 class ForgetfulSigmoid(torch.autograd.Function):
-    name = "$\\sigma$"
+    name = r"$\sigma$"
 
     @staticmethod
     def forward(ctx, x):
