@@ -88,7 +88,7 @@ def _heat(t: torch.Tensor) -> dict:
         levels = torch.nan_to_num(grid / limit * LEVELS).round().clamp(-LEVELS, LEVELS).long() + LEVELS
     else:
         levels = torch.full(grid.shape, LEVELS, dtype=torch.long)
-    cells = (levels.reshape(-1) + ord(FIRST_LEVEL)).to(torch.uint8).numpy().tobytes().decode("ascii")
+    cells = (levels.reshape(-1) + ord(FIRST_LEVEL)).to("cpu", torch.uint8).numpy().tobytes().decode("ascii")
     heat = {"rows": grid.shape[0], "cols": grid.shape[1], "cells": cells, "limit": format_number(limit)}
     return {**heat, "note": note} if note else heat
 
