@@ -150,3 +150,30 @@ def test_a_clean_stack_is_one_run_whatever_its_size():
     lay = blocks_layout(view)
     assert lay is not None
     assert_well_drawn(view, lay)
+
+
+def test_two_runs_of_different_blocks_each_drawn_from_its_own_copy():
+    torch.manual_seed(0)
+    first = nn.Sequential(*[nn.Sequential(nn.Linear(3, 3), nn.Tanh()) for _ in range(4)])
+    second = nn.Sequential(*[nn.Sequential(nn.Linear(3, 3), nn.ReLU(), nn.Linear(3, 3)) for _ in range(5)])
+    net = nn.Sequential(first, nn.Sigmoid(), second)
+    view = TorchGraph(lambda x: net(x).sum(), [torch.ones(3)]).view(depth=99)
+    runs = runs_of(view)
+    assert sorted((r.parent, len(r.copies)) for r in runs) == [("0", 4), ("2", 5)]
+    lay = blocks_layout(view)
+    assert lay is not None
+    assert_well_drawn(view, lay)
+    for path, parent in view.clusters.items():
+        if parent is not None:
+            assert inside(lay.clusters[path], lay.clusters[parent]), path
+    for run in runs:  # each run's copies alike, side by side, inside the run's frame
+        corners = [lay.clusters[c][:2] for c in run.copies]
+        assert len({y for _, y in corners}) == 1
+        assert [x for x, _ in corners] == sorted(x for x, _ in corners)
+        for names in run.slots[1:]:
+            for (b, s), (b0, s0) in zip(names.items(), run.slots[0].items()):
+                assert s == s0
+                dx = lay.centres[b][0] - lay.centres[b0][0]
+                assert dx == pytest.approx(lay.clusters[run.copies[run.slots.index(names)]][0] - corners[0][0])
+                assert lay.centres[b][1] == pytest.approx(lay.centres[b0][1])
+    assert lay.clusters["0"][2] < lay.clusters["2"][0]  # the first run before the second
