@@ -8,7 +8,9 @@ more digits than it shows. A tensor entry has `role` (its kind), `name`, `shape`
 - `summary`: the badge text (`[3×5, mean 0.2]`);
 - `table`: rows of number texts, when the tensor has 2 to `TABLE_MAX` elements;
 - `heat`: for a 2-D tensor (or one above the table limit), a heatmap: `rows`, `cols`,
-  `cells` (indices into `palette`, row-major), `limit` (the text of the scale's end)
+  `cells` (one letter per cell, row-major: `a` is `palette[0]`, see `cell_levels`; a string
+  instead of a list of numbers keeps a page of a thousand heatmaps small and quick to pack),
+  `limit` (the text of the scale's end)
   and `note` when the grid is a downsampled view (each cell the mean of a block).
 
 The palette is `style.diverging` sampled at `2·LEVELS + 1` points from −limit to
@@ -43,6 +45,12 @@ from .view import View
 TABLE_MAX = 100  # elements shown in full as a table
 HEAT_MAX = 64  # rows and columns of a heatmap; a larger tensor shows a downsampled view
 LEVELS = 10  # palette steps on each side of 0
+FIRST_LEVEL = "a"  # a heatmap's cells are one letter each: "a" the palette's first colour, "u" its last
+
+
+def cell_levels(heat: dict) -> list[int]:
+    """A heatmap's cells as indices into the palette, row-major (the page reads the letters the same way)."""
+    return [ord(c) - ord(FIRST_LEVEL) for c in heat["cells"]]
 
 
 def palette() -> list[str]:
@@ -80,15 +88,16 @@ def _heat(t: torch.Tensor) -> dict:
         levels = torch.nan_to_num(grid / limit * LEVELS).round().clamp(-LEVELS, LEVELS).long() + LEVELS
     else:
         levels = torch.full(grid.shape, LEVELS, dtype=torch.long)
-    heat = {"rows": grid.shape[0], "cols": grid.shape[1], "cells": levels.reshape(-1).tolist(),
-            "limit": format_number(limit)}  # fmt: skip
+    cells = (levels.reshape(-1) + ord(FIRST_LEVEL)).to("cpu", torch.uint8).numpy().tobytes().decode("ascii")
+    heat = {"rows": grid.shape[0], "cols": grid.shape[1], "cells": cells, "limit": format_number(limit)}
     return {**heat, "note": note} if note else heat
 
 
-def _block(t) -> dict | None:
+def _block(t, summary: str = "") -> dict | None:
+    """A value's or gradient's panel; `summary` is its badge text when the caller has it already."""
     if t is None:
         return None
-    block: dict = {"summary": format_tensor(t)}
+    block: dict = {"summary": summary or format_tensor(t)}
     if not isinstance(t, torch.Tensor) or t.dtype.is_complex or t.numel() == 0:
         return block  # a summary of a huge tensor: statistics only
     t = t.detach()
@@ -109,8 +118,10 @@ def spoken_shape(shape) -> str:
     return " by ".join(map(str, shape))
 
 
-def tensor_entry(G, n, name: str) -> dict:
-    """A tensor's panel; the page says it as `tensor {name}, {spoken_shape(shape)}` (dtype float32 unless given)."""
+def tensor_entry(G, n, name: str, texts: tuple[str, str] = ("", "")) -> dict:
+    """A tensor's panel; the page says it as `tensor {name}, {spoken_shape(shape)}` (dtype float32 unless given).
+
+    `texts` are the value's and gradient's badge texts when the caller has them (a view's box)."""
     attrs = G.nodes[n]
     value = attrs["value"]
     dtype = str(getattr(value, "dtype", "")).replace("torch.", "")
@@ -119,8 +130,8 @@ def tensor_entry(G, n, name: str) -> dict:
         "role": attrs["kind"],
         "name": name,
         "shape": shape,
-        "value": _block(value),
-        "grad": _block(attrs.get("grad")),
+        "value": _block(value, texts[0]),
+        "grad": _block(attrs.get("grad"), texts[1]),
     }
     return entry if dtype == "float32" else {**entry, "dtype": dtype}
 
@@ -191,5 +202,6 @@ def inspect_payload(G, view: View, frames: list[dict]) -> dict:
         if attrs["kind"] == "op":
             nodes[n] = op_entry(G, n, names, scalar, reached.get(n))
         else:
-            nodes[n] = tensor_entry(G, n, names[n])
+            box = view.boxes.get(n)  # the view has its badge texts already (not a constant's)
+            nodes[n] = tensor_entry(G, n, names[n], (box.value, box.grad) if box is not None else ("", ""))
     return {"palette": palette(), "nodes": nodes}

@@ -27,6 +27,7 @@ shows the whole graph largest on the page wins.
 from __future__ import annotations
 
 from . import style as S
+from .layout_blocks import blocks_layout
 from .layout_dot import Cluster, dot_source, run_dot
 from .layout_fast import fast_layout
 from .layout_guess import SLACK, guess_rows, guess_top_down
@@ -190,14 +191,15 @@ def compute_layout(view: View, page: tuple[float, float] | None = None) -> Layou
     largest, all of them without the edge labels that repeat a box (`labelled`): one row,
     two or more rows, or top to bottom. Fewer rows win a near tie. A candidate is laid out
     only if its guessed size (`layout_guess`) could win; above `ONE_SHAPE_ABOVE` boxes the
-    one row is the answer.
+    one row is the answer, with repeated module blocks laid out once (`layout_blocks`).
     """
     page = page or (S.PAGE_WIDTH, S.PAGE_HEIGHT)
     fast = fast_layout(view, page)  # a long chain, a wide fan of identical branches: no `dot` over it all
     if fast is not None:
         return fast
     if len(view.boxes) > ONE_SHAPE_ABOVE:  # no shape shows it whole and legible: one row, panned
-        return _dot(view, lean=True)
+        # repeated module blocks (a deep transformer unfolded) from one laid-out copy each
+        return blocks_layout(view, lean=True) or _dot(view, lean=True)
     same = labelled(view, True) == labelled(view, False)
     if same or len(view.boxes) < 4 or _narrowest_row(view) <= page[0] - 2 * S.MARGIN:
         full = _dot(view)  # it may fit: the drawing with every label

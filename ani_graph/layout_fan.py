@@ -24,9 +24,11 @@ from .layout_parts import (
     Layout,
     Spline,
     adjacency,
+    fit_ends,
     label_room,
     labelled,
     point_of,
+    shifted,
     spline_of,
     straight,
 )
@@ -119,32 +121,8 @@ def _one_branch(view: View, fan: Fan, with_label) -> tuple[float, float, dict, d
     return out.bb[2], height, centres, splines, size
 
 
-def _fit(s: Spline, tail: tuple, head: tuple) -> Spline:
-    """The spline with its ends moved from the slots' outlines onto the boxes' own (a box may be
-    smaller than its slot); `tail` and `head` are (slot centre, slot size in inches, box)."""
-
-    def onto(p, end):
-        (cx, cy), (w, h), box = end
-        q = (cx + (p[0] - cx) * box.width / (w * 72), cy + (p[1] - cy) * box.height / (h * 72))
-        return q, (q[0] - p[0], q[1] - p[1])
-
-    points = list(s.points)
-    points[0], (dx, dy) = onto(points[0], tail)
-    points[1] = (points[1][0] + dx, points[1][1] + dy)
-    tip = s.tip
-    if tip is not None:
-        tip, (dx, dy) = onto(tip, head)
-        points[-1] = (points[-1][0] + dx, points[-1][1] + dy)
-    else:
-        points[-1], _ = onto(points[-1], head)
-    return Spline(tuple(points), tip, s.label_pos)
-
-
-def _shifted(s: Spline, dx: float, dy: float) -> Spline:
-    def move(p):
-        return None if p is None else (p[0] + dx, p[1] + dy)
-
-    return Spline(tuple((x + dx, y + dy) for x, y in s.points), move(s.tip), move(s.label_pos))
+def _points(inches: tuple[float, float]) -> tuple[float, float]:
+    return inches[0] * 72, inches[1] * 72
 
 
 def _rest(view: View, fan: Fan, stack: tuple[float, float], with_label) -> Layout:
@@ -182,10 +160,9 @@ def fan_layout(view: View, fan: Fan) -> Layout:
         centres.update({b: (slot_at[s][0] + dx, slot_at[s][1] + dy) for b, s in names.items()})
         for u, v in _links(branch):
             su, sv = names[u], names[v]
-            fitted = _fit(
-                slot_splines[(su, sv)], (slot_at[su], size[su], view.boxes[u]), (slot_at[sv], size[sv], view.boxes[v])
-            )
-            splines[(u, v)] = _shifted(fitted, dx, dy)
+            tail = (slot_at[su], _points(size[su]), view.boxes[u])
+            fitted = fit_ends(slot_splines[(su, sv)], tail, (slot_at[sv], _points(size[sv]), view.boxes[v]))
+            splines[(u, v)] = shifted(fitted, dx, dy)
     for boxes, _ in branches:
         splines[(source, boxes[0])] = _into(view, centres, (source, boxes[0]), with_label, at_head=True)
         splines[(boxes[-1], sink)] = _into(view, centres, (boxes[-1], sink), with_label, at_head=False)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import style as S
-from .view import View
+from .view import Box, View
 
 MAX_ROWS = 6
 # Above this many boxes every shape shows the whole drawing far too small to read (the
@@ -59,7 +59,7 @@ def _toward(a, b, d: float) -> tuple[float, float]:
     return (a[0] + (b[0] - a[0]) * d / length, a[1] + (b[1] - a[1]) * d / length)
 
 
-def _line_to(points: list, p) -> None:
+def line_to(points: list, p) -> None:
     """Append a straight piece to a Bézier path: its two control points on the line."""
     a = points[-1]
     points += [(a[0] + (p[0] - a[0]) / 3, a[1] + (p[1] - a[1]) / 3)]
@@ -70,9 +70,9 @@ def rounded_path(corners, radius: float = 8.0) -> tuple[tuple[float, float], ...
     """A polyline as cubic Bézier control points (1 + 3k of them), its corners rounded."""
     points = [corners[0]]
     for prev, corner, nxt in zip(corners, corners[1:], corners[2:]):
-        _line_to(points, _toward(corner, prev, radius))
+        line_to(points, _toward(corner, prev, radius))
         points += [corner, corner, _toward(corner, nxt, radius)]
-    _line_to(points, corners[-1])
+    line_to(points, corners[-1])
     return tuple(points)
 
 
@@ -212,5 +212,39 @@ def straight(start: tuple[float, float], tip: tuple[float, float], label: tuple[
     cut = min(S.ARROW_SIZE, length / 2) / length
     end = (tip[0] - dx * cut, tip[1] - dy * cut)
     points = [start]
-    _line_to(points, end)
+    line_to(points, end)
     return Spline(tuple(points), tip, label)
+
+
+def shifted(s: Spline, dx: float, dy: float) -> Spline:
+    """The spline moved by (`dx`, `dy`)."""
+
+    def move(p):
+        return None if p is None else (p[0] + dx, p[1] + dy)
+
+    return Spline(tuple((x + dx, y + dy) for x, y in s.points), move(s.tip), move(s.label_pos))
+
+
+End = tuple[tuple[float, float], tuple[float, float], Box]  # (slot centre, slot size in points, the box in it)
+
+
+def fit_ends(s: Spline, tail: End | None, head: End | None) -> Spline:
+    """The spline with its ends moved from the slots' outlines onto the boxes' own (a box may be
+    smaller than the slot it was laid out in); an end given as None stays where it is."""
+
+    def onto(p, end: End):
+        (cx, cy), (w, h), box = end
+        q = (cx + (p[0] - cx) * box.width / w, cy + (p[1] - cy) * box.height / h)
+        return q, (q[0] - p[0], q[1] - p[1])
+
+    points = list(s.points)
+    if tail is not None:
+        points[0], (dx, dy) = onto(points[0], tail)
+        points[1] = (points[1][0] + dx, points[1][1] + dy)
+    tip = s.tip
+    if head is not None and tip is not None:
+        tip, (dx, dy) = onto(tip, head)
+        points[-1] = (points[-1][0] + dx, points[-1][1] + dy)
+    elif head is not None:
+        points[-1], _ = onto(points[-1], head)
+    return Spline(tuple(points), tip, s.label_pos)

@@ -8,7 +8,7 @@ import torch
 from ani_graph import TorchGraph, trackable_function
 from ani_graph import style as S
 from ani_graph.examples import Sigmoid, two_layer, two_layer_inputs
-from ani_graph.inspect_data import HEAT_MAX, LEVELS, spoken_shape
+from ani_graph.inspect_data import HEAT_MAX, LEVELS, cell_levels, spoken_shape
 
 
 def panel(g, name):
@@ -42,7 +42,7 @@ def test_heatmap_cells_follow_the_one_diverging_scale():
     assert palette[0] == S.DIVERGING_NEGATIVE and palette[LEVELS] == S.DIVERGING_ZERO
     assert palette[-1] == S.DIVERGING_POSITIVE
     assert palette == [S.diverging(k / LEVELS, 1.0) for k in range(-LEVELS, LEVELS + 1)]
-    colours = [palette[i] for i in heat["cells"]]
+    colours = [palette[i] for i in cell_levels(heat)]
     # −2 and 2 are the ends of the scale (limit 2), 0 its middle; the palette has a step every 0.1·limit
     assert colours == [S.diverging(v, 2.0) for v in (-2.0, -1.0, 0.0, 0.4, 1.0, 2.0)]
     assert heat["limit"] == "2"
@@ -57,7 +57,7 @@ def test_above_the_limits_a_summary_and_a_downsampled_heatmap():
     assert (heat["rows"], heat["cols"]) == (HEAT_MAX, HEAT_MAX) and len(heat["cells"]) == HEAT_MAX**2
     assert "downsampled from 100×200" in heat["note"]
     # the first row is the most negative and the last the most positive, as in the tensor
-    assert heat["cells"][0] < LEVELS < heat["cells"][-1]
+    assert cell_levels(heat)[0] < LEVELS < cell_levels(heat)[-1]
 
 
 def test_a_vector_of_up_to_100_elements_is_a_table_in_rows_of_ten():

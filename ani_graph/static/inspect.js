@@ -32,10 +32,10 @@ function inspectHeat(heat, palette, what) {
   grid.style.gridTemplateColumns = "repeat(" + heat.cols + ", " + size + "px)";
   grid.style.gridAutoRows = size + "px";
   const cells = document.createDocumentFragment();
-  for (const level of heat.cells) {
+  for (let i = 0; i < heat.cells.length; i++) { // one letter per cell: "a" is palette[0] (inspect_data.py)
     const c = document.createElement("span");
     c.className = "ag-heat-cell";
-    c.style.background = palette[level];
+    c.style.background = palette[heat.cells.charCodeAt(i) - 97];
     cells.append(c);
   }
   grid.append(cells);

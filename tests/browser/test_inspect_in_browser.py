@@ -7,7 +7,9 @@ from __future__ import annotations
 import torch
 
 from ani_graph import TorchGraph
+from ani_graph import style as S
 from ani_graph.examples import two_layer, two_layer_inputs
+from ani_graph.inspect_data import LEVELS
 
 from .conftest import JupyterServer, artifact, cell_errors, need_browser, run_all_cells, write_notebook
 
@@ -24,6 +26,12 @@ def table(dialog, which: int) -> torch.Tensor:
     return torch.tensor([[float(v.replace("−", "-")) for v in row] for row in rows])
 
 
+def heat_colours(want: torch.Tensor) -> list[str]:
+    """The cells' colours, as the browser reports them, of a heatmap of `want` (the tensor itself)."""
+    levels = (want / want.abs().max() * LEVELS).round().flatten().tolist()
+    return ["rgb({}, {}, {})".format(*S.rgb(S.diverging(k / LEVELS, 1.0))) for k in levels]
+
+
 def check_W1_dialog(page, g, node_id: str, scope) -> None:
     dialog = scope.get_by_role("dialog")
     assert dialog.is_visible() and dialog.evaluate("e => e.contains(document.activeElement)")
@@ -36,6 +44,11 @@ def check_W1_dialog(page, g, node_id: str, scope) -> None:
     heats = dialog.locator(".ag-heat")
     assert heats.count() == 2
     assert [heats.nth(i).locator(".ag-heat-cell").count() for i in (0, 1)] == [15, 15]
+    for i, want in enumerate((g.value("W1"), g.grad("W1"))):  # each cell the colour of its element
+        shown = (
+            heats.nth(i).locator(".ag-heat-cell").evaluate_all("cs => cs.map(c => getComputedStyle(c).backgroundColor)")
+        )
+        assert shown == heat_colours(want)
     assert dialog.locator(".ag-heat-legend").count() == 2
     page.keyboard.press("Escape")
     assert not dialog.is_visible()
