@@ -22,13 +22,14 @@ place of its gradient row.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-
-import networkx as nx
 
 from .format import format_tensor
 from .heatmap import GAP, Heat, check_tensors, gradient_steps, heat_of
+from .names import display_names
 from .style import CHAR_WIDTH, FONT_SIZE, LINE_HEIGHT, math_to_text
+from .walk import recorded_order, topological_order
 
 MAX_NODES = 300  # boxes drawn before modules fold
 MAX_RANKS = 48  # boxes along the longest path before modules fold: a slide is only so wide
@@ -84,7 +85,7 @@ class View:
     boxes: dict[str, Box]
     links: dict[tuple[str, str], Link]
     owner: dict[str, str]  # graph node -> the box that shows it (itself when not folded)
-    names: dict[str, str]  # tensor node -> what drawing and captions call it
+    names: Mapping[str, str]  # tensor node -> what drawing and captions call it (`names.Names`)
     clusters: dict[str, str | None]  # open module path -> its parent's path
     depth: int | None  # the fold depth used
     note: str  # why the drawing was folded or elided ("" when it was not)
@@ -137,30 +138,32 @@ def fold_map(G, depth: int | None) -> dict[str, str]:
     return owner
 
 
-def _extent(G, owner, order) -> tuple[int, int]:
-    """(boxes drawn, longest path in boxes) of a fold map: its area and its length."""
-    boxes = set(owner.values())
+def _length(G, owner, order, boxes) -> int:
+    """The longest path of a fold map's drawing, in boxes."""
     succ: dict[str, set] = {b: set() for b in boxes}
-    for u, v in G.edges:
-        if owner[u] != owner[v]:
-            succ[owner[u]].add(owner[v])
+    for u, nbrs in G.adjacency():
+        bu = owner[u]
+        for v in nbrs:
+            if owner[v] != bu:
+                succ[bu].add(owner[v])
     longest: dict[str, int] = {}
     for n in reversed(order):  # boxes keep the graph's order
         b = owner[n]
         longest[b] = max(longest.get(b, 1), 1 + max((longest.get(s, 1) for s in succ[b]), default=0))
-    return len(boxes), max(longest.values(), default=0)
+    return max(longest.values(), default=0)
 
 
 def _fits(G, owner, max_nodes, order) -> bool:
-    count, length = _extent(G, owner, order)
-    return count <= max_nodes and length <= MAX_RANKS
+    """Whether a fold map's drawing fits: at most `max_nodes` boxes and `MAX_RANKS` along its longest path."""
+    boxes = set(owner.values())
+    return len(boxes) <= max_nodes and _length(G, owner, order, boxes) <= MAX_RANKS
 
 
 def choose_fold(G, depth=None, max_nodes=MAX_NODES) -> tuple[dict[str, str], int | None, str]:
     """(fold map, depth used, note): fold modules until the drawing fits, else hide the middle."""
     if depth is not None:
         return fold_map(G, depth), depth, ""
-    order = list(nx.topological_sort(G))  # once: every candidate fold is measured along it
+    order = topological_order(G)  # once: every candidate fold is measured along it
     owner = {n: n for n in G.nodes}
     if _fits(G, owner, max_nodes, order):
         return owner, None, ""
@@ -173,30 +176,28 @@ def choose_fold(G, depth=None, max_nodes=MAX_NODES) -> tuple[dict[str, str], int
                 "the drawing readable (pass depth= or max_nodes= to change this)."
             )
             return owner, d, note
-    keep = min(max_nodes, MAX_RANKS) // 2
-    shown = set(order[:keep]) | set(order[-keep:])
-    owner = {n: (n if n in shown else ELIDED) for n in order}
+    owner = elide(G, order, min(max_nodes, MAX_RANKS) // 2)
     hidden = sum(1 for v in owner.values() if v == ELIDED)
     return owner, None, f"{G.number_of_nodes()} nodes: {hidden} in the middle are hidden to keep the drawing readable."
 
 
+def elide(G, order, keep: int) -> dict[str, str]:
+    """The fold map that shows the first and the last `keep` nodes and hides the middle in one box.
+
+    First and last in the order the program ran (when the graph keeps it, else `order`), so a
+    constant is shown beside the op that reads it; a constant or weight that feeds only hidden
+    ops is hidden too, as it would only point into the hidden middle.
+    """
+    along = recorded_order(G) or order
+    shown = set(along[:keep]) | set(along[-keep:])
+    for n in along[:keep]:
+        a = G.nodes[n]
+        if a["kind"] in ("constant", "param") and G.succ[n] and not any(s in shown for s in G.succ[n]):
+            shown.discard(n)
+    return {n: (n if n in shown else ELIDED) for n in order}
+
+
 # ----- texts ----------------------------------------------------------------------------------------
-
-
-def display_names(G) -> dict[str, str]:
-    """What the drawing and captions call each tensor: its name, a constant's value, else v1, v2, …"""
-    names, count = {}, 0
-    for n, a in G.nodes(data=True):
-        if a["kind"] == "op":
-            continue
-        if a.get("name"):
-            names[n] = a["name"]
-        elif a["kind"] == "constant":
-            names[n] = format_tensor(a["value"])
-        else:
-            count += 1
-            names[n] = f"v{count}"
-    return names
 
 
 def module_title(G, box: str) -> str:
@@ -331,7 +332,7 @@ def build_view(G, depth=None, max_nodes=MAX_NODES, extra=(), tensors="text") -> 
     for n in G.nodes:
         members.setdefault(owner[n], []).append(n)
     cluster = _cluster_of(G, owner)
-    order = list(nx.topological_sort(G)) if tensors == "heatmap" else None
+    order = topological_order(G) if tensors == "heatmap" else None
     boxes = {}
     for box, inner in members.items():
         where = cluster.get(box)
