@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from . import captions as C
 from .format import format_tensor
+from .walk import cached, plain
 
 
 def frame(phase, caption, rule="", nodes=(), edges=(), badges=None, edge_badges=()) -> dict:
@@ -64,12 +65,18 @@ def plus(total, share):
 
 
 def seeds(G) -> tuple[list[str], dict]:
-    """The outputs the backward pass starts from, and the upstream gradient each is fed."""
-    ends = {n for n, nbrs in G.adjacency() if not nbrs}
+    """The outputs the backward pass starts from, and the upstream gradient each is fed
+    (found once per graph: the frames and the inspect panels both ask)."""
+    outputs, upstream = cached(G, "seeds", lambda: _seeds(G))
+    return list(outputs), dict(upstream)
+
+
+def _seeds(G) -> tuple[list[str], dict]:
+    nodes, succ, _ = plain(G)
     outputs = [
         n
-        for n, a in G.nodes(data=True)
-        if a["kind"] == "output" or (n in ends and a["kind"] != "op" and a["grad"] is not None)
+        for n, a in nodes.items()
+        if a["kind"] == "output" or (not succ[n] and a["kind"] != "op" and a["grad"] is not None)
     ]
     upstream = {o: upstream_of(G, o) for o in outputs}
     return outputs, {o: g for o, g in upstream.items() if g is not None}
@@ -84,57 +91,48 @@ def backward_start(G, names):
     return frame("backward", caption, nodes=outputs, badges=badges), upstream, scalar
 
 
-def expected_shares(G) -> dict[str, int]:
-    """How many shares each tensor will receive: with the last one its badge shows autograd's total."""
-    nodes = G.nodes
-    expected: dict[str, int] = {}
-    for u, nbrs in G.adjacency():
-        count = sum(1 for d in nbrs.values() if d.get("grad") is not None)
-        if count and nodes[u].get("requires_grad"):
-            expected[u] = count
-    return expected
+def shares_into(G, u) -> int:
+    """How many gradient shares tensor `u` receives: with the last one its badge shows autograd's total."""
+    return sum(1 for d in G.adj[u].values() if d.get("grad") is not None)
 
 
 class Running:
     """The gradient each tensor has received so far, summed in arrival order as the backward frames go.
 
-    A sum no frame shows is not added up: its shares wait (`wait`) until a frame needs the
-    total (`now`), and the last share is replaced by autograd's own total, so no sum is
-    computed at all for a tensor whose shares are never shown on the way.
+    A sum no frame shows is not added up: a share that arrives unseen waits (`wait`) until
+    a frame needs the total (`now`), and the last share is replaced by autograd's own
+    total, so a tensor whose sums are never shown costs no addition at all.
     """
 
     def __init__(self, G, upstream: dict) -> None:
         self.G = G
+        self.upstream = upstream  # the upstream gradient was the first arrival
         self.total: dict[str, object] = dict(upstream)
-        self.arrivals: dict[str, int] = dict.fromkeys(upstream, 1)  # the upstream gradient was the first
-        self.expected = expected_shares(G)
+        self.counted: dict[str, int] = {}  # shares taken into `total` (or past it, for the last)
         self.waiting: dict[str, list] = {}
 
-    def arrive(self, u: str) -> bool:
-        """Count one share arriving at `u`; True when it is the last one."""
-        self.arrivals[u] = self.arrivals.get(u, 0) + 1
-        self.expected[u] -= 1
-        return self.expected[u] == 0
+    def wait(self, u: str, share) -> None:
+        """A share arrives at `u` in a frame that shows no total."""
+        if u in self.waiting:
+            self.waiting[u].append(share)
+        else:
+            self.waiting[u] = [share]
 
-    def now(self, u: str, share, last: bool):
-        """The total of `u` with `share` added: autograd's own with the last share."""
-        waiting = self.waiting.pop(u, ())
-        if last:
+    def now(self, u: str, share) -> tuple[object, int]:
+        """A share arrives at `u` in a frame that shows it: (the total so far, which arrival this is);
+        with the last share the total is autograd's own."""
+        waiting = self.waiting.pop(u, [])
+        waiting.append(share)
+        count = self.counted.get(u, 0) + len(waiting)
+        self.counted[u] = count
+        if count == shares_into(self.G, u):
             total = self.G.nodes[u]["grad"]
         else:
+            total = self.total.get(u)
             for s in waiting:
-                self.total[u] = plus(self.total.get(u), s)
-            total = plus(self.total.get(u), share)
+                total = plus(total, s)
         self.total[u] = total
-        return total
-
-    def wait(self, u: str, share, last: bool) -> None:
-        """Take `share` in without adding it up yet."""
-        if last:
-            self.waiting.pop(u, None)
-            self.total[u] = self.G.nodes[u]["grad"]
-        else:
-            self.waiting.setdefault(u, []).append(share)
+        return total, count + (u in self.upstream)
 
 
 def backward_steps(G, op, names, scalar: str, running: Running, shown: Callable[[str], bool]) -> list[dict]:
@@ -151,9 +149,8 @@ def backward_steps(G, op, names, scalar: str, running: Running, shown: Callable[
         share = G.edges[u, op].get("grad")
         if share is None or not G.nodes[u]["requires_grad"]:
             continue
-        last = running.arrive(u)
-        total = running.now(u, share, last)
-        caption = C.arrival_caption(G, u, op, share, total, running.arrivals[u], names, scalar) if told else ""
+        total, arrival = running.now(u, share)
+        caption = C.arrival_caption(G, u, op, share, total, arrival, names, scalar) if told else ""
         badges = {u: {"grad": format_tensor(total) if total is not None else "…"}} if shown(u) else {}
         edge_badges = [[u, op, format_tensor(share)]] if told and shown(u) else []
         rule = C.rule_text(G, op, names, scalar) if told else ""

@@ -15,15 +15,20 @@ from __future__ import annotations
 from . import captions as C
 from .format import format_tensor
 from .frame_steps import Running, backward_start, backward_steps, forward_step, frame, onto_boxes
-from .walk import operands_of
+from .walk import plain
 
 
 class _Steps:
-    """The frame list, where consecutive frames of one folded box in one phase merge into one step."""
+    """The frame list, where consecutive frames of one folded box in one phase merge into one step.
+
+    `box` and `phase` name the step open at the end of the list (None when the last frame is an
+    op's own): a hidden op that lights nothing outside its box only needs `open` when they differ.
+    """
 
     def __init__(self) -> None:
         self.frames: list[dict] = []
-        self._open: tuple[str, str] | None = None  # (box, phase) of the last frame, when it is a box's step
+        self.box: str | None = None
+        self.phase: str | None = None
         self._nodes: set[str] = set()
         self._edges: set[tuple[str, str]] = set()
 
@@ -32,12 +37,16 @@ class _Steps:
         self._close()
         self.frames.append(f)
 
-    def folded(self, phase: str, box: str, nodes, edges, badges: dict) -> None:
-        """A frame of an op hidden in `box`: a new step, or more of the step before."""
-        if self._open != (box, phase):
+    def open(self, phase: str, box: str) -> None:
+        """Make the last frame the step of `box` in `phase`: the one open, or a new one."""
+        if self.box != box or self.phase != phase:
             self._close()
             self.frames.append(frame(phase, C.folded_caption(box, phase)))
-            self._open = (box, phase)
+            self.box, self.phase, self._nodes = box, phase, {box}
+
+    def folded(self, phase: str, box: str, nodes, edges, badges: dict) -> None:
+        """A frame of an op hidden in `box`, lighting `nodes` and `edges`, with `badges`."""
+        self.open(phase, box)
         f = self.frames[-1]
         self._nodes.update(nodes)
         for e in edges:
@@ -47,84 +56,110 @@ class _Steps:
         f["badges"].update(badges)
 
     def _close(self) -> None:
-        if self._open is not None:
+        if self.box is not None:
             self.frames[-1]["nodes"] = sorted(self._nodes)
-            self._open, self._nodes, self._edges = None, set(), set()
+            self.box, self.phase, self._nodes, self._edges = None, None, set(), set()
 
     def done(self) -> list[dict]:
         self._close()
         return self.frames
 
 
-def _forward(G, order, names, owner, steps: _Steps, operands) -> None:
-    nodes, succ = G.nodes, G.adj
+def _forward(G, ops, sources, names, owner, steps: _Steps) -> None:
+    attrs, succ, pred = plain(G)
     shown = lambda n: owner[n] == n  # noqa: E731
-    fed = {v for _, nbrs in G.adjacency() for v in nbrs}
-    sources = [n for n in order if n not in fed and nodes[n]["kind"] != "op"]
-    values = {n: {"value": format_tensor(nodes[n]["value"])} for n in sources if shown(n)}
+    values = {n: {"value": format_tensor(attrs[n]["value"])} for n in sources if shown(n)}
     steps.add(frame("forward", C.forward_start(G, sources, names), nodes=sorted(values), badges=values))
-    for op in order:
-        if nodes[op]["kind"] != "op":
-            continue
+    for op in ops:
         box = owner[op]
         if box == op:
             steps.add(onto_boxes(forward_step(G, op, names, shown), owner, G))
             continue
-        outs = list(succ[op])
-        ends = [(owner[u], box) for u in operands[op]] + [(box, owner[o]) for o in outs]
+        outs = succ[op]
+        inside = all(owner[u] == box for u in pred[op]) and all(owner[o] == box for o in outs)
+        if inside:  # nothing outside its box lights up
+            if steps.box != box or steps.phase != "forward":
+                steps.open("forward", box)
+            continue
+        ends = [(owner[u], box) for u in C.operands(G, op)] + [(box, owner[o]) for o in outs]
         drawn = [o for o in outs if owner[o] == o]
-        badges = {o: {"value": format_tensor(nodes[o]["value"])} for o in drawn}
-        steps.folded("forward", box, [box, *drawn], [e for e in ends if e[0] != e[1]], badges)
+        badges = {o: {"value": format_tensor(attrs[o]["value"])} for o in drawn}
+        steps.folded("forward", box, drawn, [e for e in ends if e[0] != e[1]], badges)
 
 
-def _backward(G, order, names, owner, steps: _Steps, operands, values: bool) -> None:
-    nodes, succ = G.nodes, G.adj
+def _backward_hidden(G, op, box, owner, steps: _Steps, running: Running) -> None:
+    """The backward frames of an op hidden in `box` that reads from outside it."""
+    attrs = plain(G)[0]
+    for u in C.operands(G, op):  # in argument order, as the frames of the whole graph go
+        share = G.edges[u, op].get("grad")
+        if share is None or not attrs[u]["requires_grad"]:
+            continue
+        badges = {}
+        if owner[u] == u:  # a tensor drawn on its own shows its running sum
+            total, _ = running.now(u, share)
+            badges[u] = {"grad": format_tensor(total) if total is not None else "…"}
+        else:
+            running.wait(u, share)
+        steps.folded("backward", box, list(badges), [(owner[u], box)] if owner[u] != box else [], badges)
+
+
+def _backward(G, ops, names, owner, steps: _Steps, values: bool) -> None:
+    attrs, _, pred = plain(G)
     shown = lambda n: owner[n] == n  # noqa: E731
     first, upstream, scalar = backward_start(G, names)
     first = onto_boxes(first, owner, G)
     if values:  # the drawing starts with every value shown, so the gradients have context
-        badges = {
-            n: {"value": format_tensor(a["value"])} for n, a in G.nodes(data=True) if a["kind"] != "op" and shown(n)
-        }
+        drawn = (n for n, a in attrs.items() if a["kind"] != "op" and shown(n))
+        badges = {n: {"value": format_tensor(attrs[n]["value"])} for n in drawn}
         for n, texts in first["badges"].items():
             badges.setdefault(n, {}).update(texts)
         first["badges"] = badges
     steps.add(first)
     running = Running(G, upstream)
-    for op in reversed(order):
-        a = nodes[op]
-        if a["kind"] != "op":
-            continue
+    waiting = running.waiting
+    for op in reversed(ops):
         box = owner[op]
         if box == op:
             for f in backward_steps(G, op, names, scalar, running, shown):
                 steps.add(onto_boxes(f, owner, G))
-        elif a["op"] == "detach":
-            (u,) = operands[op]
-            steps.folded(
-                "backward", box, [box, u] if shown(u) else [box], [(owner[u], box)] if owner[u] != box else [], {}
-            )
-        else:
-            for u in operands[op]:
-                share = succ[u][op].get("grad")
-                if share is None or not nodes[u]["requires_grad"]:
-                    continue
-                last = running.arrive(u)
-                badges = {}
-                if shown(u):  # a tensor drawn on its own shows its running sum
-                    total = running.now(u, share, last)
-                    badges[u] = {"grad": format_tensor(total) if total is not None else "…"}
+            continue
+        if attrs[op]["op"] == "detach":
+            (u,) = C.operands(G, op)
+            steps.folded("backward", box, [u] if shown(u) else [], [(owner[u], box)] if owner[u] != box else [], {})
+            continue
+        inside = True
+        for u in pred[op]:
+            if owner[u] != box:
+                inside = False
+                break
+        if not inside:
+            _backward_hidden(G, op, box, owner, steps, running)
+            continue
+        sent = False  # every share stays in the box: no sum shows yet
+        for u, d in pred[op].items():
+            share = d.get("grad")
+            if share is not None and attrs[u]["requires_grad"]:
+                sent = True
+                if u in waiting:
+                    waiting[u].append(share)
                 else:
-                    running.wait(u, share, last)
-                edges = [(owner[u], box)] if owner[u] != box else []
-                steps.folded("backward", box, [box, *badges], edges, badges)
+                    waiting[u] = [share]
+        if sent and (steps.box != box or steps.phase != "backward"):
+            steps.open("backward", box)
 
 
 def folded_frames(G, order: list[str], names, owner: dict[str, str], direction: str) -> list[dict]:
     """The frames of `direction` ("forward", "backward" or "both") of a graph drawn with the fold map `owner`."""
-    steps, operands = _Steps(), operands_of(G)
+    attrs, _, pred = plain(G)
+    ops, sources = [], []  # the sources in topological order: the first generation, in the graph's own order
+    for n in order:
+        if attrs[n]["kind"] == "op":
+            ops.append(n)
+        elif not pred[n]:
+            sources.append(n)
+    steps = _Steps()
     if direction in ("forward", "both"):
-        _forward(G, order, names, owner, steps, operands)
+        _forward(G, ops, sources, names, owner, steps)
     if direction in ("backward", "both"):
-        _backward(G, order, names, owner, steps, operands, values=direction == "backward")
+        _backward(G, ops, names, owner, steps, values=direction == "backward")
     return steps.done()
