@@ -123,7 +123,7 @@ def build_frames(G, view: View, direction: str = "backward", tangents: Tangents 
         frames = [frame("tangent", **step) for step in tangent_steps(G, order, names, tangents)]
         return _fold_frames(frames, view.owner, G) if folded else frames
     if folded:
-        return folded_frames(G, order, names, view.owner, direction)
+        return folded_frames(G, order, names, view.owner, view.links, direction)
     if direction == "forward":
         return _forward_frames(G, order, names)
     if direction == "both":

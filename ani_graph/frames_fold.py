@@ -65,8 +65,8 @@ class _Steps:
         return self.frames
 
 
-def _forward(G, ops, sources, names, owner, steps: _Steps) -> None:
-    attrs, succ, pred = plain(G)
+def _forward(G, ops, sources, names, owner, steps: _Steps, crossing: set[str]) -> None:
+    attrs, succ, _ = plain(G)
     shown = lambda n: owner[n] == n  # noqa: E731
     values = {n: {"value": format_tensor(attrs[n]["value"])} for n in sources if shown(n)}
     steps.add(frame("forward", C.forward_start(G, sources, names), nodes=sorted(values), badges=values))
@@ -75,12 +75,11 @@ def _forward(G, ops, sources, names, owner, steps: _Steps) -> None:
         if box == op:
             steps.add(onto_boxes(forward_step(G, op, names, shown), owner, G))
             continue
-        outs = succ[op]
-        inside = all(owner[u] == box for u in pred[op]) and all(owner[o] == box for o in outs)
-        if inside:  # nothing outside its box lights up
+        if op not in crossing:  # nothing outside its box lights up
             if steps.box != box or steps.phase != "forward":
                 steps.open("forward", box)
             continue
+        outs = succ[op]
         ends = [(owner[u], box) for u in C.operands(G, op)] + [(box, owner[o]) for o in outs]
         drawn = [o for o in outs if owner[o] == o]
         badges = {o: {"value": format_tensor(attrs[o]["value"])} for o in drawn}
@@ -103,8 +102,8 @@ def _backward_hidden(G, op, box, owner, steps: _Steps, running: Running) -> None
         steps.folded("backward", box, list(badges), [(owner[u], box)] if owner[u] != box else [], badges)
 
 
-def _backward(G, ops, names, owner, steps: _Steps, values: bool) -> None:
-    attrs, _, pred = plain(G)
+def _backward(G, ops, names, owner, steps: _Steps, values: bool, crossing: set[str]) -> None:
+    attrs, succ, pred = plain(G)
     shown = lambda n: owner[n] == n  # noqa: E731
     first, upstream, scalar = backward_start(G, names)
     first = onto_boxes(first, owner, G)
@@ -116,40 +115,37 @@ def _backward(G, ops, names, owner, steps: _Steps, values: bool) -> None:
         first["badges"] = badges
     steps.add(first)
     running = Running(G, upstream)
-    waiting = running.waiting
+    # only a tensor with a link between two boxes is ever added up in a frame (`Running.now`):
+    # the ops it feeds that stay inside their box keep its shares waiting, no other op does
+    feeds = {v for u in crossing for v in succ[u]}
     for op in reversed(ops):
         box = owner[op]
         if box == op:
             for f in backward_steps(G, op, names, scalar, running, shown):
                 steps.add(onto_boxes(f, owner, G))
-            continue
-        if attrs[op]["op"] == "detach":
+        elif attrs[op]["op"] == "detach":
             (u,) = C.operands(G, op)
             steps.folded("backward", box, [u] if shown(u) else [], [(owner[u], box)] if owner[u] != box else [], {})
-            continue
-        inside = True
-        for u in pred[op]:
-            if owner[u] != box:
-                inside = False
-                break
-        if not inside:
+        elif op in crossing:
             _backward_hidden(G, op, box, owner, steps, running)
-            continue
-        sent = False  # every share stays in the box: no sum shows yet
-        for u, d in pred[op].items():
-            share = d.get("grad")
-            if share is not None and attrs[u]["requires_grad"]:
-                sent = True
-                if u in waiting:
-                    waiting[u].append(share)
-                else:
-                    waiting[u] = [share]
-        if sent and (steps.box != box or steps.phase != "backward"):
-            steps.open("backward", box)
+        else:  # every share stays in the box: no frame shows a sum
+            opening = steps.box != box or steps.phase != "backward"
+            if not opening and op not in feeds:
+                continue  # nothing to light, nothing to keep
+            sent = False
+            for u, d in pred[op].items():
+                share = d.get("grad")
+                if share is not None and attrs[u]["requires_grad"]:
+                    sent = True
+                    if u in crossing:
+                        running.wait(u, share)
+            if sent and opening:
+                steps.open("backward", box)
 
 
-def folded_frames(G, order: list[str], names, owner: dict[str, str], direction: str) -> list[dict]:
-    """The frames of `direction` ("forward", "backward" or "both") of a graph drawn with the fold map `owner`."""
+def folded_frames(G, order: list[str], names, owner: dict[str, str], links: dict, direction: str) -> list[dict]:
+    """The frames of `direction` ("forward", "backward" or "both") of a graph drawn with the fold map
+    `owner` and the view's `links` between boxes."""
     attrs, _, pred = plain(G)
     ops, sources = [], []  # the sources in topological order: the first generation, in the graph's own order
     for n in order:
@@ -157,9 +153,10 @@ def folded_frames(G, order: list[str], names, owner: dict[str, str], direction: 
             ops.append(n)
         elif not pred[n]:
             sources.append(n)
+    crossing = {n for link in links.values() for edge in link.members for n in edge}  # on a link between boxes
     steps = _Steps()
     if direction in ("forward", "both"):
-        _forward(G, ops, sources, names, owner, steps)
+        _forward(G, ops, sources, names, owner, steps, crossing)
     if direction in ("backward", "both"):
-        _backward(G, ops, names, owner, steps, values=direction == "backward")
+        _backward(G, ops, names, owner, steps, direction == "backward", crossing)
     return steps.done()
