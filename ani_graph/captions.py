@@ -22,6 +22,7 @@ that starts with a digit is quoted (`∂y/∂"0.bias"`) so it cannot be read as 
 from __future__ import annotations
 
 from .format import MINUS, format_number, format_tensor
+from .names import Names
 from .ops import OPERAND_FIELDS, fill, info_of
 from .style import math_to_text
 from .summary import TensorSummary
@@ -147,8 +148,9 @@ def differentiated(G, upstream: dict, names) -> tuple[str, str]:
         ((o, g),) = upstream.items()
         if _is_scalar(G.nodes[o]["value"]) and _is_scalar(g) and _equals(g, 1):
             return symbol(G, o, names), ""
-    taken = set(names.values())
-    scalar = next(s for s in ("L", "ℒ", "L₀", "L₁") if s not in taken)
+    # `Names` answers without writing out the values of thousands of constants
+    spells = names.spells if isinstance(names, Names) else set(names.values()).__contains__
+    scalar = next(s for s in ("L", "ℒ", "L₀", "L₁") if not spells(s))
     text = ""
     for i, (o, g) in enumerate(upstream.items()):
         negative, term = _term(G, o, g, names)

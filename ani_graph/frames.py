@@ -43,142 +43,48 @@ its numbers.
 
 from __future__ import annotations
 
-import networkx as nx
-
 from . import captions as C
 from .format import format_tensor
+from .frame_steps import (
+    Running,
+    backward_start,
+    backward_steps,
+    everything,
+    forward_step,
+    frame,
+    onto_boxes,
+    seeds,
+    upstream_of,
+)
+from .frames_fold import folded_frames
 from .tangent import Tangents, tangent_steps
 from .view import View
+from .walk import topological_order
+
+__all__ = ["DIRECTIONS", "FIELDS", "build_frames", "frame", "seeds", "state_at", "upstream_of"]
 
 DIRECTIONS = ("forward", "backward", "both", "tangent")
 FIELDS = ("phase", "caption", "rule", "nodes", "edges", "badges", "edge_badges")
 
 
-def frame(phase, caption, rule="", nodes=(), edges=(), badges=None, edge_badges=()) -> dict:
-    """One frame, with every field of the schema."""
-    return {
-        "phase": phase,
-        "caption": caption,
-        "rule": rule,
-        "nodes": list(nodes),
-        "edges": [list(e) for e in edges],
-        "badges": badges or {},
-        "edge_badges": [list(e) for e in edge_badges],
-    }
-
-
-def _forward_frames(G, order, names, owner: dict | None = None) -> list[dict]:
-    """The forward frames. With a fold map `owner`, a frame of a folded op gets no caption or
-    rule (`_fold_frames` writes the folded box's) and only the texts of the tensors drawn."""
-    shown = (lambda n: True) if owner is None else (lambda n: owner[n] == n)  # noqa: E731
+def _forward_frames(G, order, names) -> list[dict]:
+    """The forward frames of a drawing that shows every node."""
     sources = [n for n in order if G.nodes[n]["kind"] != "op" and G.in_degree(n) == 0]
-    values = {n: {"value": format_tensor(G.nodes[n]["value"])} for n in sources if shown(n)}
+    values = {n: {"value": format_tensor(G.nodes[n]["value"])} for n in sources}
     frames = [frame("forward", C.forward_start(G, sources, names), nodes=sources, badges=values)]
-    for op in order:
-        if G.nodes[op]["kind"] != "op":
-            continue
-        outs = list(G.successors(op))
-        edges = [[u, op] for u in C.operands(G, op)] + [[op, o] for o in outs]
-        badges = {o: {"value": format_tensor(G.nodes[o]["value"])} for o in outs if shown(o)}
-        caption = C.forward_caption(G, op, names) if shown(op) else ""
-        frames.append(frame("forward", caption, "", [op, *outs], edges, badges))
+    frames += [forward_step(G, op, names, everything) for op in order if G.nodes[op]["kind"] == "op"]
     return frames
 
 
-def upstream_of(G, o):
-    """The gradient fed into output `o` from outside: its total minus what its own consumers sent."""
-    if "upstream" in G.nodes[o]:  # recorded by the tracer for every output
-        return G.nodes[o]["upstream"]
-    total = G.nodes[o]["grad"]
-    shares = [d["grad"] for _, _, d in G.out_edges(o, data=True) if d.get("grad") is not None]
-    if total is None or not shares:
-        return total
-    try:
-        return total - sum(shares)
-    except TypeError:  # summaries of huge tensors cannot be subtracted
-        return None
-
-
-def _plus(total, share):
-    try:
-        return share if total is None else total + share
-    except TypeError:  # summaries of huge tensors cannot be added
-        return None
-
-
-def seeds(G) -> tuple[list[str], dict]:
-    """The outputs the backward pass starts from, and the upstream gradient each is fed."""
-    outputs = [
-        n
-        for n, a in G.nodes(data=True)
-        if a["kind"] == "output" or (a["kind"] != "op" and G.out_degree(n) == 0 and a["grad"] is not None)
-    ]
-    upstream = {o: upstream_of(G, o) for o in outputs}
-    return outputs, {o: g for o, g in upstream.items() if g is not None}
-
-
-def _backward_start(G, names):
-    outputs, upstream = seeds(G)
-    scalar, definition = C.differentiated(G, upstream, names)
-    badges = {o: {"grad": format_tensor(g)} for o, g in upstream.items()}
-    caption = C.backward_start(G, upstream, names, scalar, definition)
-    return frame("backward", caption, nodes=outputs, badges=badges), upstream, scalar
-
-
-def _expected_shares(G) -> dict[str, int]:
-    """How many shares each tensor will receive: with the last one its badge shows autograd's total."""
-    expected: dict[str, int] = {}
-    for u, _, d in G.edges(data=True):
-        if d.get("grad") is not None and G.nodes[u].get("requires_grad"):
-            expected[u] = expected.get(u, 0) + 1
-    return expected
-
-
-def _backward_frames(G, order, names, owner: dict | None = None) -> list[dict]:
-    """The backward frames; `owner` as in `_forward_frames`: a folded op's frames carry no caption."""
-    shown = (lambda n: True) if owner is None else (lambda n: owner[n] == n)  # noqa: E731
-    first, upstream, scalar = _backward_start(G, names)
+def _backward_frames(G, order, names) -> list[dict]:
+    """The backward frames of a drawing that shows every node."""
+    first, upstream, scalar = backward_start(G, names)
     frames = [first]
-    running: dict[str, object] = dict(upstream)
-    arrivals: dict[str, int] = dict.fromkeys(upstream, 1)  # the upstream gradient was the first
-    expected = _expected_shares(G)
+    running = Running(G, upstream)
     for op in reversed(order):
-        if G.nodes[op]["kind"] != "op":
-            continue
-        told = shown(op)  # a folded op's caption and rule are replaced by its box's
-        if G.nodes[op]["op"] == "detach":  # the cut: say why no gradient goes on from here
-            (u,) = C.operands(G, op)
-            rule = C.rule_text(G, op, names, scalar) if told else ""
-            frames.append(frame("backward", C.cut_caption(G, op, names) if told else "", rule, [op, u], [[u, op]]))
-            continue
-        for u in C.operands(G, op):
-            share = G.edges[u, op].get("grad")
-            if share is None or not G.nodes[u]["requires_grad"]:
-                continue
-            arrivals[u] = arrivals.get(u, 0) + 1
-            expected[u] -= 1
-            total = G.nodes[u]["grad"] if expected[u] == 0 else _plus(running.get(u), share)
-            running[u] = total
-            caption = C.arrival_caption(G, u, op, share, total, arrivals[u], names, scalar) if told else ""
-            badges = {u: {"grad": format_tensor(total) if total is not None else "…"}} if shown(u) else {}
-            edge_badges = [[u, op, format_tensor(share)]] if told and shown(u) else []
-            rule = C.rule_text(G, op, names, scalar) if told else ""
-            frames.append(frame("backward", caption, rule, [op, u], [[u, op]], badges, edge_badges))
+        if G.nodes[op]["kind"] == "op":
+            frames += backward_steps(G, op, names, scalar, running, everything)
     return frames
-
-
-def _onto_boxes(f: dict, owner: dict[str, str], G) -> dict:
-    """One frame in terms of the drawing's boxes: tensors hidden in a box are not lit on their own."""
-    shown = lambda n: owner[n] == n  # noqa: E731
-    lit = sorted({owner[n] for n in f["nodes"] if shown(n) or G.nodes[n]["kind"] == "op"})
-    edges = []
-    for u, v in f["edges"]:
-        e = [owner[u], owner[v]]
-        if e[0] != e[1] and e not in edges:
-            edges.append(e)
-    badges = {n: t for n, t in f["badges"].items() if shown(n)}
-    edge_badges = [e for e in f["edge_badges"] if shown(e[0]) and shown(e[1])]
-    return {**f, "nodes": lit, "edges": edges, "badges": badges, "edge_badges": edge_badges}
 
 
 def _fold_frames(frames: list[dict], owner: dict[str, str], G) -> list[dict]:
@@ -186,7 +92,7 @@ def _fold_frames(frames: list[dict], owner: dict[str, str], G) -> list[dict]:
     result: list[dict] = []
     last_boxes: set = set()
     for f in frames:
-        f = _onto_boxes(f, owner, G)
+        f = onto_boxes(f, owner, G)
         boxes = {n for n in f["nodes"] if n not in G}
         if boxes and result and last_boxes == boxes and result[-1]["phase"] == f["phase"]:
             prev = result[-1]  # the same folded box again: one step
@@ -208,30 +114,26 @@ def build_frames(G, view: View, direction: str = "backward", tangents: Tangents 
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {', '.join(map(repr, DIRECTIONS))}, not {direction!r}.")
     names = view.names
-    order = list(nx.topological_sort(G))
-    # fold first: frames of folded ops are built without the texts folding would drop
-    owner = view.owner if any(box != n for n, box in view.owner.items()) else None
+    order = topological_order(G)
+    # fold first: a folded drawing's schedule is built over its boxes, without the texts folding drops
+    folded = any(box != n for n, box in view.owner.items())
     if direction == "tangent":
         if tangents is None:
             raise ValueError("direction 'tangent' needs the seed tangents: call g.animate('tangent', wrt={...}).")
         frames = [frame("tangent", **step) for step in tangent_steps(G, order, names, tangents)]
-    elif direction == "forward":
-        frames = _forward_frames(G, order, names, owner)
-    elif direction == "both":
-        frames = _forward_frames(G, order, names, owner) + _backward_frames(G, order, names, owner)
-    else:
-        frames = _backward_frames(G, order, names, owner)
-        # the drawing starts with every value shown, so the gradients have context
-        badges = {
-            n: {"value": format_tensor(a["value"])}
-            for n, a in G.nodes(data=True)
-            if a["kind"] != "op" and (owner is None or owner[n] == n)
-        }
-        for n, texts in frames[0]["badges"].items():
-            badges.setdefault(n, {}).update(texts)
-        frames[0]["badges"] = badges
-    if owner is not None:
-        frames = _fold_frames(frames, owner, G)
+        return _fold_frames(frames, view.owner, G) if folded else frames
+    if folded:
+        return folded_frames(G, order, names, view.owner, view.links, direction)
+    if direction == "forward":
+        return _forward_frames(G, order, names)
+    if direction == "both":
+        return _forward_frames(G, order, names) + _backward_frames(G, order, names)
+    frames = _backward_frames(G, order, names)
+    # the drawing starts with every value shown, so the gradients have context
+    badges = {n: {"value": format_tensor(a["value"])} for n, a in G.nodes(data=True) if a["kind"] != "op"}
+    for n, texts in frames[0]["badges"].items():
+        badges.setdefault(n, {}).update(texts)
+    frames[0]["badges"] = badges
     return frames
 
 

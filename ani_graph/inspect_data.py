@@ -196,9 +196,10 @@ def inspect_payload(G, view: View, frames: list[dict]) -> dict:
             for n in f["nodes"]:
                 reached.setdefault(n, k)
     nodes = {}
-    for n, attrs in G.nodes(data=True):
-        if view.owner.get(n, n) != n:
+    for n in view.boxes:  # in the graph's order
+        if n not in G:  # a folded module, the hidden middle
             continue
+        attrs = G.nodes[n]
         if attrs["kind"] == "op":
             nodes[n] = op_entry(G, n, names, scalar, reached.get(n))
         else:

@@ -22,13 +22,14 @@ place of its gradient row.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-
-import networkx as nx
 
 from .format import format_tensor
 from .heatmap import GAP, Heat, check_tensors, gradient_steps, heat_of
+from .names import display_names
 from .style import CHAR_WIDTH, FONT_SIZE, LINE_HEIGHT, math_to_text
+from .walk import program_ends, topological_order
 
 MAX_NODES = 300  # boxes drawn before modules fold
 MAX_RANKS = 48  # boxes along the longest path before modules fold: a slide is only so wide
@@ -84,7 +85,7 @@ class View:
     boxes: dict[str, Box]
     links: dict[tuple[str, str], Link]
     owner: dict[str, str]  # graph node -> the box that shows it (itself when not folded)
-    names: dict[str, str]  # tensor node -> what drawing and captions call it
+    names: Mapping[str, str]  # tensor node -> what drawing and captions call it (`names.Names`)
     clusters: dict[str, str | None]  # open module path -> its parent's path
     depth: int | None  # the fold depth used
     note: str  # why the drawing was folded or elided ("" when it was not)
@@ -137,66 +138,70 @@ def fold_map(G, depth: int | None) -> dict[str, str]:
     return owner
 
 
-def _extent(G, owner, order) -> tuple[int, int]:
-    """(boxes drawn, longest path in boxes) of a fold map: its area and its length."""
-    boxes = set(owner.values())
+def _length(G, owner, boxes) -> int:
+    """The longest path of a fold map's drawing, in boxes."""
     succ: dict[str, set] = {b: set() for b in boxes}
-    for u, v in G.edges:
-        if owner[u] != owner[v]:
-            succ[owner[u]].add(owner[v])
+    for u, nbrs in G.adjacency():
+        bu = owner[u]
+        for v in nbrs:
+            if owner[v] != bu:
+                succ[bu].add(owner[v])
     longest: dict[str, int] = {}
-    for n in reversed(order):  # boxes keep the graph's order
+    for n in reversed(topological_order(G)):  # boxes keep the graph's order
         b = owner[n]
         longest[b] = max(longest.get(b, 1), 1 + max((longest.get(s, 1) for s in succ[b]), default=0))
-    return len(boxes), max(longest.values(), default=0)
+    return max(longest.values(), default=0)
 
 
-def _fits(G, owner, max_nodes, order) -> bool:
-    count, length = _extent(G, owner, order)
-    return count <= max_nodes and length <= MAX_RANKS
+def _fits(G, owner, max_nodes) -> bool:
+    """Whether a fold map's drawing fits: at most `max_nodes` boxes and `MAX_RANKS` along its longest path."""
+    boxes = set(owner.values())
+    return len(boxes) <= max_nodes and _length(G, owner, boxes) <= MAX_RANKS
 
 
 def choose_fold(G, depth=None, max_nodes=MAX_NODES) -> tuple[dict[str, str], int | None, str]:
     """(fold map, depth used, note): fold modules until the drawing fits, else hide the middle."""
     if depth is not None:
         return fold_map(G, depth), depth, ""
-    order = list(nx.topological_sort(G))  # once: every candidate fold is measured along it
-    owner = {n: n for n in G.nodes}
-    if _fits(G, owner, max_nodes, order):
-        return owner, None, ""
+    if G.number_of_nodes() <= max_nodes:  # else too many boxes, however short
+        owner = {n: n for n in G.nodes}
+        if _fits(G, owner, max_nodes):
+            return owner, None, ""
     modules = [a["module"] for _, a in G.nodes(data=True) if a["kind"] == "op" and a["module"]]
     for d in range(max((m.count(".") for m in modules), default=-1), -1, -1):
         owner = fold_map(G, d)
-        if _fits(G, owner, max_nodes, order):
+        if _fits(G, owner, max_nodes):
             note = (
                 f"{G.number_of_nodes()} nodes: modules deeper than {d} are folded into boxes to keep "
                 "the drawing readable (pass depth= or max_nodes= to change this)."
             )
             return owner, d, note
-    keep = min(max_nodes, MAX_RANKS) // 2
-    shown = set(order[:keep]) | set(order[-keep:])
-    owner = {n: (n if n in shown else ELIDED) for n in order}
+    owner = elide(G, min(max_nodes, MAX_RANKS) // 2)
     hidden = sum(1 for v in owner.values() if v == ELIDED)
     return owner, None, f"{G.number_of_nodes()} nodes: {hidden} in the middle are hidden to keep the drawing readable."
 
 
+def elide(G, keep: int) -> dict[str, str]:
+    """The fold map that shows the first and the last `keep` nodes and hides the middle in one box.
+
+    First and last as the program ran (`walk.program_ends`; else in topological order), so a
+    constant is shown beside the op that reads it; a constant or weight that feeds only hidden
+    ops is hidden too, as it would only point into the hidden middle.
+    """
+    ends = program_ends(G, keep)
+    if ends is None:
+        order = topological_order(G)
+        ends = order[:keep], order[-keep:]
+    head, tail = ends
+    shown = set(head) | set(tail)
+    for n in head:
+        a = G.nodes[n]
+        if a["kind"] in ("constant", "param") and G.succ[n] and not any(s in shown for s in G.succ[n]):
+            shown.discard(n)
+    return {n: (n if n in shown else ELIDED) for n in G}
+
+
 # ----- texts ----------------------------------------------------------------------------------------
-
-
-def display_names(G) -> dict[str, str]:
-    """What the drawing and captions call each tensor: its name, a constant's value, else v1, v2, …"""
-    names, count = {}, 0
-    for n, a in G.nodes(data=True):
-        if a["kind"] == "op":
-            continue
-        if a.get("name"):
-            names[n] = a["name"]
-        elif a["kind"] == "constant":
-            names[n] = format_tensor(a["value"])
-        else:
-            count += 1
-            names[n] = f"v{count}"
-    return names
 
 
 def module_title(G, box: str) -> str:
@@ -267,9 +272,9 @@ def _other_box(G, box, members, cluster) -> Box:
 # ----- clusters and links ------------------------------------------------------------------------
 
 
-def _cluster_of(G, owner) -> dict[str, str | None]:
+def _cluster_of(G, boxes) -> dict[str, str | None]:
     """Box -> the innermost open module it is drawn inside (None at the top level)."""
-    folded = {b[2:] for b in set(owner.values()) if b.startswith("m:")}
+    folded = {b[2:] for b in boxes if b.startswith("m:")}
 
     def outside_folds(mod):
         # a tensor that leaves a folded module sits next to its box, in the box's parent
@@ -279,8 +284,8 @@ def _cluster_of(G, owner) -> dict[str, str | None]:
         return mod
 
     cluster: dict[str, str | None] = {}
-    for n in G.nodes:
-        if owner[n] == n:
+    for n in boxes:
+        if n in G:  # a node drawn on its own
             mod = owner_module(G, n)
             cluster[n] = outside_folds(mod) if mod else None
     for box in folded:
@@ -300,9 +305,11 @@ def _cluster_tree(cluster: dict[str, str | None]) -> dict[str, str | None]:
 
 def _links(G, owner) -> dict[tuple[str, str], Link]:
     members: dict[tuple[str, str], list] = {}
-    for u, v in G.edges:
-        if owner[u] != owner[v]:
-            members.setdefault((owner[u], owner[v]), []).append((u, v))
+    for u, nbrs in G.adjacency():
+        bu = owner[u]
+        for v in nbrs:
+            if owner[v] != bu:
+                members.setdefault((bu, owner[v]), []).append((u, v))
     links = {}
     for (bu, bv), inner in members.items():
         grad = ""
@@ -328,10 +335,13 @@ def build_view(G, depth=None, max_nodes=MAX_NODES, extra=(), tensors="text") -> 
     owner, used_depth, note = choose_fold(G, depth, max_nodes)
     names = display_names(G)
     members: dict[str, list[str]] = {}
-    for n in G.nodes:
-        members.setdefault(owner[n], []).append(n)
-    cluster = _cluster_of(G, owner)
-    order = list(nx.topological_sort(G)) if tensors == "heatmap" else None
+    for n, box in owner.items():  # in the graph's order
+        if box in members:
+            members[box].append(n)
+        else:
+            members[box] = [n]
+    cluster = _cluster_of(G, members)
+    order = topological_order(G) if tensors == "heatmap" else None
     boxes = {}
     for box, inner in members.items():
         where = cluster.get(box)

@@ -112,6 +112,26 @@ def test_a_chain_is_placed_by_rank_without_dot(make):
             assert abs(lay.centres[f][1] - lay.centres[op][1]) < lay.height / lay.rows
 
 
+@pytest.mark.parametrize("steps", [60, 1000])
+def test_a_long_chain_shows_its_two_ends_as_a_chain_through_the_hidden_middle(steps):
+    g = TorchGraph(scaled_chain(steps), [1.0])
+    view = g.view()
+    hidden = view.boxes["elided"]
+    # the ends as the program ran: the input, then the first ops with their constants; the output last
+    spine, feeders = chain_of(view)
+    assert spine[0] == g.node_id("x") and spine[-1] == g.node_id("out") and "elided" in spine
+    assert hidden.members and all(view.owner[n] == "elided" for n in hidden.members)
+    assert len(hidden.members) == g.nx.number_of_nodes() - (len(view.boxes) - 1)
+    # every constant drawn feeds an op drawn beside it: none points into the hidden middle
+    for b, box in view.boxes.items():
+        if box.kind == "constant":
+            assert any(u == b and view.boxes[v].kind == "op" for u, v in view.links)
+    assert sum(len(f) for f in feeders.values()) == sum(box.kind == "constant" for box in view.boxes.values())
+    lay = compute_layout(view)
+    assert lay == fast_layout(view)
+    assert_well_drawn(view, lay)
+
+
 def test_a_chain_of_one_row_when_it_fits_the_page():
     view = TorchGraph(scaled_chain(20), [1.0]).view()
     lay = compute_layout(view, page=(1e5, 1e4))
@@ -160,7 +180,6 @@ def test_branches_that_differ_are_not_a_fan():
     [
         lambda: TorchGraph(sin_example, [2, 3, 4]),  # small: dot's drawing is the reference
         lambda: fan(20),  # a fan under ONE_SHAPE_ABOVE: the page-shaped dot layout
-        lambda: TorchGraph(scaled_chain(60), [1.0]),  # folded with an elided middle: not a chain
         lambda: TorchGraph(shared_weight, [1.0, 1.5]),  # one weight feeding every op: not a chain
     ],
 )
