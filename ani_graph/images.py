@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from .mpl_frames import FramePainter
+from .raster import RasterPainter
+from .raster_shapes import font_file
 from .style import PHASE_COLOURS, TEXT_COLOUR, rgb
 
 SLIDE = (1280, 720)  # a classroom projector
@@ -36,11 +38,9 @@ RULE_COLOUR = (87, 96, 106)
 
 
 def _font(bold: bool, size: int):
-    from matplotlib import font_manager
     from PIL import ImageFont
 
-    props = font_manager.FontProperties(family="DejaVu Sans", weight="bold" if bold else "normal")
-    return ImageFont.truetype(font_manager.findfont(props), size)
+    return ImageFont.truetype(font_file(bold), size)
 
 
 def _words(text: str) -> list[str]:
@@ -181,7 +181,7 @@ class Slides:
         self.frames, self.size, self.overview = frames, size, overview
         self.big, self.small, self.pad = _font(True, STEP_PX), _font(False, RULE_PX), 16
         self._thumb = None
-        self._painter = FramePainter()  # one figure for every frame: only what changes is drawn again
+        self._painters: dict[bool, Any] = {}  # Pillow's for plain texts, matplotlib's for mathtext
         width, height = size
         self.panel = self._panel(width - 2 * self.pad - 6)
         scale, window = camera(overview, (width, height - self.panel))
@@ -202,18 +202,24 @@ class Slides:
         """The whole drawing, small, with the slide's window outlined."""
         from PIL import ImageDraw
 
-        from .render_mpl import scene_to_image
-
         box = (MAP_WIDTH, self.panel - 2 * self.pad)
         scale = min(box[0] / self.overview.width, box[1] / self.overview.height)
         if self._thumb is None:
-            self._thumb = scene_to_image(self.overview, scale)
+            self._thumb = self._painter(self.overview).image(self.overview, scale)
         thumb = self._thumb.copy()
         x, y, w, h = (v * scale for v in window)
         draw = ImageDraw.Draw(thumb)
         draw.rectangle([0, 0, thumb.width - 1, thumb.height - 1], outline=RULE_COLOUR, width=1)
         draw.rectangle([x, y, x + w, y + h], outline=colour, width=3)
         return thumb
+
+    def _painter(self, scene) -> Any:
+        """Who draws `scene`: Pillow (no matplotlib import) unless a text is mathtext, then one reused
+        matplotlib figure that draws again only what changes."""
+        plain = RasterPainter.can_draw(scene)
+        if plain not in self._painters:
+            self._painters[plain] = RasterPainter() if plain else FramePainter()
+        return self._painters[plain]
 
     def image(self, scene, index: int):
         """Frame `index` (drawn as `scene`) as a slide; `.info["scale"]` holds the drawing's pixels per point."""
@@ -223,7 +229,7 @@ class Slides:
         width, height = self.size
         scale, window = camera(scene, (width, height - self.panel))
         image = Image.new("RGB", self.size, "white")
-        drawing = self._painter.image(scene, scale, window)
+        drawing = self._painter(scene).image(scene, scale, window)
         if drawing.size != (width, height - self.panel):
             drawing = drawing.resize((width, height - self.panel))
         image.paste(drawing, (0, 0))
