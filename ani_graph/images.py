@@ -181,6 +181,7 @@ class Slides:
         self.frames, self.size, self.overview = frames, size, overview
         self.big, self.small, self.pad = _font(True, STEP_PX), _font(False, RULE_PX), 16
         self._thumb = None
+        self._wrapped: dict[tuple[int, int], list] = {}
         self._painters: dict[bool, Any] = {}  # Pillow's for plain texts, matplotlib's for mathtext
         width, height = size
         self.panel = self._panel(width - 2 * self.pad - 6)
@@ -193,8 +194,14 @@ class Slides:
     def text_width(self) -> int:
         return self.size[0] - 2 * self.pad - 6 - (MAP_WIDTH + self.pad if self.cropped else 0)
 
+    def _rows(self, index: int, text_width: int) -> list[tuple[str, Any]]:
+        """Frame `index`'s panel lines, wrapped once per width."""
+        if (index, text_width) not in self._wrapped:
+            self._wrapped[index, text_width] = _rows(self.frames[index], text_width, self.big, self.small)
+        return self._wrapped[index, text_width]
+
     def _panel(self, text_width: int) -> int:
-        rows = (_rows(f, text_width, self.big, self.small) for f in self.frames)
+        rows = (self._rows(i, text_width) for i in range(len(self.frames)))
         tallest = max(sum(_line_height(font, font.size / 17) for _, font in r) for r in rows)
         return min(tallest + 2 * self.pad, self.size[1] * 2 // 5)
 
@@ -205,7 +212,8 @@ class Slides:
         box = (MAP_WIDTH, self.panel - 2 * self.pad)
         scale = min(box[0] / self.overview.width, box[1] / self.overview.height)
         if self._thumb is None:
-            self._thumb = self._painter(self.overview).image(self.overview, scale)
+            painter = RasterPainter() if RasterPainter.can_draw(self.overview) else FramePainter()
+            self._thumb = painter.image(self.overview, scale)
         thumb = self._thumb.copy()
         x, y, w, h = (v * scale for v in window)
         draw = ImageDraw.Draw(thumb)
@@ -234,7 +242,7 @@ class Slides:
             drawing = drawing.resize((width, height - self.panel))
         image.paste(drawing, (0, 0))
         box = (0, height - self.panel, width - 1, height - 1)
-        _draw_panel(image, box, frame, _rows(frame, self.text_width, self.big, self.small), self.pad, 6)
+        _draw_panel(image, box, frame, self._rows(index, self.text_width), self.pad, 6)
         if self.cropped:
             thumb = self._map(window, rgb(PHASE_COLOURS.get(frame["phase"], PHASE_COLOURS["forward"])))
             top = height - self.panel + (self.panel - thumb.height) // 2
@@ -247,11 +255,13 @@ class Slides:
 
 
 def save_gif(images: list, path: Path, fps: float) -> None:
-    """Images of one size as a looping GIF, each frame with its own palette of its most common colours."""
-    from .palette import to_palette
+    """Images of one size as a looping GIF. The frames share one palette: the colours that cover most
+    pixels in some frame, exact (`palette.shared_palette`), so every frame's fills keep their colour and
+    each frame after the first stores only what changed."""
+    from .palette import to_shared_palette
 
-    images = [to_palette(image.convert("RGB")) for image in images]
-    images[0].save(path, save_all=True, append_images=images[1:], duration=int(1000 / fps), loop=0, optimize=True)
+    frames = to_shared_palette([image.convert("RGB") for image in images])
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=int(1000 / fps), loop=0, optimize=True)
 
 
 def ffmpeg_executable() -> str:

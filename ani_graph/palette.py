@@ -60,3 +60,73 @@ def to_palette(image):
     frame = Image.fromarray(table[_packed_image(image)], "P")
     frame.putpalette(kept.astype(np.uint8).tobytes())
     return frame
+
+
+def _counts(image) -> Any:
+    """(colours, pixels of each) of an RGB image, colours packed with R in the low byte."""
+    import numpy as np
+
+    counted = image.getcolors(MAX_COUNTED) or image.getcolors(image.width * image.height)
+    n = np.array([c for c, _ in counted], dtype=np.int64)
+    rgb = np.array([c for _, c in counted], dtype=np.int64)
+    return rgb[:, 0] | (rgb[:, 1] << 8) | (rgb[:, 2] << 16), n
+
+
+def shared_palette(images: list) -> tuple[bytes, Any]:
+    """One palette for every frame: the 255 colours that cover most pixels in some frame, kept exact
+    (so every frame's fills are), and a table from each colour the frames use to its nearest entry.
+    (Index 255 stays free: the GIF writer marks unchanged pixels with it.)"""
+    import numpy as np
+
+    counted = [_counts(image) for image in images]
+    colours = np.concatenate([c for c, _ in counted])
+    pixels = np.concatenate([n for _, n in counted])
+    order = np.lexsort((-pixels, colours))  # by colour, the largest count first
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = colours[order][1:] != colours[order][:-1]
+    best = order[first]
+    ranked = colours[best][np.argsort(-pixels[best], kind="stable")]
+    unpacked = np.stack([ranked & 0xFF, (ranked >> 8) & 0xFF, ranked >> 16], axis=1)
+    kept = unpacked[:255]
+    distance = (kept * kept).sum(axis=1)[None, :] - 2 * unpacked @ kept.T
+    if _Lookup.table is None:
+        _Lookup.table = np.zeros(1 << 24, dtype=np.uint8)
+    _Lookup.table[ranked] = distance.argmin(axis=1).astype(np.uint8)
+    return kept.astype(np.uint8).tobytes(), _Lookup.table
+
+
+def _packed(pixels):
+    """(H, W, 3) uint8 pixels as one number each, R in the low byte."""
+    import numpy as np
+
+    p = pixels.astype(np.uint32)
+    return p[..., 0] | (p[..., 1] << 8) | (p[..., 2] << 16)
+
+
+def to_shared_palette(images: list, band: int = 16) -> list:
+    """The frames (RGB, one size) as "P" images sharing `shared_palette(images)`; after the first,
+    only the changed part of each band of rows is looked up again."""
+    import numpy as np
+    from PIL import Image
+
+    palette, table = shared_palette(images)
+    out, before, index = [], None, None
+    for image in images:
+        pixels = np.asarray(image)
+        if before is None or index is None:
+            index = table[_packed(pixels)]
+        else:
+            index = index.copy()
+            changed = pixels.reshape(len(pixels), -1) != before.reshape(len(pixels), -1)  # a column per channel
+            rows = changed.any(axis=1)
+            for top in range(0, len(rows), band):
+                if not rows[top : top + band].any():
+                    continue
+                cols = np.flatnonzero(changed[top : top + band].any(axis=0))
+                where = (slice(top, top + band), slice(cols[0] // 3, cols[-1] // 3 + 1))
+                index[where] = table[_packed(pixels[where])]
+        frame = Image.fromarray(index, "P")
+        frame.putpalette(palette)
+        out.append(frame)
+        before = pixels
+    return out

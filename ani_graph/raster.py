@@ -93,7 +93,8 @@ class RasterPainter:
     def image(self, scene: Scene, scale: float, window: tuple[float, float, float, float] | None = None):
         """A Pillow RGB image of `scene` at `scale` pixels per point, showing `window` (x, y, w, h) or all of it.
 
-        After the first frame only the areas of shapes that changed are composed again."""
+        After the first frame only the areas of shapes that changed are composed again, in the same
+        image: it is valid until the next call (copy it to keep it)."""
         x, y, w, h = window or (0.0, 0.0, scene.width, scene.height)
         px = (max(1, round(w * scale)), max(1, round(h * scale)))
         sx, sy = px[0] / w, px[1] / h  # as matplotlib maps the window onto the figure
@@ -106,13 +107,13 @@ class RasterPainter:
                 range(len(shapes)), key=lambda i: (shapes[i][1] + 0.5 * isinstance(shapes[i][0], Text), i)
             )
             self._page = self._compose((0, 0, *px))
-            return self._page.copy()
+            return self._page
         dirty = [
             box for a, b in zip(old, placed) if not _same(a, b) for box in (*(t[1] for t in a), *(t[1] for t in b))
         ]
         for region in _merged(dirty, px):
             self._page.paste(self._compose(region), region[:2])
-        return self._page.copy()
+        return self._page
 
 
 def _same(a: tuple, b: tuple) -> bool:

@@ -145,7 +145,12 @@ def _stroke(paths: list[list[tuple[float, float]]], width: float):
 
     def paint(draw, at, k):
         for path in paths:
-            draw.line([at(x, y) for x, y in path], fill=255, width=max(1, round(width * k)), joint="curve")
+            draw.line([at(x, y) for x, y in path], fill=255, width=max(1, round(width * k)))
+            for a, b, c in zip(path, path[1:], path[2:]):  # a round join where the line turns (Pillow's own is slow)
+                turn = math.atan2(c[1] - b[1], c[0] - b[0]) - math.atan2(b[1] - a[1], b[0] - a[0])
+                if abs(math.remainder(turn, math.tau)) > 0.3:
+                    (x, y), r = at(*b), width * k / 2
+                    draw.ellipse([x - r, y - r, x + r, y + r], fill=255)
 
     return _coverage(box, paint)
 
