@@ -21,7 +21,6 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from .mpl_frames import FramePainter
 from .raster import RasterPainter
 from .raster_shapes import font_file
 from .style import PHASE_COLOURS, TEXT_COLOUR, rgb
@@ -173,6 +172,12 @@ def camera(scene, area: tuple[int, int]) -> tuple[float, tuple[float, float, flo
     return scale, (_axis(scene.width, w, x0, x1), _axis(scene.height, h, y0, y1), w, h)
 
 
+def _frame_painter() -> Any:
+    from .mpl_frames import FramePainter  # matplotlib's: imported only for a drawing with mathtext
+
+    return FramePainter()
+
+
 class Slides:
     """The slides of one animation at one size: one panel height for every frame, so the drawing
     never jumps, and one map of the whole graph, drawn once."""
@@ -212,7 +217,7 @@ class Slides:
         box = (MAP_WIDTH, self.panel - 2 * self.pad)
         scale = min(box[0] / self.overview.width, box[1] / self.overview.height)
         if self._thumb is None:
-            painter = RasterPainter() if RasterPainter.can_draw(self.overview) else FramePainter()
+            painter = RasterPainter() if RasterPainter.can_draw(self.overview) else _frame_painter()
             self._thumb = painter.image(self.overview, scale)
         thumb = self._thumb.copy()
         x, y, w, h = (v * scale for v in window)
@@ -226,7 +231,7 @@ class Slides:
         matplotlib figure that draws again only what changes."""
         plain = RasterPainter.can_draw(scene)
         if plain not in self._painters:
-            self._painters[plain] = RasterPainter() if plain else FramePainter()
+            self._painters[plain] = RasterPainter() if plain else _frame_painter()
         return self._painters[plain]
 
     def image(self, scene, index: int):
@@ -260,7 +265,7 @@ def save_gif(images: list, path: Path, fps: float) -> None:
     each frame after the first stores only what changed."""
     from .palette import to_shared_palette
 
-    frames = to_shared_palette([image.convert("RGB") for image in images])
+    frames = to_shared_palette([image if image.mode == "RGB" else image.convert("RGB") for image in images])
     frames[0].save(path, save_all=True, append_images=frames[1:], duration=int(1000 / fps), loop=0, optimize=True)
 
 

@@ -62,23 +62,25 @@ def to_palette(image):
     return frame
 
 
-def _counts(image) -> Any:
-    """(colours, pixels of each) of an RGB image, colours packed with R in the low byte."""
+def _counts(images: list) -> tuple[Any, Any]:
+    """(colours, pixels of each) over some RGB images together, colours packed with R in the low byte."""
     import numpy as np
 
-    counted = image.getcolors(MAX_COUNTED) or image.getcolors(image.width * image.height)
+    size = [image.width * image.height for image in images]  # a small limit first: Pillow sizes its table by it
+    counted = [c for im, n in zip(images, size) for c in im.getcolors(min(n, MAX_COUNTED)) or im.getcolors(n)]
     n = np.array([c for c, _ in counted], dtype=np.int64)
-    rgb = np.array([c for _, c in counted], dtype=np.int64)
-    return rgb[:, 0] | (rgb[:, 1] << 8) | (rgb[:, 2] << 16), n
+    rgb = np.array([c for _, c in counted], dtype=np.int64).reshape(-1, 3)
+    colours, where = np.unique(rgb[:, 0] | (rgb[:, 1] << 8) | (rgb[:, 2] << 16), return_inverse=True)
+    return colours, np.bincount(where.reshape(-1), weights=n).astype(np.int64)
 
 
-def shared_palette(images: list) -> tuple[bytes, Any]:
-    """One palette for every frame: the 255 colours that cover most pixels in some frame, kept exact
-    (so every frame's fills are), and a table from each colour the frames use to its nearest entry.
-    (Index 255 stays free: the GIF writer marks unchanged pixels with it.)"""
+def shared_palette(parts: list[list]) -> tuple[bytes, Any]:
+    """One palette for frames given as the parts (RGB images) each adds: the 255 colours that cover most
+    pixels in some frame's parts, kept exact (so every frame's fills are), and a table from each colour
+    to its nearest entry. (Index 255 stays free: the GIF writer marks unchanged pixels with it.)"""
     import numpy as np
 
-    counted = [_counts(image) for image in images]
+    counted = [_counts(images) for images in parts if images]
     colours = np.concatenate([c for c, _ in counted])
     pixels = np.concatenate([n for _, n in counted])
     order = np.lexsort((-pixels, colours))  # by colour, the largest count first
@@ -86,9 +88,9 @@ def shared_palette(images: list) -> tuple[bytes, Any]:
     first[1:] = colours[order][1:] != colours[order][:-1]
     best = order[first]
     ranked = colours[best][np.argsort(-pixels[best], kind="stable")]
-    unpacked = np.stack([ranked & 0xFF, (ranked >> 8) & 0xFF, ranked >> 16], axis=1)
+    unpacked = np.stack([ranked & 0xFF, (ranked >> 8) & 0xFF, ranked >> 16], axis=1).astype(np.float32)
     kept = unpacked[:255]
-    distance = (kept * kept).sum(axis=1)[None, :] - 2 * unpacked @ kept.T
+    distance = (kept * kept).sum(axis=1)[None, :] - 2 * unpacked @ kept.T  # |c - k|² less |c|², per c
     if _Lookup.table is None:
         _Lookup.table = np.zeros(1 << 24, dtype=np.uint8)
     _Lookup.table[ranked] = distance.argmin(axis=1).astype(np.uint8)
@@ -103,30 +105,38 @@ def _packed(pixels):
     return p[..., 0] | (p[..., 1] << 8) | (p[..., 2] << 16)
 
 
+def _changed(pixels, before, band: int) -> list[tuple[int, int, int, int]]:
+    """Boxes (x0, y0, x1, y1) covering every pixel that differs from `before`: per band of rows, the span of
+    changed columns."""
+    import numpy as np
+
+    changed = pixels.reshape(len(pixels), -1) != before.reshape(len(pixels), -1)  # a column per channel
+    rows = changed.any(axis=1)
+    out = []
+    for top in range(0, len(rows), band):
+        if rows[top : top + band].any():
+            cols = np.flatnonzero(changed[top : top + band].any(axis=0))
+            out.append((int(cols[0]) // 3, top, int(cols[-1]) // 3 + 1, min(top + band, len(rows))))
+    return out
+
+
 def to_shared_palette(images: list, band: int = 16) -> list:
-    """The frames (RGB, one size) as "P" images sharing `shared_palette(images)`; after the first,
-    only the changed part of each band of rows is looked up again."""
+    """The frames (RGB, one size) as "P" images sharing one `shared_palette`. Only the first frame is
+    counted and looked up whole; each later one only where it differs from the one before."""
     import numpy as np
     from PIL import Image
 
-    palette, table = shared_palette(images)
-    out, before, index = [], None, None
-    for image in images:
-        pixels = np.asarray(image)
-        if before is None or index is None:
-            index = table[_packed(pixels)]
-        else:
+    arrays = [np.asarray(image) for image in images]
+    boxes = [[(0, 0, *images[0].size)]] + [_changed(a, b, band) for a, b in zip(arrays[1:], arrays)]
+    palette, table = shared_palette([[im.crop(box) for box in bs] for im, bs in zip(images, boxes)])
+    out: list = []
+    index = table[_packed(arrays[0])]
+    for pixels, changes in zip(arrays, boxes):
+        if out:
             index = index.copy()
-            changed = pixels.reshape(len(pixels), -1) != before.reshape(len(pixels), -1)  # a column per channel
-            rows = changed.any(axis=1)
-            for top in range(0, len(rows), band):
-                if not rows[top : top + band].any():
-                    continue
-                cols = np.flatnonzero(changed[top : top + band].any(axis=0))
-                where = (slice(top, top + band), slice(cols[0] // 3, cols[-1] // 3 + 1))
-                index[where] = table[_packed(pixels[where])]
+            for x0, y0, x1, y1 in changes:
+                index[y0:y1, x0:x1] = table[_packed(pixels[y0:y1, x0:x1])]
         frame = Image.fromarray(index, "P")
         frame.putpalette(palette)
         out.append(frame)
-        before = pixels
     return out

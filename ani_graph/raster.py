@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .mpl_frames import leaves
+from .draw_order import leaves
 from .raster_shapes import Grid, alpha_table, geometry_key, layers, paints, to_rgb
 from .scene import Scene, Text
 from .style import is_math
@@ -38,6 +38,8 @@ class RasterPainter:
         self._page: Any = None  # the last frame drawn
         self._last: list[tuple] = []  # its layers, per shape
         self._order: list[int] = []  # the shapes in matplotlib's drawing order
+        self._origin = (0, 0)  # the window's top left, in pixels of the whole drawing
+        self._items: dict[tuple, tuple] = {}  # (shape, scale, grid) -> its layers
 
     @staticmethod
     def can_draw(scene: Scene) -> bool:
@@ -53,6 +55,7 @@ class RasterPainter:
             if len(self._masks) > 20_000:
                 self._masks.clear()
                 self._faded.clear()
+                self._items.clear()
             self._masks[key] = layers(item, scale, grid)
         return self._masks[key]
 
@@ -62,25 +65,32 @@ class RasterPainter:
             self._faded[key] = mask.point(alpha_table(alpha))
         return self._faded[key]
 
-    def _placed(self, scene: Scene, scale: float, grid: Grid, origin: tuple[int, int]) -> list[tuple]:
-        """Per shape in scene order: its layers as (mask, box in the window's pixels, colour), () when hidden."""
-        out = []
-        for item, _, hidden in leaves(scene):
-            layers = []
-            for (mask, (mx, my)), (colour, alpha) in zip(
-                [] if hidden else self._shape(item, scale, grid), paints(item)
-            ):
+    def _painted(self, item: Any, scale: float, grid: Grid) -> tuple:
+        """A shape's layers as (mask, box in pixels of the whole drawing, colour), cached by the shape."""
+        key = (item, scale, grid)
+        if key not in self._items:
+            out = []
+            for (mask, (mx, my)), (colour, alpha) in zip(self._shape(item, scale, grid), paints(item)):
                 if alpha > 0:
-                    box = (mx - origin[0], my - origin[1], mx - origin[0] + mask.width, my - origin[1] + mask.height)
-                    layers.append((self._fade(mask, alpha) if alpha < 1 else mask, box, to_rgb(colour)))
-            out.append(tuple(layers))
-        return out
+                    box = (mx, my, mx + mask.width, my + mask.height)
+                    out.append((self._fade(mask, alpha) if alpha < 1 else mask, box, to_rgb(colour)))
+            self._items[key] = tuple(out)
+        return self._items[key]
+
+    def _placed(self, scene: Scene, scale: float, grid: Grid) -> list[tuple]:
+        """Per shape in scene order: its layers (`_painted`), () when hidden."""
+        return [() if hidden else self._painted(item, scale, grid) for item, _, hidden in leaves(scene)]
 
     def _compose(self, region: tuple[int, int, int, int]) -> Any:
         """The pixels of `region` (x0, y0, x1, y1): the page's white, every layer that reaches in pasted in order."""
         from PIL import Image
 
-        x0, y0, x1, y1 = region
+        x0, y0, x1, y1 = (
+            region[0] + self._origin[0],
+            region[1] + self._origin[1],
+            region[2] + self._origin[0],
+            region[3] + self._origin[1],
+        )
         base = Image.new("RGB", (x1 - x0, y1 - y0), "white")
         for i in self._order:
             for mask, box, colour in self._last[i]:
@@ -99,9 +109,10 @@ class RasterPainter:
         px = (max(1, round(w * scale)), max(1, round(h * scale)))
         sx, sy = px[0] / w, px[1] / h  # as matplotlib maps the window onto the figure
         ox, oy = math.floor(x * sx), math.floor(y * sy)
-        placed = self._placed(scene, scale, Grid(sx, sy, x * sx - ox, y * sy - oy), (ox, oy))
+        placed = self._placed(scene, scale, Grid(sx, sy, x * sx - ox, y * sy - oy))
         old, self._last = self._last, placed
-        if self._page is None or self._page.size != px or len(old) != len(placed):
+        moved, self._origin = self._origin != (ox, oy), (ox, oy)
+        if self._page is None or self._page.size != px or len(old) != len(placed) or moved:
             shapes = leaves(scene)
             self._order = sorted(
                 range(len(shapes)), key=lambda i: (shapes[i][1] + 0.5 * isinstance(shapes[i][0], Text), i)
@@ -111,14 +122,14 @@ class RasterPainter:
         dirty = [
             box for a, b in zip(old, placed) if not _same(a, b) for box in (*(t[1] for t in a), *(t[1] for t in b))
         ]
-        for region in _merged(dirty, px):
+        for region in _merged([(a - ox, b - oy, c - ox, d - oy) for a, b, c, d in dirty], px):
             self._page.paste(self._compose(region), region[:2])
         return self._page
 
 
 def _same(a: tuple, b: tuple) -> bool:
     """Whether two shapes' layers are the same masks, in the same places and colours."""
-    return len(a) == len(b) and all(p[0] is q[0] and p[1:] == q[1:] for p, q in zip(a, b))
+    return a is b or len(a) == len(b) and all(p[0] is q[0] and p[1:] == q[1:] for p, q in zip(a, b))
 
 
 def _merged(boxes: list[tuple[int, int, int, int]], size: tuple[int, int]) -> list[tuple[int, int, int, int]]:
