@@ -97,45 +97,38 @@ def shared_palette(parts: list[list]) -> tuple[bytes, Any]:
     return kept.astype(np.uint8).tobytes(), _Lookup.table
 
 
-def _packed(pixels):
-    """(H, W, 3) uint8 pixels as one number each, R in the low byte."""
-    import numpy as np
+def _changed(image, before, band: int) -> list[tuple[int, int, int, int]]:
+    """Boxes (x0, y0, x1, y1) covering every pixel of `image` that differs from `before`: per band of
+    rows inside the box of all changes, the span of its changed columns."""
+    from PIL import ImageChops
 
-    p = pixels.astype(np.uint32)
-    return p[..., 0] | (p[..., 1] << 8) | (p[..., 2] << 16)
-
-
-def _changed(pixels, before, band: int) -> list[tuple[int, int, int, int]]:
-    """Boxes (x0, y0, x1, y1) covering every pixel that differs from `before`: per band of rows, the span of
-    changed columns."""
-    import numpy as np
-
-    changed = pixels.reshape(len(pixels), -1) != before.reshape(len(pixels), -1)  # a column per channel
-    rows = changed.any(axis=1)
+    diff = ImageChops.difference(image, before)
+    whole = diff.getbbox()
+    if whole is None:
+        return []
     out = []
-    for top in range(0, len(rows), band):
-        if rows[top : top + band].any():
-            cols = np.flatnonzero(changed[top : top + band].any(axis=0))
-            out.append((int(cols[0]) // 3, top, int(cols[-1]) // 3 + 1, min(top + band, len(rows))))
+    for top in range(whole[1], whole[3], band):
+        box = diff.crop((whole[0], top, whole[2], min(top + band, whole[3]))).getbbox()
+        if box is not None:
+            out.append((whole[0] + box[0], top + box[1], whole[0] + box[2], top + box[3]))
     return out
 
 
 def to_shared_palette(images: list, band: int = 16) -> list:
     """The frames (RGB, one size) as "P" images sharing one `shared_palette`. Only the first frame is
     counted and looked up whole; each later one only where it differs from the one before."""
-    import numpy as np
     from PIL import Image
 
-    arrays = [np.asarray(image) for image in images]
-    boxes = [[(0, 0, *images[0].size)]] + [_changed(a, b, band) for a, b in zip(arrays[1:], arrays)]
-    palette, table = shared_palette([[im.crop(box) for box in bs] for im, bs in zip(images, boxes)])
+    boxes = [[(0, 0, *images[0].size)]] + [_changed(a, b, band) for a, b in zip(images[1:], images)]
+    crops = [[image.crop(box) for box in bs] for image, bs in zip(images, boxes)]
+    palette, table = shared_palette(crops)
     out: list = []
-    index = table[_packed(arrays[0])]
-    for pixels, changes in zip(arrays, boxes):
+    index = table[_packed_image(images[0])]
+    for changes, parts in zip(boxes, crops):
         if out:
             index = index.copy()
-            for x0, y0, x1, y1 in changes:
-                index[y0:y1, x0:x1] = table[_packed(pixels[y0:y1, x0:x1])]
+            for (x0, y0, x1, y1), part in zip(changes, parts):
+                index[y0:y1, x0:x1] = table[_packed_image(part)]
         frame = Image.fromarray(index, "P")
         frame.putpalette(palette)
         out.append(frame)
