@@ -1,10 +1,13 @@
-"""A GIF frame's palette: the frame's own most common colours, kept exact.
+"""GIF palettes that keep the drawing's own colours exact.
 
 A slide has a few flat colours (the white page, the box fills, the text) covering almost
-every pixel, and a few thousand antialiasing shades between them. `to_palette` keeps the
-256 most common colours exactly and maps every other colour to the nearest of them, so a
-fill never shifts (a palette shared by all frames once turned pale fills grey), and it is
-several times faster than Pillow's adaptive median cut.
+every pixel, and a few thousand antialiasing shades between them. `to_palette` keeps one
+image's 256 most common colours exactly and maps every other colour to the nearest of them,
+so a fill never shifts (Pillow's adaptive median cut, shared by all frames, once turned pale
+fills grey). `to_shared_palette` gives all frames of a GIF one such palette: the colours
+that cover most pixels in some frame (so each frame's fills are exact), looked up only
+where a frame differs from the one before; with one palette the GIF stores only the
+pixels that changed.
 
 >>> from PIL import Image
 >>> image = Image.new("RGB", (4, 2), (220, 235, 250))

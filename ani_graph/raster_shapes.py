@@ -51,6 +51,8 @@ def _typo_metrics(path: str) -> tuple[float, float]:
     data = Path(path).read_bytes()
     tables = {data[12 + 16 * i : 16 + 16 * i]: struct.unpack(">I", data[20 + 16 * i : 24 + 16 * i])[0]
               for i in range(struct.unpack(">H", data[4:6])[0])}  # fmt: skip
+    if b"head" not in tables or b"OS/2" not in tables:  # not a TrueType file as DejaVu's: the ink alone decides
+        return 0.0, 0.0
     units = struct.unpack(">H", data[tables[b"head"] + 18 : tables[b"head"] + 20])[0]
     ascent, descent = struct.unpack(">hh", data[tables[b"OS/2"] + 68 : tables[b"OS/2"] + 72])
     return ascent / units, -descent / units
