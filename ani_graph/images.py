@@ -21,7 +21,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from .mpl_frames import FramePainter
+from .raster import RasterPainter
+from .raster_shapes import font_file
 from .style import PHASE_COLOURS, TEXT_COLOUR, rgb
 
 SLIDE = (1280, 720)  # a classroom projector
@@ -36,11 +37,9 @@ RULE_COLOUR = (87, 96, 106)
 
 
 def _font(bold: bool, size: int):
-    from matplotlib import font_manager
     from PIL import ImageFont
 
-    props = font_manager.FontProperties(family="DejaVu Sans", weight="bold" if bold else "normal")
-    return ImageFont.truetype(font_manager.findfont(props), size)
+    return ImageFont.truetype(font_file(bold), size)
 
 
 def _words(text: str) -> list[str]:
@@ -173,6 +172,12 @@ def camera(scene, area: tuple[int, int]) -> tuple[float, tuple[float, float, flo
     return scale, (_axis(scene.width, w, x0, x1), _axis(scene.height, h, y0, y1), w, h)
 
 
+def _frame_painter() -> Any:
+    from .mpl_frames import FramePainter  # matplotlib's: imported only for a drawing with mathtext
+
+    return FramePainter()
+
+
 class Slides:
     """The slides of one animation at one size: one panel height for every frame, so the drawing
     never jumps, and one map of the whole graph, drawn once."""
@@ -181,7 +186,8 @@ class Slides:
         self.frames, self.size, self.overview = frames, size, overview
         self.big, self.small, self.pad = _font(True, STEP_PX), _font(False, RULE_PX), 16
         self._thumb = None
-        self._painter = FramePainter()  # one figure for every frame: only what changes is drawn again
+        self._wrapped: dict[tuple[int, int], list] = {}
+        self._painters: dict[bool, Any] = {}  # Pillow's for plain texts, matplotlib's for mathtext
         width, height = size
         self.panel = self._panel(width - 2 * self.pad - 6)
         scale, window = camera(overview, (width, height - self.panel))
@@ -193,8 +199,14 @@ class Slides:
     def text_width(self) -> int:
         return self.size[0] - 2 * self.pad - 6 - (MAP_WIDTH + self.pad if self.cropped else 0)
 
+    def _rows(self, index: int, text_width: int) -> list[tuple[str, Any]]:
+        """Frame `index`'s panel lines, wrapped once per width."""
+        if (index, text_width) not in self._wrapped:
+            self._wrapped[index, text_width] = _rows(self.frames[index], text_width, self.big, self.small)
+        return self._wrapped[index, text_width]
+
     def _panel(self, text_width: int) -> int:
-        rows = (_rows(f, text_width, self.big, self.small) for f in self.frames)
+        rows = (self._rows(i, text_width) for i in range(len(self.frames)))
         tallest = max(sum(_line_height(font, font.size / 17) for _, font in r) for r in rows)
         return min(tallest + 2 * self.pad, self.size[1] * 2 // 5)
 
@@ -202,18 +214,25 @@ class Slides:
         """The whole drawing, small, with the slide's window outlined."""
         from PIL import ImageDraw
 
-        from .render_mpl import scene_to_image
-
         box = (MAP_WIDTH, self.panel - 2 * self.pad)
         scale = min(box[0] / self.overview.width, box[1] / self.overview.height)
         if self._thumb is None:
-            self._thumb = scene_to_image(self.overview, scale)
+            painter = RasterPainter() if RasterPainter.can_draw(self.overview) else _frame_painter()
+            self._thumb = painter.image(self.overview, scale)
         thumb = self._thumb.copy()
         x, y, w, h = (v * scale for v in window)
         draw = ImageDraw.Draw(thumb)
         draw.rectangle([0, 0, thumb.width - 1, thumb.height - 1], outline=RULE_COLOUR, width=1)
         draw.rectangle([x, y, x + w, y + h], outline=colour, width=3)
         return thumb
+
+    def _painter(self, scene) -> Any:
+        """Who draws `scene`: Pillow (no matplotlib import) unless a text is mathtext, then one reused
+        matplotlib figure that draws again only what changes."""
+        plain = RasterPainter.can_draw(scene)
+        if plain not in self._painters:
+            self._painters[plain] = RasterPainter() if plain else _frame_painter()
+        return self._painters[plain]
 
     def image(self, scene, index: int):
         """Frame `index` (drawn as `scene`) as a slide; `.info["scale"]` holds the drawing's pixels per point."""
@@ -223,12 +242,12 @@ class Slides:
         width, height = self.size
         scale, window = camera(scene, (width, height - self.panel))
         image = Image.new("RGB", self.size, "white")
-        drawing = self._painter.image(scene, scale, window)
+        drawing = self._painter(scene).image(scene, scale, window)
         if drawing.size != (width, height - self.panel):
             drawing = drawing.resize((width, height - self.panel))
         image.paste(drawing, (0, 0))
         box = (0, height - self.panel, width - 1, height - 1)
-        _draw_panel(image, box, frame, _rows(frame, self.text_width, self.big, self.small), self.pad, 6)
+        _draw_panel(image, box, frame, self._rows(index, self.text_width), self.pad, 6)
         if self.cropped:
             thumb = self._map(window, rgb(PHASE_COLOURS.get(frame["phase"], PHASE_COLOURS["forward"])))
             top = height - self.panel + (self.panel - thumb.height) // 2
@@ -241,11 +260,13 @@ class Slides:
 
 
 def save_gif(images: list, path: Path, fps: float) -> None:
-    """Images of one size as a looping GIF, each frame with its own palette of its most common colours."""
-    from .palette import to_palette
+    """Images of one size as a looping GIF. The frames share one palette: the colours that cover most
+    pixels in some frame, exact (`palette.shared_palette`), so every frame's fills keep their colour and
+    each frame after the first stores only what changed."""
+    from .palette import to_shared_palette
 
-    images = [to_palette(image.convert("RGB")) for image in images]
-    images[0].save(path, save_all=True, append_images=images[1:], duration=int(1000 / fps), loop=0, optimize=True)
+    frames = to_shared_palette([image if image.mode == "RGB" else image.convert("RGB") for image in images])
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=int(1000 / fps), loop=0, optimize=True)
 
 
 def ffmpeg_executable() -> str:

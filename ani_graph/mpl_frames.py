@@ -24,29 +24,12 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from .render_mpl import _DRAW, _Z
-from .scene import Group, Scene, Text
+from .draw_order import Leaf, leaves
+from .scene import Scene
+
+__all__ = ["FramePainter", "Leaf", "leaves"]
 
 _STEP = 1e-7  # z-order added per shape: keeps the scene's order within one z level (gaps are ≥ 0.2)
-
-Leaf = tuple[Any, float, bool]  # a shape, its z level, whether it is hidden
-
-
-def leaves(scene: Scene) -> list[Leaf]:
-    """Every shape of the scene in drawing order, with its z level (as `render_mpl` gives it) and visibility."""
-    out: list[Leaf] = []
-
-    def walk(g: Group, z: float | None, hidden: bool) -> None:
-        level = _Z.get(g.role, 3) if z is None else _Z.get(g.role, z)
-        for item in g.items:
-            if isinstance(item, Group):
-                walk(item, level, hidden or item.hidden)
-            else:
-                out.append((item, level, hidden or (isinstance(item, Text) and item.hidden)))
-
-    for g in scene.groups:
-        walk(g, None, g.hidden)
-    return out
 
 
 class _Adder:
@@ -129,6 +112,8 @@ class FramePainter:
         self._leaves, self._artists, self._window, self._known = [], [], (), {}
 
     def _make(self, index: int, leaf: Leaf, scale: float) -> Any:
+        from .render_mpl import _DRAW
+
         item, z, hidden = leaf
         if hidden:
             return None

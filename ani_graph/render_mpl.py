@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+from .draw_order import Z
 from .escapes import visible
 from .scene import Curve, Ellipse, Group, Polygon, Rect, Scene, Text
 from .style import CARD_COLOUR, is_math
@@ -108,7 +109,7 @@ def _polygon(ax, p: Polygon, scale, z):
     return ax.add_patch(Patch(p.points, closed=True, facecolor=p.fill, edgecolor="none", zorder=z))
 
 
-_Z = {"card": 0, "cluster": 1, "edge": 2, "node": 3, "badge": 3.2, "note": 4}
+_Z = Z  # z levels by group role (`draw_order`)
 
 
 def _group(ax, g: Group, scale, z=None):

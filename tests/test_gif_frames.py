@@ -1,19 +1,24 @@
 """GIF frames drawn with one reused matplotlib figure (redrawing only what changed) look like frames
-drawn afresh, pixel for pixel,
-and the GIF's per-frame palettes keep the drawing's own colours exact."""
+drawn afresh, pixel for pixel; slides drawn with Pillow (no matplotlib, for drawings without
+mathtext) look like matplotlib's up to antialiasing shades; and the GIF's palettes keep the
+drawing's own colours exact."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
-from ani_graph import TorchGraph, record
+from ani_graph import TorchGraph, record, trackable_function
 from ani_graph.examples import sin_example, tiny_regression
 from ani_graph.images import SLIDE, Slides, camera, save_gif
 from ani_graph.mpl_frames import FramePainter
-from ani_graph.palette import to_palette
+from ani_graph.palette import to_palette, to_shared_palette
+from ani_graph.raster import RasterPainter
 from ani_graph.render_mpl import scene_to_image
 from ani_graph.style import CARD_COLOUR, CLUSTER_FILL, KIND_COLOURS, rgb
 
@@ -108,3 +113,87 @@ def test_save_gif_takes_rgba_and_rgb_images(tmp_path):
     with Image.open(tmp_path / "two.gif") as gif:
         gif.seek(1)
         assert gif.convert("RGB").getpixel((3, 2)) == (0, 0, 255)
+
+
+# ----- slides drawn with Pillow (no matplotlib) ------------------------------------------------------
+
+
+@pytest.mark.parametrize("make", [lesson_one, heatmap, training], ids=["lesson1", "heatmap", "training"])
+def test_pillow_slides_look_like_matplotlibs_drawing_up_to_antialiasing(make):
+    """The Pillow path places every shape and glyph where matplotlib does: only edge shades differ."""
+    anim = make()
+    painter = RasterPainter()
+    area = (SLIDE[0], SLIDE[1] - 160)
+    for index in range(len(anim.frames)):
+        scene = anim._scene(index)
+        assert RasterPainter.can_draw(scene)
+        scale, window = camera(scene, area)
+        ours, theirs = pixels(painter.image(scene, scale, window)), pixels(scene_to_image(scene, scale, window))
+        assert ours.shape == theirs.shape
+        diff = np.abs(ours - theirs).max(axis=-1)
+        assert diff.mean() < 2.5, f"frame {index}: mean difference {diff.mean():.2f}"
+        assert (diff > 96).mean() < 0.005, (
+            f"frame {index}: {(diff > 96).sum()} pixels far off"
+        )  # a shifted glyph or shape
+
+
+@pytest.mark.parametrize("make", [lesson_one, training], ids=["lesson1", "training"])
+def test_pillow_frames_drawn_in_turn_equal_frames_drawn_afresh(make):
+    anim = make()
+    painter = RasterPainter()
+    area = (SLIDE[0], SLIDE[1] - 160)
+    for index in range(len(anim.frames)):
+        scene = anim._scene(index)
+        scale, window = camera(scene, area)
+        reused = pixels(painter.image(scene, scale, window))  # only the changed areas composed again
+        assert (reused == pixels(RasterPainter().image(scene, scale, window))).all(), f"frame {index}"
+
+
+def test_a_mathtext_label_is_drawn_by_matplotlib_on_a_slide():
+    Sig = trackable_function(
+        type(
+            "Sig",
+            (torch.autograd.Function,),
+            {
+                "name": "$\\sigma^2$",
+                "forward": staticmethod(lambda ctx, x: x.sigmoid()),
+                "backward": staticmethod(lambda ctx, g: g),
+            },
+        )
+    )
+    anim = TorchGraph(lambda x: Sig.apply(x) * 2, [0.5]).animate("both")
+    assert not RasterPainter.can_draw(anim._scene(0))
+    slides = Slides(anim.frames, SLIDE, anim._scene(0, lights=False))
+    slides.image(anim._scene(1), 1)
+    assert isinstance(slides._painter(anim._scene(1)), FramePainter)
+    assert not RasterPainter.can_draw(anim._scene(1))
+
+
+def test_saving_a_gif_of_plain_labels_never_imports_matplotlib(tmp_path):
+    script = f"""
+import sys
+import torch
+from ani_graph import TorchGraph
+from ani_graph.examples import sin_example
+anim = TorchGraph(sin_example, [2, 3, 4]).animate("both")
+anim.save({str(tmp_path / "sin.gif")!r})
+print("matplotlib" in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+    with Image.open(tmp_path / "sin.gif") as gif:
+        assert gif.n_frames == len(lesson_one().frames)
+
+
+def test_the_shared_gif_palette_keeps_every_frames_fills_exact():
+    anim = heatmap()
+    slides = [anim.frame_image(i, SLIDE).copy() for i in range(len(anim.frames))]
+    frames = to_shared_palette(slides)
+    assert len({bytes(f.getpalette()) for f in frames}) == 1  # one palette: a frame stores only what changed
+    for slide, frame in zip(slides, frames):
+        original, back = pixels(slide), pixels(frame)
+        for count, colour in slide.getcolors(1 << 16):
+            if count > 0.0005 * slide.width * slide.height:  # a fill (a heatmap cell, a box), not an edge shade
+                same = (original == colour).all(axis=-1)
+                assert (back[same] == colour).all(), f"{colour} ({count} pixels) is not kept exact"
+        assert np.abs(back - original).mean() < 0.1
