@@ -186,7 +186,7 @@ class Drawing:
         check_tensors(tensors)
         from .render_svg import scene_to_svg
 
-        return scene_to_svg(self.scene(with_all, depth, max_nodes, tensors=tensors))
+        return scene_to_svg(self.scene(with_all, depth, max_nodes, tensors=tensors), placeholders=False)
 
     def to_dot(self, depth: int | None = None, max_nodes: int = MAX_NODES) -> str:
         """The graphviz DOT source of the layout (ids and sizes; ani-graph draws all text itself)."""
