@@ -94,7 +94,7 @@ def pack(data: dict) -> dict:
 def unpack(packed: dict | str) -> dict:
     """The data `pack` was given (from `pack`'s dict, or from the string `encode` wrote)."""
     if isinstance(packed, str):
-        packed = json.loads(zlib.decompress(base64.b64decode(packed)).decode("utf-8"))
+        return unpack(json.loads(zlib.decompress(base64.b64decode(packed)).decode("utf-8")))
     strings, fields = packed["strings"], packed["fields"]
     data = _swap(packed["data"], lambda s: strings[int(s[len(MARK) :])] if s.startswith(MARK) else s)
     if fields is not None:
