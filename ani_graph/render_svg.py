@@ -27,6 +27,7 @@ True
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -53,6 +54,10 @@ CSS = f"""{S.theme_css()}
 .ag-graph .ag-badge-val .ag-heat-range {{ fill: var(--ag-val); }}
 .ag-graph .ag-badge-grad .ag-heat-range {{ fill: var(--ag-grad); }}
 .ag-graph .ag-empty {{ visibility: hidden; }}
+.ag-graph .ag-badge > use {{ fill-opacity: {S.BADGE_TINT:g}; }}
+.ag-graph .ag-badge-val > use {{ fill: var(--ag-val); }}
+.ag-graph .ag-badge-grad > use {{ fill: var(--ag-grad); }}
+.ag-graph .ag-badge-tan > use {{ fill: var(--ag-tan); }}
 .ag-graph .ag-cluster rect {{ fill: var(--ag-cluster); stroke: var(--ag-cluster-stroke); }}
 .ag-graph .ag-lit .ag-shape {{ stroke-width: var(--ag-lit-width); }}
 .ag-graph .ag-lit .ag-path {{ stroke-width: var(--ag-lit-edge-width); stroke-dasharray: {S.LIT_DASH[0]:g} {S.LIT_DASH[1]:g}; }}
@@ -66,6 +71,29 @@ CSS = f"""{S.theme_css()}
 .ag-graph .ag-strip-line, .ag-graph .ag-strip-dot {{ stroke: var(--ag-strip); }}
 .ag-graph .ag-strip-dot {{ fill: var(--ag-strip); }}
 """
+
+
+# Arrowheads are markers at the end of their edge's path (one per way an edge is drawn: plain, or
+# lit in a phase), not a shape per edge. The path runs on along the head's axis to `_HEAD_BACK`
+# short of its tip, where the marker sits: the head lands where the scene put it, over the line's end.
+_HEAD = (S.ARROW_SIZE, S.ARROW_SIZE * 0.45)  # length, half width: as `scene.arrow_polygon` draws it
+_HEAD_BACK = 3.0  # the line's end under the head: there the head is wider than any edge's stroke
+_HEAD_ID = "ag-m" + hashlib.sha1(repr((_HEAD, _HEAD_BACK)).encode()).hexdigest()[:6]
+_HEAD_FILLS = {"": "", "fwd": "var(--ag-glow-fwd)", "back": "var(--ag-glow-back)", "tan": "var(--ag-glow-tan)"}
+MARKERS = "".join(
+    f'<marker id="{_HEAD_ID}{flow}" orient="auto" markerUnits="userSpaceOnUse" refX="{_HEAD[0] - _HEAD_BACK:g}" '
+    f'refY="0" markerWidth="{_HEAD[0]:g}" markerHeight="{2 * _HEAD[1]:g}" overflow="visible">'
+    f'<path class="ag-arrow" d="M{_HEAD[0]:g},0L0,{_HEAD[1]:g}L0,-{_HEAD[1]:g}z"'
+    + (f' style="fill:{fill}"' if fill else "")
+    + "/></marker>"
+    for flow, fill in _HEAD_FILLS.items()
+)
+CSS += f".ag-graph .ag-path:not(.ag-bare) {{ marker-end: url(#{_HEAD_ID}); }}\n"
+CSS += "".join(
+    f".ag-graph .ag-flow-{flow} .ag-path:not(.ag-bare) {{ marker-end: url(#{_HEAD_ID}{flow}); }}\n"
+    for flow in _HEAD_FILLS
+    if flow
+)
 
 
 def _f(x: float) -> str:
@@ -140,25 +168,59 @@ def _joined(numbers) -> str:
     return "".join(n if i == 0 or n.startswith("-") else "," + n for i, n in enumerate(numbers))
 
 
-def _path_d(points, close: bool = False) -> str:
+def _path_d(points, close: bool = False, then=None) -> str:
     """An absolute start, then relative steps (`c` for a curve's triples, `l` for a polygon's
-    corners): shorter numbers, counted in whole tenths so the steps add up to the points exactly."""
+    corners, and for a line on to the point `then`): shorter numbers, counted in whole tenths so
+    the steps add up to the points exactly."""
     if not points:
         return ""
-    q = [(round(x * 10), round(y * 10)) for x, y in points]
+    q = [(round(x * 10), round(y * 10)) for x, y in (*points, *([then] if then else []))]
     step = lambda a, b: (_tenths(b[0] - a[0]), _tenths(b[1] - a[1]))  # noqa: E731
     d = "M" + _joined((_tenths(q[0][0]), _tenths(q[0][1])))
     if close:
         corners = _joined(n for a, b in zip(q, q[1:], strict=False) for n in step(a, b))
         return d + ("l" + corners if corners else "") + "z"
-    for i in range(1, len(q) - 2, 3):
+    ends = len(q) - (1 if then else 0)
+    for i in range(1, ends - 2, 3):
         d += "c" + _joined(n for b in q[i : i + 3] for n in step(q[i - 1], b))
-    return d
+    return d + ("l" + _joined(step(q[-2], q[-1])) if then else "")
 
 
-def _curve(c: Curve) -> _El:
+def _curve(c: Curve, end=None) -> _El:
+    """An edge's line; `end` is where it stops under its arrowhead (`_head_end`), None without a head."""
     paint = (("fill", "none"), ("stroke", c.stroke), ("stroke-width", f"{c.width:g}"))
-    return _El("path", c.cls, f'd="{_path_d(c.points)}"', paint + _dash(c.dash))
+    cls = c.cls + (" ag-bare" if end is None and c.cls == "ag-path" else "")
+    return _El("path", cls, f'd="{_path_d(c.points, then=end)}"', paint + _dash(c.dash))
+
+
+def _head_end(curve: Curve, arrow: Polygon) -> tuple[float, float] | None:
+    """Where `curve` stops when the marker draws `arrow` (tip, then the two back corners):
+    on the head's axis, `_HEAD_BACK` short of the tip; None for a head the marker does not draw."""
+    (tx, ty), (ax, ay), (bx, by) = arrow.points
+    mx, my = (ax + bx) / 2, (ay + by) / 2
+    size, half = math.hypot(tx - mx, ty - my), math.hypot(ax - bx, ay - by) / 2
+    if not curve.points or abs(size - _HEAD[0]) > 0.01 or abs(half - _HEAD[1]) > 0.01:
+        return None
+    ux, uy = (tx - mx) / size, (ty - my) / size
+    (lx, ly), end = curve.points[-1], (tx - ux * _HEAD_BACK, ty - uy * _HEAD_BACK)
+    # the line must run on along the axis, by more than rounding could turn
+    ahead = (end[0] - lx) * ux + (end[1] - ly) * uy
+    off = abs((end[0] - lx) * uy - (end[1] - ly) * ux)
+    return end if ahead > 2 and off < 0.05 else None
+
+
+def _edge_shapes(items) -> list:
+    """An edge's shapes as elements: the line ends in a marker for its arrowhead where it can."""
+    curve = next((i for i in items if isinstance(i, Curve) and i.cls == "ag-path"), None)
+    arrow = next((i for i in items if isinstance(i, Polygon) and i.cls == "ag-arrow"), None)
+    end = _head_end(curve, arrow) if curve is not None and arrow is not None else None
+    out: list = []
+    for item in items:
+        if item is curve:
+            out.append(_curve(item, end))
+        elif not (item is arrow and end is not None):
+            out.append(item)
+    return out
 
 
 def _polygon(p: Polygon) -> _El:
@@ -185,9 +247,31 @@ def _role(parent: str, cls: str) -> str:
     return f"{parent} > .{own}" if own else ""
 
 
-def _group(g: Group, out: list, placeholders: bool, parent: str = "") -> None:
-    """Appends the group's text and shapes (`_El`, painted later) to `out`; `parent` is the
-    selector of the element around it. Without `placeholders`, hidden badges and texts are left out."""
+def _badge_use(items, defs: dict[str, str]) -> list:
+    """A badge's tint and key as one `<use>` of a symbol (in `defs`, named after its content): every
+    badge of a height looks alike but for its width. The tint takes its colour and opacity from the
+    `<use>` (so the theme and the player's highlight can change them: in an HTML page no rule of the
+    page reaches inside a `<use>`), the key sets its own."""
+    tint, key, *rest = items
+    if not (isinstance(tint, Rect) and tint.cls.endswith("-bg") and isinstance(key, Text) and key.cls == "ag-key"):
+        return list(items)
+    plain = tint.stroke == "none" and not tint.dash and tint.fill_opacity == S.BADGE_TINT
+    if not (plain and key.anchor == "start" and not (key.bold or key.italic or key.hidden)):
+        return list(items)
+    body = (
+        f'<rect width="100%" height="{_f(tint.h)}" rx="{tint.rx:g}"/>'
+        f'<text class="ag-key" x="{_f(key.x - tint.x)}" y="{_f(key.y - tint.y)}" style="fill:var(--ag-text)" fill-opacity="1" '
+        f'font-size="{key.size:g}" opacity="{key.opacity:g}" dominant-baseline="central">{escape(visible(key.text))}</text>'
+    )
+    name = "ag-b" + hashlib.sha1(body.encode()).hexdigest()[:8]
+    defs.setdefault(name, f'<symbol id="{name}" overflow="visible">{body}</symbol>')
+    return [f'<use href="#{name}" x="{_f(tint.x)}" y="{_f(tint.y)}" width="{_f(tint.w)}"/>', *rest]
+
+
+def _group(g: Group, out: list, placeholders: bool, defs: dict[str, str], parent: str = "") -> None:
+    """Appends the group's text and shapes (`_El`, painted later) to `out`, and symbols it uses to
+    `defs`; `parent` is the selector of the element around it. Without `placeholders`, hidden
+    badges and texts are left out."""
     if g.hidden and not placeholders:
         return
     cls = " ".join(c for c in (g.cls, "ag-empty" if g.hidden else "") if c)
@@ -195,9 +279,14 @@ def _group(g: Group, out: list, placeholders: bool, parent: str = "") -> None:
     if attrs:
         out.append(f"<g{attrs}>")
         parent = " ." + ".".join(c for c in g.cls.split() if c not in _STATES) if g.cls else parent + " *"
-    for item in g.items:
-        if isinstance(item, Group):
-            _group(item, out, placeholders, parent)
+    items = _edge_shapes(g.items) if g.role == "edge" else _badge_use(g.items, defs) if g.role == "badge" else g.items
+    for item in items:
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, Group):
+            _group(item, out, placeholders, defs, parent)
+        elif isinstance(item, _El):
+            out.append(replace(item, role=_role(parent, item.cls)))
         elif placeholders or not (isinstance(item, Text) and item.hidden):
             out.append(replace(_SHAPES[type(item)](item), role=_role(parent, item.cls)))
     if attrs:
@@ -281,9 +370,10 @@ def scene_to_svg(scene: Scene, placeholders: bool = True) -> str:
     fill; without (a still picture), they are left out.
     """
     lines: list[list] = []
+    symbols: dict[str, str] = {}
     for g in scene.groups:
         lines.append([])
-        _group(g, lines[-1], placeholders)
+        _group(g, lines[-1], placeholders, symbols)
     shapes = [e for line in lines for e in line if isinstance(e, _El)]
     defaults = _defaults(shapes)
     paints = {id(e): _own_paint(e, defaults) for e in shapes}
@@ -295,4 +385,6 @@ def scene_to_svg(scene: Scene, placeholders: bool = True) -> str:
         f'{_f(scene.width)} {_f(scene.height)}" width="{_f(scene.width * S.ZOOM)}" '
         f'height="{_f(scene.height * S.ZOOM)}" role="img">'
     )
-    return "\n".join([head, f"<style>{css}\n{CSS}</style>", *body, "</svg>"])
+    markers = MARKERS if any(e.tag == "path" and e.cls == "ag-path" for e in shapes) else ""
+    defs = [f"<defs>{markers}{''.join(symbols.values())}</defs>"] if markers or symbols else []
+    return "\n".join([head, f"<style>{css}\n{CSS}</style>", *defs, *body, "</svg>"])
