@@ -216,8 +216,8 @@ def _edge_shapes(items) -> list:
     end = _head_end(curve, arrow) if curve is not None and arrow is not None else None
     out: list = []
     for item in items:
-        if item is curve:
-            out.append(_curve(item, end))
+        if item is curve and curve is not None:
+            out.append(_curve(curve, end))
         elif not (item is arrow and end is not None):
             out.append(item)
     return out
