@@ -10,6 +10,7 @@ drawing there, with a line saying how to make it play.
 from __future__ import annotations
 
 import base64
+import re
 import uuid
 from pathlib import Path
 
@@ -46,14 +47,30 @@ def _script_safe(js: str) -> str:
     return js.replace("</", "<\\/")
 
 
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+
+
+def compact_source(name: str, text: str) -> str:
+    """A file of the player as pages carry it: without its comments' own lines, indentation and blank
+    lines (our files keep no template literal or string across lines, so no text changes).
+
+    >>> compact_source("a.js", "// why\\nfunction f() {\\n  return 1; // one\\n}\\n")
+    'function f() {\\nreturn 1; // one\\n}'
+    """
+    if name.endswith(".css"):
+        text = _CSS_COMMENT.sub("", text)
+    lines = (line.strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line and not (name.endswith(".js") and line.startswith("//")))
+
+
 def _read_static(name: str) -> str:
-    """A file of the player, read once per change of the file (the package is read-only in use,
-    but an editable install may change it between calls)."""
+    """A file of the player, compacted, read once per change of the file (the package is read-only
+    in use, but an editable install may change it between calls)."""
     path = STATIC / name
     stamp = path.stat().st_mtime_ns
     cached = _STATIC_CACHE.get(name)
     if cached is None or cached[0] != stamp:
-        cached = _STATIC_CACHE[name] = (stamp, path.read_text(encoding="utf-8"))
+        cached = _STATIC_CACHE[name] = (stamp, compact_source(name, path.read_text(encoding="utf-8")))
     return cached[1]
 
 
