@@ -26,11 +26,12 @@ True
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -116,7 +117,7 @@ _KEEP_PAINT = {"ag-cell"}  # a heatmap cell's fill is its number: it stays on th
 _STATES = {"ag-lit", "ag-flow-fwd", "ag-flow-back", "ag-flow-tan", "ag-flow-upd", "ag-empty", "ag-fresh"}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: thousands per drawing, and a frozen one is slow to make
 class _El:
     tag: str
     cls: str
@@ -241,6 +242,7 @@ def _group_attrs(g: Group, cls: str) -> str:
     return attrs
 
 
+@functools.lru_cache(maxsize=4096)
 def _role(parent: str, cls: str) -> str:
     """The selector of a shape with classes `cls` right inside an element with classes `parent`."""
     own = ".".join(c for c in cls.split() if c not in _STATES)
@@ -285,10 +287,10 @@ def _group(g: Group, out: list, placeholders: bool, defs: dict[str, str], parent
             out.append(item)
         elif isinstance(item, Group):
             _group(item, out, placeholders, defs, parent)
-        elif isinstance(item, _El):
-            out.append(replace(item, role=_role(parent, item.cls)))
-        elif placeholders or not (isinstance(item, Text) and item.hidden):
-            out.append(replace(_SHAPES[type(item)](item), role=_role(parent, item.cls)))
+        elif isinstance(item, _El) or placeholders or not (isinstance(item, Text) and item.hidden):
+            el = item if isinstance(item, _El) else _SHAPES[type(item)](item)
+            el.role = _role(parent, item.cls)
+            out.append(el)
     if attrs:
         out.append("</g>")
 
