@@ -265,7 +265,7 @@ def _badge_use(items, defs: dict[str, str]) -> list:
         f'<text class="ag-key" x="{_f(key.x - tint.x)}" y="{_f(key.y - tint.y)}" style="fill:var(--ag-text)" fill-opacity="1" '
         f'font-size="{key.size:g}" opacity="{key.opacity:g}" dominant-baseline="central">{escape(visible(key.text))}</text>'
     )
-    name = "ag-b" + hashlib.sha1(body.encode()).hexdigest()[:8]
+    name = "ag-b" + hashlib.sha1(body.encode()).hexdigest()[:6]
     defs.setdefault(name, f'<symbol id="{name}" overflow="visible">{body}</symbol>')
     return [f'<use href="#{name}" x="{_f(tint.x)}" y="{_f(tint.y)}" width="{_f(tint.w)}"/>', *rest]
 
