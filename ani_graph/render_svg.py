@@ -254,6 +254,8 @@ def _badge_use(items, defs: dict[str, str]) -> list:
     badge of a height looks alike but for its width. The tint takes its colour and opacity from the
     `<use>` (so the theme and the player's highlight can change them: in an HTML page no rule of the
     page reaches inside a `<use>`), the key sets its own."""
+    if len(items) < 2:  # a loss strip's mark: a badge of one text
+        return list(items)
     tint, key, *rest = items
     if not (isinstance(tint, Rect) and tint.cls.endswith("-bg") and isinstance(key, Text) and key.cls == "ag-key"):
         return list(items)
