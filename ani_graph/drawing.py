@@ -177,7 +177,7 @@ class Drawing:
         tensors: str = "text",
         **style: Any,
     ) -> str:
-        """The drawing as SVG text, with stable ids for every node and edge.
+        """The drawing as SVG text; `data-node` (and `data-src`, `data-dst`) name every node and edge.
 
         Takes `with_all`, `depth`, `max_nodes` and `tensors` as `plot` does, and raises
         `TypeError` on an unknown keyword option, `ValueError` on a bad `tensors`.
