@@ -16,7 +16,7 @@ def drawing_bundle(scene: Scene, text: str) -> dict[str, str]:
     from .render_svg import scene_to_svg
 
     return {
-        "image/svg+xml": scene_to_svg(scene),
+        "image/svg+xml": scene_to_svg(scene, placeholders=False),
         "image/png": base64.b64encode(scene_to_png(scene)).decode("ascii"),
         "text/plain": text,
     }

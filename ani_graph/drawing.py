@@ -184,7 +184,7 @@ class Drawing:
         tensors: str = "text",
         **style: Any,
     ) -> str:
-        """The drawing as SVG text, with stable ids for every node and edge.
+        """The drawing as SVG text; `data-node` (and `data-src`, `data-dst`) name every node and edge.
 
         Takes `with_all`, `depth`, `max_nodes` and `tensors` as `plot` does, and raises
         `TypeError` on an unknown keyword option, `ValueError` on a bad `tensors`.
@@ -193,7 +193,7 @@ class Drawing:
         check_tensors(tensors)
         from .render_svg import scene_to_svg
 
-        return scene_to_svg(self.scene(with_all, depth, max_nodes, tensors=tensors))
+        return scene_to_svg(self.scene(with_all, depth, max_nodes, tensors=tensors), placeholders=False)
 
     def to_dot(self, depth: int | None = None, max_nodes: int = MAX_NODES) -> str:
         """The graphviz DOT source of the layout (ids and sizes; ani-graph draws all text itself)."""

@@ -10,12 +10,11 @@ drawing there, with a line saying how to make it play.
 from __future__ import annotations
 
 import base64
-import json
 import re
 import uuid
 from pathlib import Path
 
-from .payload import UNPACK_JS, pack
+from .payload import UNPACK_JS, compact_json, encode
 
 STATIC = Path(__file__).parent / "static"
 _EXPORT = "export default { render };"
@@ -28,7 +27,6 @@ STYLES = ("player.css", "inspect.css", "quiz.css")
 # script, and U+2028/U+2029 end a line in older JavaScript: JSON can spell all of them as
 # \u escapes, which JSON.parse reads back as the same characters.
 _SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def script_json(data) -> str:
@@ -37,8 +35,7 @@ def script_json(data) -> str:
     >>> script_json({"name": "</script><!--<script>"})
     '{"name":"\\\\u003c/script\\\\u003e\\\\u003c!--\\\\u003cscript\\\\u003e"}'
     """
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))  # no spaces: a page holds thousands
-    text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)  # no UTF-8 file can hold one
+    text = compact_json(data)  # no spaces, and no lone surrogate (no UTF-8 file can hold one)
     for char, escape in _SCRIPT_ESCAPES.items():  # str.replace per character: far faster than translate
         if char in text:
             text = text.replace(char, escape)
@@ -50,14 +47,30 @@ def _script_safe(js: str) -> str:
     return js.replace("</", "<\\/")
 
 
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+
+
+def compact_source(name: str, text: str) -> str:
+    """A file of the player as pages carry it: without its comments' own lines, indentation and blank
+    lines (our files keep no template literal or string across lines, so no text changes).
+
+    >>> compact_source("a.js", "// why\\nfunction f() {\\n  return 1; // one\\n}\\n")
+    'function f() {\\nreturn 1; // one\\n}'
+    """
+    if name.endswith(".css"):
+        text = _CSS_COMMENT.sub("", text)
+    lines = (line.strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line and not (name.endswith(".js") and line.startswith("//")))
+
+
 def _read_static(name: str) -> str:
-    """A file of the player, read once per change of the file (the package is read-only in use,
-    but an editable install may change it between calls)."""
+    """A file of the player, compacted, read once per change of the file (the package is read-only
+    in use, but an editable install may change it between calls)."""
     path = STATIC / name
     stamp = path.stat().st_mtime_ns
     cached = _STATIC_CACHE.get(name)
     if cached is None or cached[0] != stamp:
-        cached = _STATIC_CACHE[name] = (stamp, path.read_text(encoding="utf-8"))
+        cached = _STATIC_CACHE[name] = (stamp, compact_source(name, path.read_text(encoding="utf-8")))
     return cached[1]
 
 
@@ -76,8 +89,8 @@ def _still(svg: str, inline: bool) -> str:
 
 
 def _data_block(cls: str, data: dict) -> str:
-    """A JSON block of the page, packed (`payload.pack`: frames as rows, repeated strings once)."""
-    return f'<script type="application/json" class="{cls}">{script_json(pack(data))}</script>'
+    """A JSON block of the page, packed (`payload.pack`: frames as rows, repeated strings once) and deflated."""
+    return f'<script type="application/json" class="{cls}">{encode(data)}</script>'
 
 
 def _static(names, quiz: bool) -> list[str]:
@@ -108,8 +121,9 @@ def player_fragment(
 ) -> str:
     """A `<div>` with the drawing, the player's CSS and a classic script that mounts it.
 
-    The script finds its own `<div>` (it may run before the output is on the page), reads the drawing
-    back from the still picture, mounts the player (with `quiz` and `inspect` data) and removes the picture.
+    The script finds its own `<div>` (it may run before the output is on the page), inflates the data
+    blocks (`payload.encode`), reads the drawing back from the still picture, mounts the player (with
+    `quiz` and `inspect` data) and removes the picture.
 
     >>> before_script = player_fragment("<svg></svg>", [], 700).split("<script")[0]
     >>> before_script.count("<img"), before_script.count("<svg")
@@ -119,7 +133,7 @@ def player_fragment(
     state = {"frames": frames, "frame": frame, "playing": False, "interval_ms": interval_ms}
     if quiz is not None:
         state.update(quiz=quiz, quiz_results=[])
-    # the inspect panels' data is a block of its own, read on the first click
+    # the inspect panels' data is a block of its own
     panels = _data_block("ag-inspect", inspect) + "\n" if inspect else ""
     return f"""<div class="ag-standalone" id="{key}">
 <style>{css}</style>
@@ -130,30 +144,28 @@ def player_fragment(
 {_script_safe(js.replace(_EXPORT, UNPACK_JS))}
   var me = document.currentScript;
   var host = (me && me.parentNode) || document.getElementById("{key}");
-  var state = agUnpack(JSON.parse(host.querySelector("script.ag-state").textContent));
-  var still = host.querySelector(".ag-still");
-  if (still.tagName === "IMG") {{  // the drawing is in the output once: read it back from the picture
-    var src = still.getAttribute("src");
-    var bytes = Uint8Array.from(atob(src.slice(src.indexOf(",") + 1)), function (c) {{ return c.charCodeAt(0); }});
-    state.svg = new TextDecoder().decode(bytes);
-  }} else {{
-    state.svg = still.innerHTML;
-  }}
-  var listeners = {{}};
-  var model = {{
-    get: function (k) {{
-      if (k === "inspect" && !("inspect" in state)) {{
-        var block = host.querySelector("script.ag-inspect");
-        state.inspect = block ? agUnpack(JSON.parse(block.textContent)) : null;
-      }}
-      return state[k];
-    }},
-    set: function (k, v) {{ state[k] = v; }},
-    save_changes: function () {{}},
-    on: function (name, cb) {{ (listeners[name] = listeners[name] || []).push(cb); }}
-  }};
-  host.querySelectorAll(".ag-still, .ag-still-note").forEach(function (e) {{ e.remove(); }});
-  mount(host, model);
+  var blocks = [host.querySelector("script.ag-state"), host.querySelector("script.ag-inspect")];
+  Promise.all(blocks.map(function (b) {{ return b ? agRead(b) : null; }})).then(function (data) {{
+    var state = data[0];
+    state.inspect = data[1];
+    var still = host.querySelector(".ag-still");
+    if (still.tagName === "IMG") {{  // the drawing is in the output once: read it back from the picture
+      var src = still.getAttribute("src");
+      var bytes = Uint8Array.from(atob(src.slice(src.indexOf(",") + 1)), function (c) {{ return c.charCodeAt(0); }});
+      state.svg = new TextDecoder().decode(bytes);
+    }} else {{
+      state.svg = still.innerHTML;
+    }}
+    var listeners = {{}};
+    var model = {{
+      get: function (k) {{ return state[k]; }},
+      set: function (k, v) {{ state[k] = v; }},
+      save_changes: function () {{}},
+      on: function (name, cb) {{ (listeners[name] = listeners[name] || []).push(cb); }}
+    }};
+    host.querySelectorAll(".ag-still, .ag-still-note").forEach(function (e) {{ e.remove(); }});
+    mount(host, model);
+  }});
 }})();
 </script>
 </div>"""

@@ -7,17 +7,39 @@ through the table, so none is misread), and when every frame has the same keys i
 `data["frames"]` is a list of rows of those `fields`. `unpack` (and the page's script, `UNPACK_JS`)
 give the data back exactly.
 
+A page holds `encode(data)`: the packed data's JSON, deflated (zlib) and in base64, as one JSON
+string; the page's script (`agRead`) inflates it with the browser's `DecompressionStream`, and
+`unpack` takes that string too.
+
 >>> data = {"frames": [{"phase": "forward", "caption": "§"}, {"phase": "forward", "caption": "b"}]}
->>> unpack(pack(data)) == data
-True
+>>> unpack(pack(data)) == data, unpack(json.loads(encode(data))) == data
+(True, True)
 """
 
 from __future__ import annotations
 
+import base64
+import json
+import re
+import zlib
 from collections import Counter
 from typing import Any
 
 MARK = "§"
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def compact_json(data: Any) -> str:
+    """JSON without spaces, with any lone surrogate (which no UTF-8 text can hold) as a `\\u` escape."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def encode(data: dict) -> str:
+    """`pack(data)` as a page holds it: a JSON string of the deflated JSON, in base64 (no `<`, `&` or
+    line break can occur in it, so it is inert inside an inline `<script>`)."""
+    raw = zlib.compress(compact_json(pack(data)).encode("utf-8"), 9)
+    return '"' + base64.b64encode(raw).decode("ascii") + '"'
 
 
 def _strings(value: Any, counts: Counter) -> None:
@@ -69,8 +91,10 @@ def pack(data: dict) -> dict:
     return {"strings": list(table), "fields": fields, "data": body}
 
 
-def unpack(packed: dict) -> dict:
-    """The data `pack` was given."""
+def unpack(packed: dict | str) -> dict:
+    """The data `pack` was given (from `pack`'s dict, or from the string `encode` wrote)."""
+    if isinstance(packed, str):
+        return unpack(json.loads(zlib.decompress(base64.b64decode(packed)).decode("utf-8")))
     strings, fields = packed["strings"], packed["fields"]
     data = _swap(packed["data"], lambda s: strings[int(s[len(MARK) :])] if s.startswith(MARK) else s)
     if fields is not None:
@@ -92,4 +116,10 @@ UNPACK_JS = """function agUnpack(p) {
   var data = back(p.data);
   if (F) data.frames = data.frames.map(function (r) { var f = {}; F.forEach(function (k, i) { put(f, k, r[i]); }); return f; });
   return data;
+}
+// a data block of the page (payload.encode): base64 of deflated JSON, inflated by the browser
+function agRead(block) {
+  var bytes = Uint8Array.from(atob(JSON.parse(block.textContent)), function (c) { return c.charCodeAt(0); });
+  var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+  return new Response(stream).text().then(function (text) { return agUnpack(JSON.parse(text)); });
 }"""

@@ -11,8 +11,7 @@ from ani_graph import TorchGraph
 from ani_graph.examples import chain_rule
 from ani_graph.examples import product as func_mult
 from ani_graph.format import format_tensor
-from ani_graph.page import script_json
-from ani_graph.payload import pack, unpack
+from ani_graph.payload import encode, unpack
 
 
 def test_frame_is_settable_and_validated():
@@ -140,7 +139,7 @@ def test_html_is_the_drawing_once_plus_small_frame_deltas():
         frames_json = re.search(r'class="ag-state">(.*?)</script>', page, re.S).group(1)
         assert len(frames_json) / len(anim.frames) < 400  # a frame is a small delta
         # the inspect panels' data is one JSON block, a small entry per box
-        panels = script_json(pack(anim.inspect_data()))
+        panels = encode(anim.inspect_data())
         assert page.count(panels) == 1
         assert len(panels.encode()) / len(anim.inspect_data()["nodes"]) < 300
         overheads.append(len(page.encode()) - len(svg.encode()) - len(frames_json.encode()) - len(panels.encode()))

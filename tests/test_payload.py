@@ -1,11 +1,12 @@
 """The page's packed JSON (`ani_graph.payload`) gives back exactly the data it was given."""
 
 import json
+import re
 
 from ani_graph import TorchGraph
 from ani_graph.examples import sin_example
 from ani_graph.page import script_json
-from ani_graph.payload import MARK, pack, unpack
+from ani_graph.payload import MARK, encode, pack, unpack
 
 from .test_hostile_strings import HOSTILE
 
@@ -34,3 +35,14 @@ def test_frames_with_different_keys_stay_dicts():
     packed = pack(data)
     assert packed["fields"] is None and round_trip(data) == data
     assert packed["strings"] == ["xyzw"]
+
+
+def test_the_page_block_is_deflated_base64_and_gives_back_hostile_strings():
+    names = [*HOSTILE, MARK, "__proto__", ""]
+    data = {"frames": [{"a": n, "b": [n, n]} for n in names], "names": names * 2}
+    text = encode(data)
+    assert re.fullmatch(r'"[A-Za-z0-9+/=]*"', text)  # inert inside an inline <script>
+    assert unpack(json.loads(text)) == data
+    anim = TorchGraph(sin_example, [2, 3, 4]).animate("both")
+    state = {"frames": anim.frames, "frame": 0}
+    assert len(encode(state)) < len(script_json(pack(state)))  # base64 of deflate: smaller even for 3 ops
