@@ -75,6 +75,7 @@ class Recorder:
         self._tensor_of: dict[str, torch.Tensor] = {}  # node id -> live tensor
         self._fn_at: dict[str, tuple] = {}  # node id -> (the tensor's grad_fn, ops recorded) when made
         self._superseded: set[str] = set()  # node ids whose tensor was later changed in place
+        self._unseen = False  # whether a recorded tensor came from backward nodes no recorded op made
         self._fns = BackwardNodes()
         self._n_outs: dict[str, int] = {}  # op id -> how many output edges it has
         self._boundaries: dict[str, list] = {}  # op id -> [(backward node, index, tensor node id)]
@@ -240,6 +241,7 @@ class Recorder:
                 return self._new_tensor_node(t, "param", t.detach(), name=name)
             return self._new_tensor_node(t, self._unknown_leaf_kind, t.detach())
         # made by something we did not see (before `record()` began): treat it as an input
+        self._unseen = True
         return self._new_tensor_node(t, "input", t.detach())
 
     def _refresh(self, t: torch.Tensor) -> None:
@@ -330,16 +332,41 @@ class Recorder:
         Returns `(grads, shares)`: node id -> gradient (or None), and
         (tensor id, op id) -> that op's contribution to the tensor's gradient.
         """
+        wanted = self._gradient_targets()
         return gradients(
             outputs,
             grad_outputs,
-            self._gradient_targets(),
+            wanted,
             self._boundaries,
             self._superseded,
             retain_graph=retain_graph,
             value_limit=self.value_limit,
             explain=lambda err: explain(err, self.trace, self._latest_version),
+            exact=self._one_reader(outputs, {nid for nid, _ in wanted}),
         )
+
+    def _one_reader(self, outputs: list[torch.Tensor], wanted: set[str]) -> dict[str, str]:
+        """Node id -> the one op that reads it, for tensors whose gradient is all that op's share.
+
+        Only when every backward node between the recorded tensors belongs to a recorded op:
+        nothing changed in place (a view written through leaves nodes no op made) and no tensor
+        came from work the recorder did not see. Outputs get an upstream gradient from outside,
+        and a user's hook on a tensor may change its gradient: they keep their share hooks.
+        """
+        if self._superseded or self._unseen:
+            return {}
+        reader: dict[str, str | None] = {}
+        for op_id, boundary in self._boundaries.items():
+            for _, _, target in boundary:
+                if reader.setdefault(target, op_id) != op_id:
+                    reader[target] = None
+        returned = {id(t) for t in outputs}
+        one = {}
+        for nid, op_id in reader.items():
+            t = self._tensor_of[nid]
+            if op_id is not None and nid in wanted and id(t) not in returned and not t._backward_hooks:
+                one[nid] = op_id
+        return one
 
     def _gradient_targets(self) -> list[tuple[str, torch.Tensor]]:
         """(node id, tensor) of the current version of every recorded tensor that needs grad."""
