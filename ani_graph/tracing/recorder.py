@@ -362,10 +362,10 @@ class Recorder:
                     reader[target] = None
         returned = {id(t) for t in outputs}
         one = {}
-        for nid, op_id in reader.items():
+        for nid, only in reader.items():
             t = self._tensor_of[nid]
-            if op_id is not None and nid in wanted and id(t) not in returned and not t._backward_hooks:
-                one[nid] = op_id
+            if only is not None and nid in wanted and id(t) not in returned and not t._backward_hooks:
+                one[nid] = only
         return one
 
     def _gradient_targets(self) -> list[tuple[str, torch.Tensor]]:
