@@ -48,6 +48,23 @@ def _strip(obj, count: list[int]):
     return obj
 
 
+_SLOTS = tuple(Slot(i) for i in range(8))
+
+
+def _strip_flat(args) -> tuple[tuple, int] | None:
+    """`_strip` of a flat argument tuple (no list or tuple inside) and its tensor count; else None."""
+    items, n = [], 0
+    for a in args:
+        if isinstance(a, torch.Tensor):
+            items.append(_SLOTS[n] if n < 8 else Slot(n))
+            n += 1
+        elif isinstance(a, (list, tuple)):
+            return None
+        else:
+            items.append(a)
+    return (tuple(items) if n else tuple(args)), n
+
+
 def _fill(obj, tensors: Sequence[torch.Tensor]):
     if isinstance(obj, Slot):
         return tensors[obj.index]
@@ -81,8 +98,12 @@ class OpCall:
         """The call with its tensors taken out; None when there is no function to call again."""
         if fn is None:
             return None
-        count = [0]
-        stripped = _strip(tuple(args), count), {k: _strip(v, count) for k, v in kwargs.items()}
+        flat = _strip_flat(args) if not kwargs else None
+        if flat is not None:  # the common call: tensors and plain values, nothing nested
+            stripped, count = (flat[0], {}), [flat[1]]
+        else:
+            count = [0]
+            stripped = _strip(tuple(args), count), {k: _strip(v, count) for k, v in kwargs.items()}
         if count[0] != len(slots):
             return None  # tensors hidden where the tracer does not look (a dict): cannot replay
         return cls(fn, stripped[0], stripped[1], tuple(slots), inplace)

@@ -285,8 +285,11 @@ class Recorder:
             if writes:
                 self._values.copy_before_write(tensors_in)
             return call()
-        for t in tensors_in:
-            self._refresh(t)
+        node_of, fn_at = self._node_of, self._fn_at
+        for t in tensors_in:  # a known tensor whose grad_fn changed since its node was made: `_refresh`
+            nid = node_of.get(id(t))
+            if nid is not None and (fn := t.grad_fn) is not None and fn is not fn_at[nid][0]:
+                self._refresh(t)
         if writes:
             self._values.copy_before_write(tensors_in)
         # grad_fn before the call tells an in-place change apart from a plain read
