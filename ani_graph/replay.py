@@ -99,14 +99,17 @@ class OpCall:
         if fn is None:
             return None
         flat = _strip_flat(args) if not kwargs else None
+        stripped_kwargs: dict = {}
         if flat is not None:  # the common call: tensors and plain values, nothing nested
-            stripped, count = (flat[0], {}), [flat[1]]
+            stripped_args, count = flat
         else:
-            count = [0]
-            stripped = _strip(tuple(args), count), {k: _strip(v, count) for k, v in kwargs.items()}
-        if count[0] != len(slots):
+            counter = [0]
+            stripped_args = _strip(tuple(args), counter)
+            stripped_kwargs = {k: _strip(v, counter) for k, v in kwargs.items()}
+            count = counter[0]
+        if count != len(slots):
             return None  # tensors hidden where the tracer does not look (a dict): cannot replay
-        return cls(fn, stripped[0], stripped[1], tuple(slots), inplace)
+        return cls(fn, stripped_args, stripped_kwargs, tuple(slots), inplace)
 
     def run(self, tensors: Sequence[torch.Tensor]) -> list[torch.Tensor]:
         """Call the op with `tensors` in its slots; returns its tensor results, in order.
