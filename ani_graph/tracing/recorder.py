@@ -143,7 +143,7 @@ class Recorder:
         finally:
             active.remove(self, self._stack)
             # leaves (parameters, the caller's tensors) outlive the graph: keep their values as they are now
-            self._values.copy_now({nid for nid, t in self._tensor_of.items() if t.grad_fn is None})
+            self._values.copy_now({nid for nid, t in self._tensor_of.items() if t.is_leaf})
             try:
                 MODULE_HOOKS.release()
             finally:
@@ -301,7 +301,10 @@ class Recorder:
             if better is None:
                 raise
             raise better from err
-        flat_out = [x for x in flatten(result, []) if isinstance(x, torch.Tensor)]
+        if isinstance(result, torch.Tensor):
+            flat_out = [result]
+        else:
+            flat_out = [x for x in flatten(result, []) if isinstance(x, torch.Tensor)]
         op_of = self._fns.op_of
         made = [t for t in flat_out if (fn := t.grad_fn) is not None and op_of(fn) is None]
         changed = [t for t, fn in before if (now := t.grad_fn) is not fn and now is not None]
