@@ -49,25 +49,24 @@ def describe_call(func, args: tuple, kwargs: dict | None = None) -> dict | None:
         static = _describe_func(func)
     if static is None:
         return None
-    op, label, reflected, inplace, takes_numbers = static
+    op, reflected, inplace = static
+    label: str | None = None
     skip: tuple[str, ...] = ()
     if op == "index" and len(args) > 1:
         op, label = index_op(args[1])  # the drawing shows x[1:], not a generic [a:b]
-        takes_numbers = lookup(op).takes_numbers
     elif op in _SCALED and kwargs and "alpha" in kwargs:
         alpha = kwargs["alpha"]
         if isinstance(alpha, (int, float)) and not isinstance(alpha, bool) and alpha == 1:
             skip = ("alpha",)  # a + 1·b is a + b
         else:
             op += "_alpha"
-            spec = lookup(op)
-            label, takes_numbers = spec.label, spec.takes_numbers
+    spec = lookup(op)  # read at every call: the catalogue may gain or change entries
     return {
         "op": op,
-        "label": label,
+        "label": spec.label if label is None else label,
         "reflected": reflected,
         "inplace": inplace,
-        "takes_numbers": takes_numbers,
+        "takes_numbers": spec.takes_numbers,
         "skip": skip,
     }
 
@@ -77,7 +76,7 @@ _STATIC: dict = {}
 
 
 def _describe_func(func) -> tuple | None:
-    """(op, label, reflected, inplace, takes_numbers) of a torch callable, or None: it makes no op."""
+    """(op, reflected, inplace) of a torch callable, or None: it makes no op."""
     name = getattr(func, "__name__", "")
     if not isinstance(name, str):
         name = ""
@@ -87,9 +86,7 @@ def _describe_func(func) -> tuple | None:
             return None
     elif name in _PASS_THROUGH:
         return None
-    op, reflected, inplace = canonical_name(name if name.isidentifier() else visible(name))
-    spec = lookup(op)
-    return op, spec.label, reflected, inplace, spec.takes_numbers
+    return canonical_name(name if name.isidentifier() else visible(name))
 
 
 def flatten(obj, out: list) -> list:
