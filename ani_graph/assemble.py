@@ -44,17 +44,18 @@ def to_networkx(rec, out_ids: list[str], upstream: list, grads: dict, shares: di
     given: dict[str, torch.Tensor | None] = {}  # output node -> its upstream gradient
     for nid, g in zip(out_ids, upstream):  # a tensor returned twice gets both upstream gradients
         given[nid] = g if given.get(nid) is None else (given[nid] if g is None else given[nid] + g)
+    # networkx copies each attribute dict as it adds it: the trace's own dicts get the gradients
+    # (a later graph of the same recording overwrites them in its trace, never in this graph)
     for nid, attrs in rec.trace.nodes.items():
-        attrs = dict(attrs)
         if attrs["kind"] != "op":
             attrs["grad"] = grads.get(nid)
-        if nid in given:  # the gradient fed into this output from outside (grad_outputs)
-            attrs["upstream"] = keep(given[nid], rec.value_limit)
-        G.add_node(nid, **attrs)
+    G.add_nodes_from(rec.trace.nodes.items())
+    for nid, g in given.items():  # the gradient fed into this output from outside (grad_outputs)
+        G.nodes[nid]["upstream"] = keep(g, rec.value_limit)
+    values = G.nodes
     for u, v, attrs in rec.trace.edges:
-        attrs = dict(attrs)
         if "arg" in attrs:  # the value an op read is that of the tensor version it read
-            attrs["value"] = G.nodes[u]["value"]
+            attrs["value"] = values[u]["value"]
             attrs["grad"] = shares.get((u, v))
-        G.add_edge(u, v, **attrs)
+    G.add_edges_from(rec.trace.edges)
     return G, given

@@ -48,6 +48,23 @@ def _strip(obj, count: list[int]):
     return obj
 
 
+_SLOTS = tuple(Slot(i) for i in range(8))
+
+
+def _strip_flat(args) -> tuple[tuple, int] | None:
+    """`_strip` of a flat argument tuple (no list or tuple inside) and its tensor count; else None."""
+    items, n = [], 0
+    for a in args:
+        if isinstance(a, torch.Tensor):
+            items.append(_SLOTS[n] if n < 8 else Slot(n))
+            n += 1
+        elif isinstance(a, (list, tuple)):
+            return None
+        else:
+            items.append(a)
+    return (tuple(items) if n else tuple(args)), n
+
+
 def _fill(obj, tensors: Sequence[torch.Tensor]):
     if isinstance(obj, Slot):
         return tensors[obj.index]
@@ -81,11 +98,18 @@ class OpCall:
         """The call with its tensors taken out; None when there is no function to call again."""
         if fn is None:
             return None
-        count = [0]
-        stripped = _strip(tuple(args), count), {k: _strip(v, count) for k, v in kwargs.items()}
-        if count[0] != len(slots):
+        flat = _strip_flat(args) if not kwargs else None
+        stripped_kwargs: dict = {}
+        if flat is not None:  # the common call: tensors and plain values, nothing nested
+            stripped_args, count = flat
+        else:
+            counter = [0]
+            stripped_args = _strip(tuple(args), counter)
+            stripped_kwargs = {k: _strip(v, counter) for k, v in kwargs.items()}
+            count = counter[0]
+        if count != len(slots):
             return None  # tensors hidden where the tracer does not look (a dict): cannot replay
-        return cls(fn, stripped[0], stripped[1], tuple(slots), inplace)
+        return cls(fn, stripped_args, stripped_kwargs, tuple(slots), inplace)
 
     def run(self, tensors: Sequence[torch.Tensor]) -> list[torch.Tensor]:
         """Call the op with `tensors` in its slots; returns its tensor results, in order.

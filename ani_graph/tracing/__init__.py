@@ -12,6 +12,7 @@ One job per module:
 - `backward`: gradients, and each edge's share, with hooks removed before returning;
 - `explain`: PyTorch's errors, reworded to name the user's tensor and say what to write instead;
 - `snapshot`: module buffers and the RNG, put back after `TorchGraph` ran the user's function;
+- `op_nodes`: what one recorded call adds: the op node, its operands, outputs and boundaries;
 - `recorder`: the `Recorder`, the node and op bookkeeping that ties these together.
 """
 

@@ -4,7 +4,9 @@ One call of `torch.autograd.grad` gives every tensor's gradient. While it runs, 
 each op's backward nodes catch what the op hands back to each of its input tensors:
 that edge's share. The hooks are removed before `gradients` returns or raises. A tensor
 version that an in-place op superseded cannot be asked for by tensor any more, so its
-gradient is the sum of the shares its readers sent back.
+gradient is the sum of the shares its readers sent back. A tensor whose whole gradient
+comes from one op (`exact`: read by that op alone, not an output, no hooks of the user's,
+nothing recorded changed in place) needs no hook: that op's share is its gradient.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ def gradients(
     retain_graph: bool,
     value_limit: int,
     explain: Callable[[RuntimeError], RuntimeError],
+    exact: dict[str, str] | None = None,
 ) -> tuple[dict, dict]:
     """Compute every tensor's gradient and every edge's share, once.
 
@@ -40,7 +43,8 @@ def gradients(
 
     Returns `(grads, shares)`: node id -> gradient (or None), and
     (tensor id, op id) -> that op's contribution to the tensor's gradient, each kept
-    in full up to `value_limit` elements and summarised above.
+    in full up to `value_limit` elements and summarised above. `exact` maps the node id of
+    each tensor whose gradient is all one op's share to that op (no hook for those).
 
     >>> x = torch.tensor(3.0, requires_grad=True)
     >>> y = x * x
@@ -52,14 +56,18 @@ def gradients(
     >>> float(grads["t0"]), float(shares[("t0", "op0")])
     (6.0, 6.0)
     """
+    exact = exact or {}
     shares: dict[tuple[str, str], torch.Tensor] = {}
     handles: list = []
     try:
-        _hook_shares(boundaries, shares, handles)
+        _hook_shares(boundaries, shares, handles, exact)
         found = _autograd_grads(outputs, grad_outputs, [t for _, t in wanted], retain_graph, explain)
     finally:
         for h in handles:
             h.remove()
+    for (nid, _), g in zip(wanted, found):
+        if g is not None and nid in exact:
+            shares[(nid, exact[nid])] = g.detach()
     grads = {nid: keep(None if g is None else g.detach(), value_limit) for (nid, _), g in zip(wanted, found)}
     sent_back: dict[str, list] = {}  # grouped once: many in-place versions stay linear
     for (u, _), g in shares.items():
@@ -88,12 +96,13 @@ def _autograd_grads(outputs, grad_outputs, tensors, retain_graph, explain) -> li
         raise explain(err) from err
 
 
-def _hook_shares(boundaries: dict[str, list[Boundary]], shares: dict, handles: list) -> None:
-    """Hook every op's backward nodes so each edge's share lands in `shares`."""
+def _hook_shares(boundaries: dict[str, list[Boundary]], shares: dict, handles: list, exact: dict) -> None:
+    """Hook every op's backward nodes so each edge's share lands in `shares` (but the `exact` ones)."""
     for op_id, boundary in boundaries.items():
         by_fn: dict[int, tuple] = {}
         for fn, index, target in boundary:
-            by_fn.setdefault(id(fn), (fn, []))[1].append((index, target))
+            if target not in exact:
+                by_fn.setdefault(id(fn), (fn, []))[1].append((index, target))
         for fn, targets in by_fn.values():
             handles.append(fn.register_hook(_share_hook(op_id, targets, shares)))
 

@@ -8,7 +8,6 @@ to catch that edge's share.
 >>> x = torch.tensor(2.0, requires_grad=True)
 >>> y = x.sin() * 3
 >>> book = BackwardNodes()
->>> book.add_tensor("t0", x)
 >>> names, boundary = book.claim("op0", [y], {id(x): "t0"})
 >>> names, [(i, t) for _, i, t in boundary], book.op_of(y.grad_fn)
 (['MulBackward0', 'SinBackward0'], [(0, 't0')], 'op0')
@@ -27,11 +26,10 @@ class BackwardNodes:
         self._tensor_of: dict[tuple[int, int], str] = {}  # (id(grad_fn), output_nr) -> tensor node id
         self._keep: list = []  # alive while recording, so ids are not reused
 
-    def add_tensor(self, nid: str, t: torch.Tensor) -> None:
-        """Tensor node `nid` is `t` as it is now: its grad_fn's output is that node."""
-        if t.grad_fn is not None:
-            self._tensor_of[(id(t.grad_fn), t.output_nr)] = nid
-            self._keep.append(t.grad_fn)
+    def add_tensor(self, nid: str, fn, output_nr: int) -> None:
+        """Tensor node `nid` is output `output_nr` of backward node `fn` (its tensor's grad_fn now)."""
+        self._tensor_of[(id(fn), output_nr)] = nid
+        self._keep.append(fn)
 
     def op_of(self, fn) -> str | None:
         """The op that made backward node `fn`, if we recorded it."""
@@ -50,27 +48,25 @@ class BackwardNodes:
     def claim(self, op_id: str, outs: list[torch.Tensor], node_of: dict[int, str]) -> tuple[list[str], list]:
         """The class names of the backward nodes op `op_id` made, and its boundaries."""
         names, boundary = [], []
+        op_of, tensor_of, keep = self._op_of, self._tensor_of, self._keep
         stack = [t.grad_fn for t in outs]
         while stack:  # iterative: one op can make a chain of backward nodes
             fn = stack.pop()
-            if fn is None or id(fn) in self._op_of:
+            if fn is None or id(fn) in op_of:
                 continue
-            self._op_of[id(fn)] = op_id
-            self._keep.append(fn)
+            op_of[id(fn)] = op_id
+            keep.append(fn)
             names.append(type(fn).__name__)
             for index, (nxt, nr) in enumerate(fn.next_functions):
                 if nxt is None:
                     continue
-                target = self._target_of(nxt, nr, node_of)
-                if target is not None:
-                    boundary.append((fn, index, target))
-                elif type(nxt).__name__ != "AccumulateGrad":
-                    stack.append(nxt)
+                target = tensor_of.get((id(nxt), nr))  # the output of a recorded tensor's grad_fn
+                if target is None:
+                    if type(nxt).__name__ != "AccumulateGrad":
+                        stack.append(nxt)
+                        continue
+                    target = node_of.get(id(nxt.variable))  # type: ignore[attr-defined]  # a leaf's AccumulateGrad
+                    if target is None:
+                        continue
+                boundary.append((fn, index, target))
         return names, boundary
-
-    def _target_of(self, fn, nr, node_of: dict[int, str]) -> str | None:
-        """The recorded tensor node that backward node `fn`'s output `nr` belongs to, if any."""
-        variable = getattr(fn, "variable", None)
-        if variable is not None:  # AccumulateGrad of a leaf
-            return node_of.get(id(variable))
-        return self._tensor_of.get((id(fn), nr))

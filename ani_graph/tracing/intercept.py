@@ -41,6 +41,42 @@ def describe_call(func, args: tuple, kwargs: dict | None = None) -> dict | None:
     >>> describe_call(torch.Tensor.shape.__get__, (torch.ones(2, 2),)) is None
     True
     """
+    try:
+        static = _STATIC[func]
+    except KeyError:
+        static = _STATIC[func] = _describe_func(func)
+    except TypeError:  # an unhashable callable: described afresh at every call
+        static = _describe_func(func)
+    if static is None:
+        return None
+    op, reflected, inplace = static
+    label: str | None = None
+    skip: tuple[str, ...] = ()
+    if op == "index" and len(args) > 1:
+        op, label = index_op(args[1])  # the drawing shows x[1:], not a generic [a:b]
+    elif op in _SCALED and kwargs and "alpha" in kwargs:
+        alpha = kwargs["alpha"]
+        if isinstance(alpha, (int, float)) and not isinstance(alpha, bool) and alpha == 1:
+            skip = ("alpha",)  # a + 1·b is a + b
+        else:
+            op += "_alpha"
+    spec = lookup(op)  # read at every call: the catalogue may gain or change entries
+    return {
+        "op": op,
+        "label": spec.label if label is None else label,
+        "reflected": reflected,
+        "inplace": inplace,
+        "takes_numbers": spec.takes_numbers,
+        "skip": skip,
+    }
+
+
+# func -> what `_describe_func` says of it: the same for every call, so worked out once
+_STATIC: dict = {}
+
+
+def _describe_func(func) -> tuple | None:
+    """(op, reflected, inplace) of a torch callable, or None: it makes no op."""
     name = getattr(func, "__name__", "")
     if not isinstance(name, str):
         name = ""
@@ -50,25 +86,7 @@ def describe_call(func, args: tuple, kwargs: dict | None = None) -> dict | None:
             return None
     elif name in _PASS_THROUGH:
         return None
-    op, reflected, inplace = canonical_name(name if name.isidentifier() else visible(name))
-    label, skip = None, ()
-    if op == "index" and len(args) > 1:
-        op, label = index_op(args[1])  # the drawing shows x[1:], not a generic [a:b]
-    elif op in _SCALED and kwargs and "alpha" in kwargs:
-        alpha = kwargs["alpha"]
-        if isinstance(alpha, (int, float)) and not isinstance(alpha, bool) and alpha == 1:
-            skip = ("alpha",)  # type: ignore[assignment]  # a + 1·b is a + b
-        else:
-            op += "_alpha"
-    spec = lookup(op)
-    return {
-        "op": op,
-        "label": spec.label if label is None else label,
-        "reflected": reflected,
-        "inplace": inplace,
-        "takes_numbers": spec.takes_numbers,
-        "skip": skip,
-    }
+    return canonical_name(name if name.isidentifier() else visible(name))
 
 
 def flatten(obj, out: list) -> list:
@@ -80,6 +98,25 @@ def flatten(obj, out: list) -> list:
             stack.extend(reversed(item))
         else:
             out.append(item)
+    return out
+
+
+def flat_operands(args, kwargs: dict, skip=()) -> list:
+    """The arguments of a call, then its keyword arguments (but `skip`), flattened as `flatten` does."""
+    out: list = []
+    for a in args:
+        if isinstance(a, (list, tuple)):
+            flatten(a, out)
+        else:
+            out.append(a)
+    if kwargs:
+        for k, v in kwargs.items():
+            if k in skip:
+                continue
+            if isinstance(v, (list, tuple)):
+                flatten(v, out)
+            else:
+                out.append(v)
     return out
 
 
@@ -104,7 +141,9 @@ class CallInterceptor(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        info = describe_call(func, args, kwargs) if self._record_call is not None else None
+        if self._record_call is None:
+            return func(*args, **kwargs)
+        info = describe_call(func, args, kwargs)
         if info is None:
             return func(*args, **kwargs)
         info["fn"] = func  # to call the op again (forward mode, the gradient check)

@@ -52,13 +52,15 @@ class ModuleNames:
             return
         prefix = visible(prefix)
         join = (lambda n: f"{prefix}.{visible(n)}" if n else prefix) if prefix else visible
+        # one walk over the modules; each name is the first path met, as `named_parameters()` gives
         for name, sub in module.named_modules():
-            self._module_names.setdefault(id(sub), join(name))
-            self._module_types.setdefault(join(name), visible(type(sub).__name__))
-        for name, p in module.named_parameters():
-            self._param_names.setdefault(id(p), join(name))
-        for name, b in module.named_buffers():
-            self._buffer_names.setdefault(id(b), join(name))
+            path = join(name)
+            self._module_names.setdefault(id(sub), path)
+            self._module_types.setdefault(path, visible(type(sub).__name__))
+            for own, names in ((sub._parameters, self._param_names), (sub._buffers, self._buffer_names)):
+                for key, t in own.items():
+                    if t is not None and id(t) not in names:
+                        names[id(t)] = f"{path}.{visible(key)}" if path else visible(key)
 
     def current(self) -> str | None:
         """The path of the innermost module running now, or None outside any named module."""

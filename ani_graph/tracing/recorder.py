@@ -9,8 +9,8 @@ drawn as a `detach` op whose input edge is marked `cut`, so the drawing shows wh
 graph was cut. The recorder pairs each op with the backward nodes it made, and remembers
 where they hand gradients on to recorded tensors, for `backward`.
 
-The other units name, keep values, cut, compute gradients and explain errors. The result
-is a `Trace` of plain attribute dicts."""
+`op_nodes` adds each op to the trace; the other units name, keep values, cut, compute
+gradients and explain errors. The result is a `Trace` of plain attribute dicts."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ import warnings
 import torch
 
 from ..format import format_tensor
-from ..replay import OpCall
 from ..summary import VALUE_LIMIT
 from . import active
 from .backward import gradients
@@ -28,13 +27,12 @@ from .cuts import add_cut, note_detach
 from .explain import backward_in_func, explain, leaf_in_place
 from .functions import PATCH
 from .grad_fns import BackwardNodes
-from .intercept import CallInterceptor, flatten, is_number, number_value
+from .intercept import CallInterceptor, flat_operands, flatten, number_value
 from .naming import MODULE_HOOKS, LocalNames, ModuleNames, name_from_locals
+from .op_nodes import _UNSET, add_op, add_out_edge
 from .snapshot import Snapshot
 from .trace import Trace
 from .values import ValueKeeper
-
-_UNSET = object()
 
 
 class Recorder:
@@ -70,12 +68,14 @@ class Recorder:
         self._n_tensors = 0
         self._n_ops = 0
         # id(tensor) -> current node id; the tensors themselves are kept alive in
-        # _keep so their ids cannot be reused while we record.
+        # _tensor_of (and _keep) so their ids cannot be reused while we record.
         self._node_of: dict[int, str] = {}
         self._keep: list = []
+        self._numbers: dict[tuple, tuple] = {}  # (type, number, dtype) -> (its value tensor, its label)
         self._tensor_of: dict[str, torch.Tensor] = {}  # node id -> live tensor
         self._fn_at: dict[str, tuple] = {}  # node id -> (the tensor's grad_fn, ops recorded) when made
         self._superseded: set[str] = set()  # node ids whose tensor was later changed in place
+        self._unseen = False  # whether a recorded tensor came from backward nodes no recorded op made
         self._fns = BackwardNodes()
         self._n_outs: dict[str, int] = {}  # op id -> how many output edges it has
         self._boundaries: dict[str, list] = {}  # op id -> [(backward node, index, tensor node id)]
@@ -143,7 +143,7 @@ class Recorder:
         finally:
             active.remove(self, self._stack)
             # leaves (parameters, the caller's tensors) outlive the graph: keep their values as they are now
-            self._values.copy_now({nid for nid, t in self._tensor_of.items() if t.grad_fn is None})
+            self._values.copy_now({nid for nid, t in self._tensor_of.items() if t.is_leaf})
             try:
                 MODULE_HOOKS.release()
             finally:
@@ -180,12 +180,15 @@ class Recorder:
         """A tensor node for `t` (None for a Python number), which becomes `t`'s current node."""
         nid = f"t{self._n_tensors}"
         self._n_tensors += 1
-        if t is not None:
+        requires_grad = False
+        if t is not None:  # kept alive in _tensor_of, so its id is not reused while we record
+            fn = t.grad_fn
             self._node_of[id(t)] = nid
-            self._keep.append(t)
             self._tensor_of[nid] = t
-            self._fn_at[nid] = (t.grad_fn, self._n_ops)
-            self._fns.add_tensor(nid, t)
+            self._fn_at[nid] = (fn, self._n_ops)
+            if fn is not None:
+                self._fns.add_tensor(nid, fn, t.output_nr)
+            requires_grad = t.requires_grad
         value = self._values.keep(nid, t, value)
         label = name if name else (format_tensor(value) if kind == "constant" else "")
         self.trace.nodes[nid] = {
@@ -195,7 +198,28 @@ class Recorder:
             "value": value,
             "grad": None,
             "shape": tuple(value.shape),
-            "requires_grad": bool(t is not None and t.requires_grad),
+            "requires_grad": requires_grad,
+        }
+        return nid
+
+    def _number_node(self, x) -> str:
+        """A constant node for a Python number an op read (one value tensor and label per number)."""
+        key = (type(x), x, torch.get_default_dtype())
+        known = self._numbers.get(key) if x else None  # 0.0 and -0.0 are equal keys but not equal values
+        if known is None:
+            value = number_value(x)
+            known = self._numbers[key] = (value, format_tensor(value))
+        nid = f"t{self._n_tensors}"
+        self._n_tensors += 1
+        value, label = known
+        self.trace.nodes[nid] = {
+            "kind": "constant",
+            "name": None,
+            "label": label,
+            "value": value,
+            "grad": None,
+            "shape": (),
+            "requires_grad": False,
         }
         return nid
 
@@ -217,6 +241,7 @@ class Recorder:
                 return self._new_tensor_node(t, "param", t.detach(), name=name)
             return self._new_tensor_node(t, self._unknown_leaf_kind, t.detach())
         # made by something we did not see (before `record()` began): treat it as an input
+        self._unseen = True
         return self._new_tensor_node(t, "input", t.detach())
 
     def _refresh(self, t: torch.Tensor) -> None:
@@ -237,7 +262,7 @@ class Recorder:
         if op_id is None or int(op_id[2:]) < ops_then:  # no op since the node was made changed it
             return
         self._superseded.add(nid)
-        self._add_out_edge(op_id, self._new_tensor_node(t, "intermediate", t.detach()))
+        add_out_edge(self, op_id, self._new_tensor_node(t, "intermediate", t.detach()))
 
     # ----- ops --------------------------------------------------------------------
     def record_call(self, call, info: dict, args, kwargs):
@@ -249,15 +274,23 @@ class Recorder:
         """
         if info["op"] == "backward" and not self._allow_backward:
             raise backward_in_func()
-        skip = info.get("skip", ())
-        flat_in = flatten(list(args) + [v for k, v in kwargs.items() if k not in skip], [])
-        tensors_in = [x for x in flat_in if isinstance(x, torch.Tensor)]
-        if not tensors_in and not flat_in:
+        flat_in = flat_operands(args, kwargs, info.get("skip", ()))
+        if not flat_in:
             return call()
-        for t in tensors_in:
-            self._refresh(t)
+        tensors_in = [x for x in flat_in if isinstance(x, torch.Tensor)]
         # a custom Function may change its input in place (`mark_dirty`): keep the value it read
-        if info.get("inplace") or info.get("custom") or kwargs.get("inplace") is True or "out" in kwargs:
+        writes = info.get("inplace") or info.get("custom") or kwargs.get("inplace") is True or "out" in kwargs
+        if not any(t.requires_grad for t in tensors_in):
+            # no backward node can come out of this call: it makes no op
+            if writes:
+                self._values.copy_before_write(tensors_in)
+            return call()
+        node_of, fn_at = self._node_of, self._fn_at
+        for t in tensors_in:  # a known tensor whose grad_fn changed since its node was made: `_refresh`
+            nid = node_of.get(id(t))
+            if nid is not None and (fn := t.grad_fn) is not None and fn is not fn_at[nid][0]:
+                self._refresh(t)
+        if writes:
             self._values.copy_before_write(tensors_in)
         # grad_fn before the call tells an in-place change apart from a plain read
         before = [(t, t.grad_fn) for t in tensors_in]
@@ -268,94 +301,23 @@ class Recorder:
             if better is None:
                 raise
             raise better from err
-        flat_out = [x for x in flatten(result, []) if isinstance(x, torch.Tensor)]
-        made = [t for t in flat_out if t.grad_fn is not None and self._fns.op_of(t.grad_fn) is None]
-        changed = [t for t, fn in before if t.grad_fn is not fn and t.grad_fn is not None]
+        if isinstance(result, torch.Tensor):
+            flat_out = [result]
+        else:
+            flat_out = [x for x in flatten(result, []) if isinstance(x, torch.Tensor)]
+        op_of = self._fns.op_of
+        made = [t for t in flat_out if (fn := t.grad_fn) is not None and op_of(fn) is None]
+        changed = [t for t, fn in before if (now := t.grad_fn) is not fn and now is not None]
         if not made and not changed:
             if info["op"] == "detach":
                 note_detach(self, tensors_in, result)
             return result
-        self._add_op(info, flat_in, before, made, changed, flat_out, (args, kwargs))
+        add_op(self, info, flat_in, before, made, changed, flat_out, (args, kwargs))
         return result
 
     def _name_of(self, t: torch.Tensor) -> str | None:
         nid = self._node_of.get(id(t))
         return None if nid is None else self.trace.nodes[nid]["name"]
-
-    def _add_op(self, info, flat_in, before, made, changed, flat_out, call_args=((), {})):
-        """The op node of a call that made backward nodes, with its input and output edges."""
-        self._locals.look_for_frame()
-        op_id = f"op{self._n_ops}"
-        self._n_ops += 1
-        operands = self._operands(info, flat_in, before)
-        # how to call the op again, with the nodes its tensors had before any in-place change
-        slots = [self._node_of[id(x)] for x in flat_in if isinstance(x, torch.Tensor)]
-        inplace = bool(info.get("inplace")) or call_args[1].get("inplace") is True or "out" in call_args[1]
-        self.trace.calls[op_id] = OpCall.capture(info.get("fn"), *call_args, slots, inplace)
-        self.trace.nodes[op_id] = {
-            "kind": "op",
-            "op": info["op"],
-            "label": info["label"],
-            "module": self._modules.current(),
-            "backward": [],
-            "inplace": bool(info.get("inplace")),
-        }
-        if info.get("custom"):  # a custom Function's node carries its own rule (read by `ops.info_of`)
-            self.trace.nodes[op_id].update(custom=True, rule=info["rule"], source=info.get("source", ""))
-        seen = set()
-        for arg, nid in enumerate(operands):
-            if nid in seen:  # x * x: one edge, both contributions summed into it
-                continue
-            seen.add(nid)
-            self.trace.edges.append((nid, op_id, {"arg": arg, "grad": None}))
-        outs = self._add_outputs(op_id, made + changed, flat_out)
-        self.trace.nodes[op_id]["backward"], boundary = self._fns.claim(op_id, outs, self._node_of)
-        self._boundaries[op_id] = boundary
-        # every recorded tensor this op's backward hands a gradient to is one of its inputs,
-        # even one the call did not name (the base of a view it wrote through)
-        arg = len(operands)
-        for _, _, target in boundary:
-            if target not in seen:
-                seen.add(target)
-                self.trace.edges.append((target, op_id, {"arg": arg, "grad": None}))
-                arg += 1
-
-    def _operands(self, info: dict, flat_in: list, before: list) -> list[str]:
-        """The nodes an op reads, in the order the code writes them, as they were before the call."""
-        fn_before = {id(t): fn for t, fn in before}
-        operands = []
-        for x in flat_in:
-            if isinstance(x, torch.Tensor):
-                operands.append(self._node_for(x, fn_before.get(id(x), _UNSET)))
-            elif is_number(x) and info["takes_numbers"]:
-                operands.append(self._new_tensor_node(None, "constant", number_value(x)))
-        if info.get("reflected") and len(operands) >= 2:  # `2 - x` arrives as x.__rsub__(2)
-            operands[0], operands[1] = operands[1], operands[0]
-        return operands
-
-    def _add_outputs(self, op_id: str, tensors: list[torch.Tensor], flat_out: list) -> list[torch.Tensor]:
-        """Nodes for what an op made or changed in place; a changed tensor's old node is superseded."""
-        outs, seen_out = [], set()
-        for t in tensors:
-            if id(t) not in seen_out:
-                seen_out.add(id(t))
-                outs.append(t)
-        position: dict[int, int] = {}  # id -> first place in the result (unbind can make thousands)
-        for i, o in enumerate(flat_out):
-            position.setdefault(id(o), i)
-        for t in outs:
-            old = self._node_of.get(id(t))
-            if old is not None:
-                self._superseded.add(old)
-            nid = self._new_tensor_node(t, "intermediate", t.detach())
-            self._add_out_edge(op_id, nid, position.get(id(t)))
-        return outs
-
-    def _add_out_edge(self, op_id: str, nid: str, index: int | None = None) -> None:
-        """An op→tensor edge; `index` is the output's position (next free one when None)."""
-        count = self._n_outs.get(op_id, 0)
-        self._n_outs[op_id] = count + 1
-        self.trace.edges.append((op_id, nid, {"out": count if index is None else index}))
 
     # ----- after the forward pass -----------------------------------------------------
     def set_outputs(self, outputs: list[torch.Tensor]) -> list[str]:
@@ -376,16 +338,41 @@ class Recorder:
         Returns `(grads, shares)`: node id -> gradient (or None), and
         (tensor id, op id) -> that op's contribution to the tensor's gradient.
         """
+        wanted = self._gradient_targets()
         return gradients(
             outputs,
             grad_outputs,
-            self._gradient_targets(),
+            wanted,
             self._boundaries,
             self._superseded,
             retain_graph=retain_graph,
             value_limit=self.value_limit,
             explain=lambda err: explain(err, self.trace, self._latest_version),
+            exact=self._one_reader(outputs, {nid for nid, _ in wanted}),
         )
+
+    def _one_reader(self, outputs: list[torch.Tensor], wanted: set[str]) -> dict[str, str]:
+        """Node id -> the one op that reads it, for tensors whose gradient is all that op's share.
+
+        Only when every backward node between the recorded tensors belongs to a recorded op:
+        nothing changed in place (a view written through leaves nodes no op made) and no tensor
+        came from work the recorder did not see. Outputs get an upstream gradient from outside,
+        and a user's hook on a tensor may change its gradient: they keep their share hooks.
+        """
+        if self._superseded or self._unseen:
+            return {}
+        reader: dict[str, str | None] = {}
+        for op_id, boundary in self._boundaries.items():
+            for _, _, target in boundary:
+                if reader.setdefault(target, op_id) != op_id:
+                    reader[target] = None
+        returned = {id(t) for t in outputs}
+        one = {}
+        for nid, only in reader.items():
+            t = self._tensor_of[nid]
+            if only is not None and nid in wanted and id(t) not in returned and not t._backward_hooks:
+                one[nid] = only
+        return one
 
     def _gradient_targets(self) -> list[tuple[str, torch.Tensor]]:
         """(node id, tensor) of the current version of every recorded tensor that needs grad."""

@@ -1,0 +1,105 @@
+"""Op nodes: what one recorded call adds to the trace.
+
+`add_op` is called by the `Recorder` for a call that made new backward nodes: the op
+node, a node for each operand met for the first time (a constant for a Python number),
+the input edges in the order the code writes the operands, a node for each tensor the
+call made or changed in place, the output edges, and the op's backward nodes with
+where they hand gradients on (its boundaries, for `backward`). It reads and fills the
+recorder's bookkeeping, as `cuts` does.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ..replay import OpCall
+from .intercept import is_number
+
+_UNSET = object()  # "not given", where None is a value (a leaf's grad_fn)
+
+
+def add_op(rec, info, flat_in, before, made, changed, flat_out, call_args=((), {})):
+    """The op node of a call that made backward nodes, with its input and output edges."""
+    rec._locals.look_for_frame()
+    op_id = f"op{rec._n_ops}"
+    rec._n_ops += 1
+    operands, slots = _operands(rec, info, flat_in, before)
+    # how to call the op again, with the nodes its tensors had before any in-place change
+    inplace = bool(info.get("inplace")) or call_args[1].get("inplace") is True or "out" in call_args[1]
+    rec.trace.calls[op_id] = OpCall.capture(info.get("fn"), *call_args, slots, inplace)
+    rec.trace.nodes[op_id] = {
+        "kind": "op",
+        "op": info["op"],
+        "label": info["label"],
+        "module": rec._modules.current(),
+        "backward": [],
+        "inplace": bool(info.get("inplace")),
+    }
+    if info.get("custom"):  # a custom Function's node carries its own rule (read by `ops.info_of`)
+        rec.trace.nodes[op_id].update(custom=True, rule=info["rule"], source=info.get("source", ""))
+    seen = set()
+    for arg, nid in enumerate(operands):
+        if nid in seen:  # x * x: one edge, both contributions summed into it
+            continue
+        seen.add(nid)
+        rec.trace.edges.append((nid, op_id, {"arg": arg, "grad": None}))
+    outs = _add_outputs(rec, op_id, made + changed, flat_out)
+    rec.trace.nodes[op_id]["backward"], boundary = rec._fns.claim(op_id, outs, rec._node_of)
+    rec._boundaries[op_id] = boundary
+    # every recorded tensor this op's backward hands a gradient to is one of its inputs,
+    # even one the call did not name (the base of a view it wrote through)
+    arg = len(operands)
+    for _, _, target in boundary:
+        if target not in seen:
+            seen.add(target)
+            rec.trace.edges.append((target, op_id, {"arg": arg, "grad": None}))
+            arg += 1
+
+
+def _operands(rec, info: dict, flat_in: list, before: list) -> tuple[list[str], list[str]]:
+    """The nodes an op reads, in the order the code writes them, as they were before the call;
+    and the nodes of its tensor arguments alone, in order."""
+    fn_before = {id(t): fn for t, fn in before}
+    operands, slots = [], []
+    node_of = rec._node_of
+    for x in flat_in:
+        if isinstance(x, torch.Tensor):
+            nid = node_of.get(id(x))
+            if nid is None:
+                nid = rec._node_for(x, fn_before.get(id(x), _UNSET))
+            operands.append(nid)
+            slots.append(nid)
+        elif info["takes_numbers"] and is_number(x):
+            operands.append(rec._number_node(x))
+    if info.get("reflected") and len(operands) >= 2:  # `2 - x` arrives as x.__rsub__(2)
+        operands[0], operands[1] = operands[1], operands[0]
+    return operands, slots
+
+
+def _add_outputs(rec, op_id: str, tensors: list[torch.Tensor], flat_out: list) -> list[torch.Tensor]:
+    """Nodes for what an op made or changed in place; a changed tensor's old node is superseded."""
+    if len(tensors) == 1 and len(flat_out) == 1:  # the common case: one new tensor
+        outs, position = tensors, {id(flat_out[0]): 0}
+    else:
+        outs, seen_out = [], set()
+        for t in tensors:
+            if id(t) not in seen_out:
+                seen_out.add(id(t))
+                outs.append(t)
+        position = {}  # id -> first place in the result (unbind can make thousands)
+        for i, o in enumerate(flat_out):
+            position.setdefault(id(o), i)
+    for t in outs:
+        old = rec._node_of.get(id(t))
+        if old is not None:
+            rec._superseded.add(old)
+        nid = rec._new_tensor_node(t, "intermediate", t.detach())
+        add_out_edge(rec, op_id, nid, position.get(id(t)))
+    return outs
+
+
+def add_out_edge(rec, op_id: str, nid: str, index: int | None = None) -> None:
+    """An op→tensor edge; `index` is the output's position (next free one when None)."""
+    count = rec._n_outs.get(op_id, 0)
+    rec._n_outs[op_id] = count + 1
+    rec.trace.edges.append((op_id, nid, {"out": count if index is None else index}))
