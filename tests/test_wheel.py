@@ -76,8 +76,9 @@ CHECK = textwrap.dedent(
         "frames": len(anim.frames),
         "player_inlined": all(
             line in html
-            for line in js.splitlines() + css.splitlines()
-            if line.strip() and "</" not in line and "export default" not in line
+            for name, text in (("player.js", js), ("player.css", css))
+            for line in page.compact_source(name, text).splitlines()
+            if "</" not in line and "export default" not in line
         ),
         "axes": type(g.plot()).__name__,
     }))
