@@ -37,6 +37,7 @@ from .layout_parts import (
     ONE_SHAPE_ABOVE,
     ROW_GAP,
     Layout,
+    adjacency,
     labelled,
     page_scale,
     point_of,
@@ -227,11 +228,8 @@ def compute_layout(view: View, page: tuple[float, float] | None = None) -> Layou
 def _narrowest_row(view: View) -> float:
     """A lower bound on the width of the one-row drawing: the boxes along the longest path,
     side by side with `dot`'s gap between ranks."""
-    feeds: dict[str, list[str]] = {b: [] for b in view.boxes}
-    waiting = dict.fromkeys(view.boxes, 0)
-    for u, v in view.links:
-        feeds[u].append(v)
-        waiting[v] += 1
+    ins, feeds = adjacency(view)
+    waiting = {b: len(into) for b, into in ins.items()}
     ready = [b for b, n in waiting.items() if n == 0]
     longest = {b: view.boxes[b].width for b in view.boxes}  # the widest path that ends at b
     while ready:
