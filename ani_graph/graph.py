@@ -20,6 +20,9 @@ from .summary import VALUE_LIMIT, TensorSummary, check_value_limit
 from .tracing import Recorder
 from .tracing.naming import code_of, modules_used_by, referenced_tensors
 
+# attributes `_build` sets: the graph, and what `_assemble` reads off the recording with it
+_BUILT = frozenset({"nx", "_input_ids", "_output_ids", "_upstream", "_calls", "_by_name"})
+
 
 class TorchGraph(Drawing):
     """A PyTorch computation, run once forward and once backward, as a graph.
@@ -86,7 +89,11 @@ class TorchGraph(Drawing):
         tensors = [to_input(v, n) for v, n in zip(inputs, names)]
         # module buffers and the RNG go back as they were: building a graph has no side effects
         rec = Recorder(
-            input_kind_for_unknown_leaves="param", value_limit=value_limit, restore_state=True, allow_backward=False
+            input_kind_for_unknown_leaves="param",
+            value_limit=value_limit,
+            restore_state=True,
+            allow_backward=False,
+            lazy=True,
         )
         for t, n in zip(tensors, names):
             rec.add_input(t, n)
@@ -114,13 +121,60 @@ class TorchGraph(Drawing):
         return self
 
     def _finish(self, rec: Recorder, outputs: list[torch.Tensor], grad_outputs, *, retain_graph: bool):
-        out_ids = rec.set_outputs(outputs)
-        name_outputs(rec, out_ids, outputs)
-        nodes = rec.trace.nodes
-        out_names = [nodes[nid]["name"] for nid in out_ids]
+        self._stages: dict = {}
+        self._pending: tuple | None = None
+        if rec.deferrable(outputs):
+            try:  # the names only word an error, which the eager path below raises again with the right ones
+                upstream = to_grad_outputs(grad_outputs, outputs, [f"output {i}" for i in range(len(outputs))])
+            except (TypeError, ValueError):
+                pass
+            else:
+                # the backward now, while the caller's tensors are as the function left them;
+                # the graph itself when something first asks for it (`_build`)
+                found = rec.log_gradients(
+                    outputs, upstream, retain_graph=retain_graph, explain=lambda err: self._explain(rec, outputs, err)
+                )
+                self._pending = (rec, outputs, upstream, found)
+                return
+        rec.materialize()
+        out_ids = self._name_outputs(rec, outputs)
+        out_names = [rec.trace.nodes[nid]["name"] for nid in out_ids]
         upstream = to_grad_outputs(grad_outputs, outputs, out_names)
         grads, shares = rec.backward(outputs, upstream, retain_graph=retain_graph)
+        self._assemble(rec, out_ids, upstream, grads, shares)
 
+    @staticmethod
+    def _name_outputs(rec: Recorder, outputs: list[torch.Tensor]) -> list[str]:
+        out_ids = rec.set_outputs(outputs)
+        name_outputs(rec, out_ids, outputs)
+        return out_ids
+
+    def _explain(self, rec: Recorder, outputs: list[torch.Tensor], err: RuntimeError) -> RuntimeError:
+        """An autograd error of the deferred backward, worded as the eager path words it."""
+        from .tracing.explain import explain
+
+        rec.materialize()
+        self._name_outputs(rec, outputs)
+        return explain(err, rec.trace, rec._latest_version)
+
+    def _build(self) -> None:
+        """The graph of a deferred recording: nodes and edges from the log, gradients attached."""
+        assert self._pending is not None
+        rec, outputs, upstream, found = self._pending
+        rec.materialize()
+        out_ids = self._name_outputs(rec, outputs)
+        grads, shares = rec.gradients_by_node(found)
+        self._assemble(rec, out_ids, upstream, grads, shares)
+        self._pending = None
+
+    def __getattr__(self, name: str) -> Any:
+        # the graph and what comes with it are built on first use (`_build`)
+        if name in _BUILT and self.__dict__.get("_pending") is not None:
+            self._build()
+            return getattr(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _assemble(self, rec: Recorder, out_ids: list[str], upstream: list, grads: dict, shares: dict) -> None:
         G, given = to_networkx(rec, out_ids, upstream, grads, shares)
         self.nx = G
         self._input_ids = list(rec.trace.inputs)
@@ -131,7 +185,6 @@ class TorchGraph(Drawing):
         for nid, a in G.nodes(data=True):
             if a.get("name") and a["kind"] != "op":
                 self._by_name.setdefault(a["name"], []).append(nid)
-        self._stages: dict = {}
 
     # ----- reading values ---------------------------------------------------------
     @property

@@ -15,6 +15,7 @@ import torch.nn as nn
 
 from ani_graph import TorchGraph
 from ani_graph.tracing import Recorder
+from ani_graph.tracing import recorder as recorder_module
 
 from .conftest import autograd_grads
 
@@ -121,7 +122,9 @@ def _fan_out(x):
 def test_shares_without_hooks_are_the_shares_the_hooks_catch(func, monkeypatch):
     fast = TorchGraph(func, [[1.0, 2.0]])
     torch.testing.assert_close(fast.grad("x"), autograd_grads(func, [[1.0, 2.0]])[0])
-    monkeypatch.setattr(Recorder, "_one_reader", lambda self, outputs, wanted: {})  # a hook on every edge
+    # the eager backward, with a hook on every edge
+    monkeypatch.setattr(recorder_module, "one_reader", lambda rec, outputs, wanted: {})
+    monkeypatch.setattr(Recorder, "deferrable", lambda self, outputs: False)
     hooked = TorchGraph(func, [[1.0, 2.0]])
     for u, v, a in hooked.nx.edges(data=True):
         if a.get("grad") is None:

@@ -107,7 +107,7 @@ def _hook_shares(boundaries: dict[str, list[Boundary]], shares: dict, handles: l
             handles.append(fn.register_hook(_share_hook(op_id, targets, shares)))
 
 
-def _share_hook(op_id: str, targets: list[tuple[int, str]], shares: dict):
+def _share_hook(op_id: object, targets: list[tuple[int, str]], shares: dict):
     """A backward-node hook adding the gradients it hands to `targets` into `shares`."""
 
     def hook(grad_inputs, grad_outputs):
@@ -120,3 +120,27 @@ def _share_hook(op_id: str, targets: list[tuple[int, str]], shares: dict):
             shares[key] = g if key not in shares else shares[key] + g
 
     return hook
+
+
+def one_reader(rec, outputs: list[torch.Tensor], wanted: set[str]) -> dict[str, str]:
+    """Node id -> the one op that reads it, for tensors whose gradient is all that op's share.
+
+    Only when every backward node between the recorded tensors belongs to a recorded op:
+    nothing changed in place (a view written through leaves nodes no op made) and no tensor
+    came from work the recorder did not see. Outputs get an upstream gradient from outside,
+    and a user's hook on a tensor may change its gradient: they keep their share hooks.
+    """
+    if rec._superseded or rec._unseen:
+        return {}
+    reader: dict[str, str | None] = {}
+    for op_id, boundary in rec._boundaries.items():
+        for _, _, target in boundary:
+            if reader.setdefault(target, op_id) != op_id:
+                reader[target] = None
+    returned = {id(t) for t in outputs}
+    one = {}
+    for nid, only in reader.items():
+        t = rec._tensor_of[nid]
+        if only is not None and nid in wanted and id(t) not in returned and not t._backward_hooks:
+            one[nid] = only
+    return one

@@ -8,7 +8,7 @@ to catch that edge's share.
 >>> x = torch.tensor(2.0, requires_grad=True)
 >>> y = x.sin() * 3
 >>> book = BackwardNodes()
->>> names, boundary = book.claim("op0", [y], {id(x): "t0"})
+>>> names, boundary = book.claim("op0", [y.grad_fn], {id(x): "t0"})
 >>> names, [(i, t) for _, i, t in boundary], book.op_of(y.grad_fn)
 (['MulBackward0', 'SinBackward0'], [(0, 't0')], 'op0')
 """
@@ -45,11 +45,12 @@ class BackwardNodes:
             fn = fn.next_functions[0][0]
         return op_id
 
-    def claim(self, op_id: str, outs: list[torch.Tensor], node_of: dict[int, str]) -> tuple[list[str], list]:
-        """The class names of the backward nodes op `op_id` made, and its boundaries."""
+    def claim(self, op_id: str, starts: list, node_of: dict[int, str]) -> tuple[list[str], list]:
+        """The class names of the backward nodes op `op_id` made from its outputs' `grad_fn`s
+        (`starts`), and its boundaries."""
         names, boundary = [], []
         op_of, tensor_of, keep = self._op_of, self._tensor_of, self._keep
-        stack = [t.grad_fn for t in outs]
+        stack = list(starts)
         while stack:  # iterative: one op can make a chain of backward nodes
             fn = stack.pop()
             if fn is None or id(fn) in op_of:
@@ -65,7 +66,7 @@ class BackwardNodes:
                     if type(nxt).__name__ != "AccumulateGrad":
                         stack.append(nxt)
                         continue
-                    target = node_of.get(id(nxt.variable))  # type: ignore[attr-defined]  # a leaf's AccumulateGrad
+                    target = node_of.get(id(nxt.variable))  # a leaf's AccumulateGrad
                     if target is None:
                         continue
                 boundary.append((fn, index, target))

@@ -86,10 +86,18 @@ class ModuleNames:
         self._stack.append((id(module), self._module_names[id(module)] or None))
 
     def left(self, module: torch.nn.Module) -> None:
-        """A module's forward ended, normally or with an error."""
+        """A module's forward ended (PyTorch reports no end for a forward that raised)."""
         # only its own entry: a module that started before recording began pushed none
-        if self._stack and self._stack[-1][0] == id(module):
-            self._stack.pop()
+        stack = self._stack
+        if stack and stack[-1][0] == id(module):
+            stack.pop()
+            return
+        # its end comes after modules inside it that raised (no end is reported for those):
+        # theirs go with it
+        for i in range(len(stack) - 2, -1, -1):
+            if stack[i][0] == id(module):
+                del stack[i:]
+                return
 
 
 def _dispatch(method: str):
@@ -103,7 +111,9 @@ def _dispatch(method: str):
 def _install_module_hooks():
     return (
         register_module_forward_pre_hook(_dispatch("module_entered")),
-        register_module_forward_hook(_dispatch("module_left"), always_call=True),
+        # not `always_call`, which puts every module call on a slower path: a module that
+        # raised is taken off when the one around it ends (`ModuleNames.left`)
+        register_module_forward_hook(_dispatch("module_left")),
     )
 
 

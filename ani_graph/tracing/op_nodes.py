@@ -13,14 +13,18 @@ from __future__ import annotations
 import torch
 
 from ..replay import OpCall
-from .intercept import is_number
+from .cuts import note_detach
+from .intercept import flatten, is_number
 
 _UNSET = object()  # "not given", where None is a value (a leaf's grad_fn)
 
 
-def add_op(rec, info, flat_in, before, made, changed, flat_out, call_args=((), {})):
-    """The op node of a call that made backward nodes, with its input and output edges."""
-    rec._locals.look_for_frame()
+def add_op(rec, info, flat_in, before, made, changed, flat_out, call_args=((), {}), module=_UNSET, fns=None):
+    """The op node of a call that made backward nodes, with its input and output edges.
+
+    `module` is the path of the module the call ran in (the one running now when not given);
+    `fns` maps id(output) to its grad_fn right after the call (read now when not given).
+    """
     op_id = f"op{rec._n_ops}"
     rec._n_ops += 1
     operands, slots = _operands(rec, info, flat_in, before)
@@ -31,7 +35,7 @@ def add_op(rec, info, flat_in, before, made, changed, flat_out, call_args=((), {
         "kind": "op",
         "op": info["op"],
         "label": info["label"],
-        "module": rec._modules.current(),
+        "module": rec._modules.current() if module is _UNSET else module,
         "backward": [],
         "inplace": bool(info.get("inplace")),
     }
@@ -43,8 +47,9 @@ def add_op(rec, info, flat_in, before, made, changed, flat_out, call_args=((), {
             continue
         seen.add(nid)
         rec.trace.edges.append((nid, op_id, {"arg": arg, "grad": None}))
-    outs = _add_outputs(rec, op_id, made + changed, flat_out)
-    rec.trace.nodes[op_id]["backward"], boundary = rec._fns.claim(op_id, outs, rec._node_of)
+    outs = _add_outputs(rec, op_id, made + changed, flat_out, fns)
+    starts = [t.grad_fn for t in outs] if fns is None else [fns.get(id(t), t.grad_fn) for t in outs]
+    rec.trace.nodes[op_id]["backward"], boundary = rec._fns.claim(op_id, starts, rec._node_of)
     rec._boundaries[op_id] = boundary
     # every recorded tensor this op's backward hands a gradient to is one of its inputs,
     # even one the call did not name (the base of a view it wrote through)
@@ -76,7 +81,7 @@ def _operands(rec, info: dict, flat_in: list, before: list) -> tuple[list[str], 
     return operands, slots
 
 
-def _add_outputs(rec, op_id: str, tensors: list[torch.Tensor], flat_out: list) -> list[torch.Tensor]:
+def _add_outputs(rec, op_id: str, tensors: list[torch.Tensor], flat_out: list, fns=None) -> list[torch.Tensor]:
     """Nodes for what an op made or changed in place; a changed tensor's old node is superseded."""
     if len(tensors) == 1 and len(flat_out) == 1:  # the common case: one new tensor
         outs, position = tensors, {id(flat_out[0]): 0}
@@ -93,7 +98,8 @@ def _add_outputs(rec, op_id: str, tensors: list[torch.Tensor], flat_out: list) -
         old = rec._node_of.get(id(t))
         if old is not None:
             rec._superseded.add(old)
-        nid = rec._new_tensor_node(t, "intermediate", t.detach())
+        fn = t.grad_fn if fns is None else fns.get(id(t), t.grad_fn)
+        nid = rec._new_tensor_node(t, "intermediate", t.detach(), fn=fn)
         add_out_edge(rec, op_id, nid, position.get(id(t)))
     return outs
 
@@ -103,3 +109,41 @@ def add_out_edge(rec, op_id: str, nid: str, index: int | None = None) -> None:
     count = rec._n_outs.get(op_id, 0)
     rec._n_outs[op_id] = count + 1
     rec.trace.edges.append((op_id, nid, {"out": count if index is None else index}))
+
+
+def after_call(rec, info: dict, flat_in: list, tensors_in: list, before: list, result, call_args):
+    """The op of a call that ran, if it made new backward nodes or changed an input."""
+    if isinstance(result, torch.Tensor):
+        flat_out = [result]
+    else:
+        flat_out = [x for x in flatten(result, []) if isinstance(x, torch.Tensor)]
+    op_of = rec._fns.op_of
+    made = [t for t in flat_out if (fn := t.grad_fn) is not None and op_of(fn) is None]
+    changed = [t for t, fn in before if (now := t.grad_fn) is not fn and now is not None]
+    if not made and not changed:
+        if info["op"] == "detach":
+            note_detach(rec, tensors_in, result)
+        return result
+    add_op(rec, info, flat_in, before, made, changed, flat_out, call_args)
+    return result
+
+
+def refresh(rec, t: torch.Tensor) -> None:
+    """Give a known tensor a new node if an op we recorded changed it without naming it.
+
+    Writing through a view changes its base (and writing a base, its other views):
+    PyTorch gives the tensor a new backward node, made by that op. The tensor's new
+    version becomes one more output of the op, so what reads it next reads the new
+    version.
+    """
+    nid = rec._node_of.get(id(t))
+    if nid is None or t.grad_fn is None:
+        return
+    fn_then, ops_then = rec._fn_at.get(nid, (None, 0))
+    if t.grad_fn is fn_then:
+        return
+    op_id = rec._fns.maker_of(t)
+    if op_id is None or int(op_id[2:]) < ops_then:  # no op since the node was made changed it
+        return
+    rec._superseded.add(nid)
+    add_out_edge(rec, op_id, rec._new_tensor_node(t, "intermediate", t.detach()))

@@ -22,14 +22,16 @@ import torch
 from ..format import format_tensor
 from ..summary import VALUE_LIMIT
 from . import active
-from .backward import gradients
-from .cuts import add_cut, note_detach
+from .backward import gradients, one_reader
+from .cuts import add_cut
+from .deferred import by_node, log_gradients
 from .explain import backward_in_func, explain, leaf_in_place
 from .functions import PATCH
 from .grad_fns import BackwardNodes
-from .intercept import CallInterceptor, flat_operands, flatten, number_value
+from .intercept import CallInterceptor, flat_operands, number_value
+from .lazy import EAGER, LOGGED, deferrable, leaf_copies, log_call, replay, writes_recorded
 from .naming import MODULE_HOOKS, LocalNames, ModuleNames, name_from_locals
-from .op_nodes import _UNSET, add_op, add_out_edge
+from .op_nodes import _UNSET, after_call, refresh
 from .snapshot import Snapshot
 from .trace import Trace
 from .values import ValueKeeper
@@ -60,6 +62,7 @@ class Recorder:
         value_limit: int = VALUE_LIMIT,
         restore_state: bool = False,
         allow_backward: bool = True,
+        lazy: bool = False,
     ):
         self.value_limit = value_limit
         self.trace = Trace()
@@ -86,12 +89,20 @@ class Recorder:
         self._snapshot = Snapshot() if restore_state else None
         self._alone_since = active.started_and_running()  # to tell whether another recording overlapped
         self._mode: CallInterceptor | None = None
+        # lazy: calls are logged raw and the trace is built from the log later (`lazy`)
+        self._log: list | None = [] if lazy else None
+        self._seen: dict[int, object] = {}  # id(tensor) -> its grad_fn when the log last met it
+        self._pending_locals: list[dict] = []  # local variables that name nodes once they are built
+        self._leaf_copies: dict[int, object] = {}  # id(leaf) -> its value when the block ended
+        self.entry_ops: list = []  # op id (or None) per logged call, once replayed
+        self._log_storages: tuple[set, int] = (set(), 0)  # storages the log's tensors use, up to an entry
 
     # ----- before and around the forward pass ------------------------------------------
     def add_input(self, t: torch.Tensor, name: str) -> str:
         """Register one of func's inputs under its parameter name."""
         nid = self._new_tensor_node(t, "input", t.detach(), name=name)
         self.trace.inputs.append(nid)
+        self._seen[id(t)] = t.grad_fn
         return nid
 
     def add_root_module(self, module: torch.nn.Module, prefix: str = ""):
@@ -143,6 +154,8 @@ class Recorder:
         finally:
             active.remove(self, self._stack)
             # leaves (parameters, the caller's tensors) outlive the graph: keep their values as they are now
+            if self._log is not None:
+                self._leaf_copies = leaf_copies(self._log, self.value_limit)
             self._values.copy_now({nid for nid, t in self._tensor_of.items() if t.is_leaf})
             try:
                 MODULE_HOOKS.release()
@@ -162,10 +175,10 @@ class Recorder:
 
     def module_entered(self, module: torch.nn.Module) -> None:
         """Called by the shared module hooks when a module's forward starts on this thread."""
-        with torch._C.DisableTorchFunction():
-            if self._snapshot is not None:
+        if self._snapshot is not None and not self._snapshot.has(module):
+            with torch._C.DisableTorchFunction():
                 self._snapshot.add_module(module)
-            self._modules.entered(module)
+        self._modules.entered(module)
 
     def module_left(self, module: torch.nn.Module) -> None:
         """Called by the shared module hooks when a module's forward ends on this thread."""
@@ -174,22 +187,25 @@ class Recorder:
     # ----- nodes ------------------------------------------------------------------
     def knows(self, tensor: torch.Tensor) -> bool:
         """Whether `tensor` has a node here: an input, or read or made while recording."""
-        return id(tensor) in self._node_of
+        return id(tensor) in self._node_of or id(tensor) in self._seen
 
-    def _new_tensor_node(self, t: torch.Tensor | None, kind: str, value, name=None) -> str:
+    def _new_tensor_node(self, t: torch.Tensor | None, kind: str, value, name=None, fn=_UNSET) -> str:
         """A tensor node for `t` (None for a Python number), which becomes `t`'s current node."""
         nid = f"t{self._n_tensors}"
         self._n_tensors += 1
         requires_grad = False
+        copy = None
         if t is not None:  # kept alive in _tensor_of, so its id is not reused while we record
-            fn = t.grad_fn
+            if fn is _UNSET:
+                fn = t.grad_fn
+            copy = self._leaf_copies.get(id(t)) if self._leaf_copies else None
             self._node_of[id(t)] = nid
             self._tensor_of[nid] = t
             self._fn_at[nid] = (fn, self._n_ops)
             if fn is not None:
                 self._fns.add_tensor(nid, fn, t.output_nr)
             requires_grad = t.requires_grad
-        value = self._values.keep(nid, t, value)
+        value = self._values.keep(nid, t, value) if copy is None else copy
         label = name if name else (format_tensor(value) if kind == "constant" else "")
         self.trace.nodes[nid] = {
             "kind": kind,
@@ -245,24 +261,8 @@ class Recorder:
         return self._new_tensor_node(t, "input", t.detach())
 
     def _refresh(self, t: torch.Tensor) -> None:
-        """Give a known tensor a new node if an op we recorded changed it without naming it.
-
-        Writing through a view changes its base (and writing a base, its other views):
-        PyTorch gives the tensor a new backward node, made by that op. The tensor's new
-        version becomes one more output of the op, so what reads it next reads the new
-        version.
-        """
-        nid = self._node_of.get(id(t))
-        if nid is None or t.grad_fn is None:
-            return
-        fn_then, ops_then = self._fn_at.get(nid, (None, 0))
-        if t.grad_fn is fn_then:
-            return
-        op_id = self._fns.maker_of(t)
-        if op_id is None or int(op_id[2:]) < ops_then:  # no op since the node was made changed it
-            return
-        self._superseded.add(nid)
-        add_out_edge(self, op_id, self._new_tensor_node(t, "intermediate", t.detach()))
+        """Give a known tensor a new node if an op we recorded changed it without naming it (`op_nodes.refresh`)."""
+        refresh(self, t)
 
     # ----- ops --------------------------------------------------------------------
     def record_call(self, call, info: dict, args, kwargs):
@@ -283,8 +283,19 @@ class Recorder:
         if not any(t.requires_grad for t in tensors_in):
             # no backward node can come out of this call: it makes no op
             if writes:
+                if self._log is not None and writes_recorded(self, tensors_in):
+                    self.materialize()
                 self._values.copy_before_write(tensors_in)
             return call()
+        if self._log is not None:
+            if not writes:
+                done, result, before = log_call(self, call, info, flat_in, tensors_in, (args, kwargs))
+                if done == LOGGED:
+                    return result
+                if done == EAGER:
+                    self.materialize()
+                    return after_call(self, info, flat_in, tensors_in, before, result, (args, kwargs))
+            self.materialize()
         node_of, fn_at = self._node_of, self._fn_at
         for t in tensors_in:  # a known tensor whose grad_fn changed since its node was made: `_refresh`
             nid = node_of.get(id(t))
@@ -294,26 +305,29 @@ class Recorder:
             self._values.copy_before_write(tensors_in)
         # grad_fn before the call tells an in-place change apart from a plain read
         before = [(t, t.grad_fn) for t in tensors_in]
+        self._locals.look_for_frame()
         try:
             result = call()
         except RuntimeError as err:
-            better = leaf_in_place(err, [self._name_of(t) for t in tensors_in if t.is_leaf and t.requires_grad])
+            better = self.call_error(err, tensors_in)
             if better is None:
                 raise
             raise better from err
-        if isinstance(result, torch.Tensor):
-            flat_out = [result]
-        else:
-            flat_out = [x for x in flatten(result, []) if isinstance(x, torch.Tensor)]
-        op_of = self._fns.op_of
-        made = [t for t in flat_out if (fn := t.grad_fn) is not None and op_of(fn) is None]
-        changed = [t for t, fn in before if (now := t.grad_fn) is not fn and now is not None]
-        if not made and not changed:
-            if info["op"] == "detach":
-                note_detach(self, tensors_in, result)
-            return result
-        add_op(self, info, flat_in, before, made, changed, flat_out, (args, kwargs))
-        return result
+        return after_call(self, info, flat_in, tensors_in, before, result, (args, kwargs))
+
+    def call_error(self, err: RuntimeError, tensors_in: list) -> RuntimeError | None:
+        """A clearer error for a call that failed on a leaf, naming it; None to raise PyTorch's."""
+        return leaf_in_place(err, [self._name_of(t) for t in tensors_in if t.is_leaf and t.requires_grad])
+
+    def materialize(self) -> None:
+        """Build the trace from the lazy log now, and record eagerly from here on."""
+        log, self._log = self._log, None
+        if log is None:
+            return
+        self.entry_ops = replay(self, log)
+        for local_vars in self._pending_locals:
+            self.name_from_locals(local_vars)
+        self._pending_locals = []
 
     def _name_of(self, t: torch.Tensor) -> str | None:
         nid = self._node_of.get(id(t))
@@ -330,6 +344,9 @@ class Recorder:
 
     def name_from_locals(self, local_vars: dict):
         """Give unnamed nodes the local variable names that hold them, where unambiguous."""
+        if self._log is not None:  # named when the log is built
+            self._pending_locals.append(dict(local_vars))
+            return
         name_from_locals(self.trace.nodes, self._node_of, local_vars)
 
     def backward(self, outputs: list[torch.Tensor], grad_outputs: list, *, retain_graph: bool):
@@ -348,31 +365,22 @@ class Recorder:
             retain_graph=retain_graph,
             value_limit=self.value_limit,
             explain=lambda err: explain(err, self.trace, self._latest_version),
-            exact=self._one_reader(outputs, {nid for nid, _ in wanted}),
+            exact=one_reader(self, outputs, {nid for nid, _ in wanted}),
         )
 
-    def _one_reader(self, outputs: list[torch.Tensor], wanted: set[str]) -> dict[str, str]:
-        """Node id -> the one op that reads it, for tensors whose gradient is all that op's share.
+    def deferrable(self, outputs: list[torch.Tensor]) -> bool:
+        """Whether the graph can still be built later from the log (see `lazy`), with these outputs."""
+        return self._log is not None and deferrable(self._seen, outputs)
 
-        Only when every backward node between the recorded tensors belongs to a recorded op:
-        nothing changed in place (a view written through leaves nodes no op made) and no tensor
-        came from work the recorder did not see. Outputs get an upstream gradient from outside,
-        and a user's hook on a tensor may change its gradient: they keep their share hooks.
-        """
-        if self._superseded or self._unseen:
-            return {}
-        reader: dict[str, str | None] = {}
-        for op_id, boundary in self._boundaries.items():
-            for _, _, target in boundary:
-                if reader.setdefault(target, op_id) != op_id:
-                    reader[target] = None
-        returned = {id(t) for t in outputs}
-        one = {}
-        for nid, only in reader.items():
-            t = self._tensor_of[nid]
-            if only is not None and nid in wanted and id(t) not in returned and not t._backward_hooks:
-                one[nid] = only
-        return one
+    def log_gradients(self, outputs, grad_outputs, *, retain_graph: bool, explain) -> tuple[dict, dict]:
+        """Gradients and the needed shares from the log, before any node exists (see `deferred`)."""
+        assert self._log is not None
+        inputs = [self._tensor_of[nid] for nid in self.trace.inputs]
+        return log_gradients(self._log, inputs, outputs, grad_outputs, retain_graph=retain_graph, explain=explain)
+
+    def gradients_by_node(self, found: tuple[dict, dict]) -> tuple[dict, dict]:
+        """`log_gradients`' results by node id and op id, as `backward` returns them (after `materialize`)."""
+        return by_node(self, found)
 
     def _gradient_targets(self) -> list[tuple[str, torch.Tensor]]:
         """(node id, tensor) of the current version of every recorded tensor that needs grad."""

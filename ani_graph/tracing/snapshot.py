@@ -31,6 +31,10 @@ class Snapshot:
         self._cuda_rng = torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None
         self._buffers: dict[int, tuple[torch.nn.Module, dict]] = {}  # id -> (module, name -> (tensor, copy))
 
+    def has(self, module: torch.nn.Module) -> bool:
+        """Whether `module`'s buffers are kept already."""
+        return id(module) in self._buffers
+
     def add_module(self, module: torch.nn.Module) -> None:
         """Keep `module`'s own buffers as they are now (once per module)."""
         if id(module) in self._buffers:

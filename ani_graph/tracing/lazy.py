@@ -1,0 +1,156 @@
+"""The recorder's cheap path: during the forward, one raw tuple per call, and nothing else.
+
+While a lazy recorder records (`Recorder(lazy=True)`, what `TorchGraph` uses), a call
+whose tensors need grad is run and logged as it came (`log_call`): no node dicts, no
+labels, no walk over backward nodes. The graph is built from the log later
+(`replay`), by the same code the eager recorder runs at call time (`op_nodes`), so
+node ids, edges and attributes come out the same. What the eager code reads from the
+tensors at call time is kept in the log (each input's `grad_fn` before the call, each
+output's after it, the module running), and the rest does not change while nothing is
+written in place.
+
+So anything that would make a later read differ from the call-time one ends the lazy
+path: a call that may write (in place, `out=`, a custom Function), a tensor whose
+`grad_fn` changed since it was seen, a tensor made by work the recorder did not see,
+and `detach()` of a recorded tensor. The recorder then replays the log at once and
+records the rest eagerly (`Recorder.materialize`), which is what it would have built
+anyway. Leaves outlive the block: their values are copied when it ends (`leaf_copies`).
+
+>>> import torch
+>>> from ani_graph.tracing import Recorder
+>>> x = torch.tensor(2.0, requires_grad=True)
+>>> rec = Recorder(lazy=True)
+>>> _ = rec.add_input(x, "x")
+>>> with rec:
+...     y = torch.sin(x) * 3
+>>> len(rec._log), len(rec.trace.nodes)
+(2, 1)
+>>> rec.materialize()
+>>> [a["op"] for a in rec.trace.nodes.values() if a["kind"] == "op"]
+['sin', 'mul']
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ..summary import keep
+from .intercept import flatten
+from .op_nodes import add_op
+from .values import storage_key
+
+MISSING = object()  # not seen yet, where None is a value (a leaf's grad_fn)
+LOGGED, EAGER = "logged", "eager"  # what `log_call` did with a call it ran
+
+
+def log_call(rec, call, info: dict, flat_in: list, tensors_in: list, call_args: tuple):
+    """Run and log one call that reads a tensor needing grad, when nothing about it is unusual.
+
+    Returns `(None, None, None)` without running the call when the recorder must go eager
+    first; `(LOGGED, result, None)` when the call is logged (or made no op); and
+    `(EAGER, result, before)` when the call ran but what it did needs the eager path
+    (`before`: each input tensor with its `grad_fn` before the call).
+    """
+    seen = rec._seen
+    before_fns = []
+    for t in tensors_in:
+        fn = t.grad_fn
+        known = seen.get(id(t), MISSING)
+        if known is MISSING:
+            if fn is not None:  # made by something the recorder did not see
+                return None, None, None
+        elif known is not fn:  # changed since it was seen: a write through a view or base
+            return None, None, None
+        before_fns.append(fn)
+    rec._locals.look_for_frame()
+    try:
+        result = call()
+    except RuntimeError as err:
+        rec.materialize()
+        better = rec.call_error(err, tensors_in)
+        if better is None:
+            raise
+        raise better from err
+    if isinstance(result, torch.Tensor):
+        flat_out = [result]
+    else:
+        flat_out = [x for x in flatten(result, []) if isinstance(x, torch.Tensor)]
+    for t, fn in zip(tensors_in, before_fns):
+        if t.grad_fn is not fn:  # written in place by a call that does not say so (dropout's `inplace`)
+            return EAGER, result, list(zip(tensors_in, before_fns))
+    out_fns, made = [], False
+    for t in flat_out:
+        fn = t.grad_fn
+        known = seen.get(id(t), MISSING)
+        if known is MISSING:
+            made = made or fn is not None
+            out_fns.append(fn)
+        elif known is fn:  # returned as it was (`x.contiguous()`): made by an earlier op
+            out_fns.append(None)
+        else:
+            return EAGER, result, list(zip(tensors_in, before_fns))
+    if not made:
+        if info["op"] == "detach":  # a cut, drawn when something reads the result
+            return EAGER, result, list(zip(tensors_in, before_fns))
+        return LOGGED, result, None
+    for t, fn in zip(tensors_in, before_fns):
+        seen.setdefault(id(t), fn)
+    for t, fn in zip(flat_out, out_fns):
+        seen.setdefault(id(t), fn)
+    rec._log.append((info, flat_in, before_fns, flat_out, out_fns, rec._modules.current(), call_args))
+    return LOGGED, result, None
+
+
+def replay(rec, log: list) -> list:
+    """Add the logged calls to the trace as the eager recorder would have; op id per entry (None: no op)."""
+    ops: list[str | None] = []
+    op_of = rec._fns.op_of
+    for info, flat_in, before_fns, flat_out, out_fns, module, call_args in log:
+        made = [t for t, fn in zip(flat_out, out_fns) if fn is not None and op_of(fn) is None]
+        if not made:
+            ops.append(None)
+            continue
+        tensors_in = [x for x in flat_in if isinstance(x, torch.Tensor)]
+        fns = {id(t): fn for t, fn in zip(flat_out, out_fns)}
+        ops.append(f"op{rec._n_ops}")
+        add_op(rec, info, flat_in, list(zip(tensors_in, before_fns)), made, [], flat_out, call_args, module, fns)
+    return ops
+
+
+def leaf_copies(log: list, limit: int) -> dict[int, object]:
+    """id(tensor) -> its value now, for every leaf the log read: they outlive the recording
+    (parameters, the caller's tensors), and a later optimizer step must not change the drawing."""
+    copies: dict[int, object] = {}
+    for entry in log:
+        for x, fn in zip((x for x in entry[1] if isinstance(x, torch.Tensor)), entry[2]):
+            if fn is None and id(x) not in copies and x.is_leaf:
+                value = x.detach()
+                small = value.layout == torch.strided and not value.is_meta and value.numel() <= limit
+                copies[id(x)] = value.clone() if small else keep(value, limit)
+    return copies
+
+
+def writes_recorded(rec, tensors: list) -> bool:
+    """Whether a write to `tensors` (that need no grad) would change a value the log holds.
+
+    The storages of the logged tensors are gathered once, as the log grows.
+    """
+    keys, start = rec._log_storages
+    log = rec._log
+    for entry in log[start:]:
+        for x in entry[1]:
+            if isinstance(x, torch.Tensor):
+                keys.add(storage_key(x))
+        for t in entry[3]:
+            keys.add(storage_key(t))
+    rec._log_storages = (keys, len(log))
+    return any(storage_key(t) in keys for t in tensors)
+
+
+def deferrable(seen: dict, outputs: list) -> bool:
+    """Whether each output is a tensor the log met, as it was then, or a leaf (else: the eager path)."""
+    for t in outputs:
+        known = seen.get(id(t), MISSING)
+        if (t.grad_fn is not None or known is not MISSING) and known is not t.grad_fn:
+            return False
+    return True
