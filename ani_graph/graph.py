@@ -161,10 +161,11 @@ class TorchGraph(Drawing):
         """The graph of a deferred recording: nodes and edges from the log, gradients attached."""
         assert self._pending is not None
         rec, outputs, upstream, found = self._pending
-        rec.materialize()
-        out_ids = self._name_outputs(rec, outputs)
-        grads, shares = rec.gradients_by_node(found)
-        self._assemble(rec, out_ids, upstream, grads, shares)
+        with paused_gc():  # many small objects, none of them garbage (`gcpause`)
+            rec.materialize()
+            out_ids = self._name_outputs(rec, outputs)
+            grads, shares = rec.gradients_by_node(found)
+            self._assemble(rec, out_ids, upstream, grads, shares)
         self._pending = None
 
     def __getattr__(self, name: str) -> Any:
