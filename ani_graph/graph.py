@@ -53,6 +53,8 @@ class TorchGraph(Drawing):
     ----------
     nx : networkx.DiGraph
         The graph itself: tensor and op nodes, and edges, with the attributes the README lists.
+        The constructor runs the forward and the backward; the graph is built from that
+        recording the first time it is used (its values are those of the run).
 
     Examples
     --------

@@ -13,6 +13,8 @@ One job per module:
 - `explain`: PyTorch's errors, reworded to name the user's tensor and say what to write instead;
 - `snapshot`: module buffers and the RNG, put back after `TorchGraph` ran the user's function;
 - `op_nodes`: what one recorded call adds: the op node, its operands, outputs and boundaries;
+- `lazy`: the cheap forward `TorchGraph` uses: one raw tuple per call, replayed into the trace later;
+- `deferred`: gradients and the needed per-edge shares computed from that log, before any node exists;
 - `recorder`: the `Recorder`, the node and op bookkeeping that ties these together.
 """
 

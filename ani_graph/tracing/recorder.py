@@ -41,7 +41,8 @@ class Recorder:
     """Records the ops of one forward pass on the calling thread. Use it as a context manager.
 
     `restore_state=True` keeps module buffers and the RNG as they were before (see
-    `snapshot`); `allow_backward=False` makes a `backward()` call inside the block an error.
+    `snapshot`); `allow_backward=False` makes a `backward()` call inside the block an error;
+    `lazy=True` only logs the calls and builds the trace from the log later (see `lazy`).
 
     >>> x = torch.tensor(2.0, requires_grad=True)
     >>> rec = Recorder()
