@@ -89,7 +89,7 @@ def _still(svg: str, inline: bool) -> str:
 
 
 def _data_block(cls: str, data: dict) -> str:
-    """A JSON block of the page, packed (`payload.pack`: frames as rows, repeated strings once) and deflated."""
+    """A JSON block of the page, packed (`payload.pack`: frames as rows) and deflated."""
     return f'<script type="application/json" class="{cls}">{encode(data)}</script>'
 
 
