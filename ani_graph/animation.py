@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .format import texts_kept
 from .frames import state_at
+from .gcpause import paused_gc
 from .heatmap import check_tensors
 from .view import MAX_NODES
 
@@ -214,9 +215,10 @@ class Animation:
         from .page import standalone_page
 
         title = "ani-graph: " + ", ".join(self.graph.outputs)
-        return standalone_page(
-            self._svg(), self.frames, self.interval_ms, html.escape(title), self.quiz, self.inspect_data()
-        )
+        with paused_gc():  # the drawing, the panels and the page make many objects and no cycles
+            return standalone_page(
+                self._svg(), self.frames, self.interval_ms, html.escape(title), self.quiz, self.inspect_data()
+            )
 
     def frame_image(self, index: int, size: tuple[int, int] | None = None) -> Image:
         """One frame as a Pillow image.

@@ -21,7 +21,7 @@ that starts with a digit is quoted (`∂y/∂"0.bias"`) so it cannot be read as 
 
 from __future__ import annotations
 
-from .format import MINUS, format_number, format_tensor
+from .format import MINUS, format_number, format_tensor, kept
 from .names import Names
 from .ops import OPERAND_FIELDS, fill, info_of
 from .style import math_to_text
@@ -246,8 +246,13 @@ def arrival_caption(G, u, op, share, running, arrival: int, names, scalar: str =
 def rule_text(G, op, names, scalar: str = "L") -> str:
     """The op's local rule with the graph's names, introduced by its label: `×: ∂v1/∂a = x, …`.
 
-    Only the operands that need a gradient get their part of the rule.
+    Only the operands that need a gradient get their part of the rule. Within `format.texts_kept`
+    (one animation) it is written once per op: the frames and the inspect panel both show it.
     """
+    return kept(("rule", id(G), op, scalar, id(names)), names, lambda: _rule_text(G, op, names, scalar))
+
+
+def _rule_text(G, op, names, scalar: str) -> str:
     attrs = G._node
     label = math_to_text(attrs[op]["label"])
     fields = rule_fields(G, op, names, scalar)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -103,7 +103,8 @@ _KEPT: ContextVar[dict | None] = ContextVar("ani_graph_kept_texts", default=None
 
 @contextmanager
 def texts_kept(store: dict) -> Iterator[dict]:
-    """Within the block, `format_tensor` writes each tensor once: its texts are kept in `store`.
+    """Within the block, `format_tensor` writes each tensor once (and `kept` each text): its texts
+    are kept in `store`.
 
     One animation keeps one store for its frames, its drawing and its inspect panels, which
     write the same values and gradients many times over. A tensor is known by identity (the
@@ -115,6 +116,18 @@ def texts_kept(store: dict) -> Iterator[dict]:
         yield store
     finally:
         _KEPT.reset(token)
+
+
+def kept(key: tuple, owner: object, make: Callable[[], str]) -> str:
+    """`make()`, written once per `texts_kept` block for `key` and `owner` (an object the text is
+    made from, such as the view's names, known by identity); outside a block, every time."""
+    store = _KEPT.get()
+    if store is None:
+        return make()
+    hit = store.get(key)
+    if hit is None or hit[0] is not owner:
+        hit = store[key] = (owner, make())
+    return hit[1]
 
 
 def format_tensor(t, max_chars: int = 40, digits: int = 4) -> str:
