@@ -52,7 +52,6 @@ def format_number(x: float, digits: int = 4) -> str:
 
 _SEP = "\x1f"  # between the numbers of one `format_numbers` pass (no number's text holds it)
 _NEGATIVE_ZERO = re.compile(_SEP + "-0(?=" + _SEP + ")")
-_EXPONENT = re.compile(r"e\+?(-?)0*(?=\d)")  # e+05 -> e5, e-09 -> e-9, as int(exponent) writes it
 
 
 def format_numbers(values: list[float], digits: int = 4) -> list[str]:
@@ -68,8 +67,8 @@ def format_numbers(values: list[float], digits: int = 4) -> list[str]:
     text = _SEP + (f"%.{digits}g{_SEP}" * len(values)) % tuple(values)
     if "-0" + _SEP in text:  # −0.0 is written as 0, as format_number does
         text = _NEGATIVE_ZERO.sub(_SEP + "0", text)
-    if "e" in text:
-        text = _EXPONENT.sub(r"e\1", text)
+    if "e" in text:  # %g writes two or more exponent digits with a sign: e+05 -> e5, e-09 -> e-9
+        text = text.replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
     return text.replace("-", MINUS).split(_SEP)[1:-1]
 
 
@@ -167,4 +166,7 @@ def _format_tensor(t, max_chars: int, digits: int) -> str:
                 return text
     if numel == 0:
         return f"{format_shape(shape)} (empty)"
-    return summary_text(shape, float(t.detach().double().mean()), max_chars)
+    from torch import float64
+
+    # the mean summed in float64 as `t.double().mean()` sums it (the same number), without the copy
+    return summary_text(shape, float(t.detach().mean(dtype=float64)), max_chars)

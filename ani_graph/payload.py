@@ -36,24 +36,33 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 def compact_json(data: Any) -> str:
     """JSON without spaces, with any lone surrogate (which no UTF-8 text can hold) as a `\\u` escape."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _utf8_safe(json.dumps(data, ensure_ascii=False, separators=(",", ":")))[0]
+
+
+def _utf8_safe(text: str) -> tuple[str, bytes]:
+    """`text` with each lone surrogate as a `\\u` escape, and its UTF-8 bytes (encoding finds a
+    surrogate in a fraction of the time a search does, so the search runs only when there is one)."""
+    try:
+        return text, text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+        return text, text.encode("utf-8")
 
 
 def encode(data: dict) -> str:
     """`pack(data)` as a page holds it: a JSON string of the deflated JSON, in base64 (no `<`, `&` or
     line break can occur in it, so it is inert inside an inline `<script>`)."""
-    raw = zlib.compress(_packed_json(data).encode("utf-8"), LEVEL)
+    raw = zlib.compress(_packed_json(data), LEVEL)
     return '"' + base64.b64encode(raw).decode("ascii") + '"'
 
 
-def _packed_json(data: dict) -> str:
-    """`compact_json(pack(data))`, written without walking the data when no string holds the mark."""
+def _packed_json(data: dict) -> bytes:
+    """`compact_json(pack(data))` in UTF-8, written without walking the data when no string holds the mark."""
     body, fields = _rows(data)
-    text = compact_json(body)
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     if MARK in text:  # perhaps a string that starts with the mark: the walk puts those through the table
-        return compact_json(_pack_rows(body, fields))
-    return '{"strings":[],"fields":' + compact_json(fields) + ',"data":' + text + "}"
+        return _utf8_safe(compact_json(_pack_rows(body, fields)))[1]
+    return _utf8_safe('{"strings":[],"fields":' + compact_json(fields) + ',"data":' + text + "}")[1]
 
 
 def _marked(value: Any, table: dict[str, int]) -> None:

@@ -8,7 +8,7 @@ import zlib
 from ani_graph import TorchGraph
 from ani_graph.examples import sin_example
 from ani_graph.page import script_json
-from ani_graph.payload import MARK, encode, pack, unpack
+from ani_graph.payload import MARK, compact_json, encode, pack, unpack
 
 from .test_hostile_strings import HOSTILE
 
@@ -64,3 +64,11 @@ def test_the_page_block_is_deflated_base64_and_gives_back_hostile_strings():
     anim = TorchGraph(sin_example, [2, 3, 4]).animate("both")
     state = {"frames": anim.frames, "frame": 0}
     assert len(encode(state)) < len(script_json(pack(state)))  # base64 of deflate: smaller even for 3 ops
+
+
+def test_the_deflated_block_is_exactly_the_packed_json_lone_surrogates_escaped():
+    names = [*HOSTILE, MARK, MARK + "1", "\ud800", "a\udfffb", "__proto__"]
+    for data in ({"frames": [{"a": n, "b": [n]} for n in names]}, {"frames": [{"a": "x"}], "k": "\ud83d"}, {"n": 1}):
+        raw = zlib.decompress(base64.b64decode(json.loads(encode(data))))
+        assert raw == compact_json(pack(data)).encode("utf-8")
+    assert compact_json(["\ud800", "é"]) == '["\\ud800","é"]'
