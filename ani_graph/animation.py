@@ -16,7 +16,9 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .format import texts_kept
 from .frames import state_at
+from .gcpause import paused_gc
 from .heatmap import check_tensors
 from .view import MAX_NODES
 
@@ -67,17 +69,22 @@ class Animation:
         self.graph = graph
         self.direction = direction
         self.interval_ms = interval_ms
-        self.frames: list[dict] = graph.frames(direction, depth=depth, max_nodes=max_nodes, wrt=wrt, check=check)
+        texts: dict = {}  # every tensor written once for the frames, the quiz, the drawing and the panels
+        with texts_kept(texts):
+            self.frames: list[dict] = graph.frames(direction, depth=depth, max_nodes=max_nodes, wrt=wrt, check=check)
         # tangents and ✓ marks are texts the graph does not hold: the boxes make room for them
         extra = _badge_texts(self.frames) if direction == "tangent" or check else ()
-        self._start({"depth": depth, "max_nodes": max_nodes, "extra": extra, "tensors": tensors})
-        self.quiz = _quiz(self, tolerance, seed) if quiz else None
+        self._start({"depth": depth, "max_nodes": max_nodes, "extra": extra, "tensors": tensors}, texts)
+        with texts_kept(texts):
+            self.quiz = _quiz(self, tolerance, seed) if quiz else None
 
     quiz: dict | None  # the questions of a quiz (`_quiz`), None when not asking
 
-    def _start(self, view: dict) -> None:
-        """The state every animation starts with, drawn with the view options `view`."""
+    def _start(self, view: dict, texts: dict | None = None) -> None:
+        """The state every animation starts with, drawn with the view options `view` (`texts`: the
+        tensor texts written so far, see `format.texts_kept`)."""
         self._view = view
+        self._texts: dict = {} if texts is None else texts
         self._frame = 0
         self._widget: PlayerWidget | None = None
         self._svg_cache: str | None = None
@@ -140,8 +147,8 @@ class Animation:
         if self._inspect is None:
             from .inspect_data import inspect_payload
 
-            G = self.graph.nx
-            self._inspect = inspect_payload(G, self.graph.view(**self._view), self.frames)
+            with texts_kept(self._texts):
+                self._inspect = inspect_payload(self.graph.nx, self.graph.view(**self._view), self.frames)
         return self._inspect
 
     # ----- drawing ------------------------------------------------------------------------------
@@ -164,7 +171,8 @@ class Animation:
         if self._svg_cache is None:
             from .render_svg import scene_to_svg
 
-            self._svg_cache = scene_to_svg(self._scene(len(self.frames) - 1, lights=False))
+            with texts_kept(self._texts):
+                self._svg_cache = scene_to_svg(self._scene(len(self.frames) - 1, lights=False))
         return self._svg_cache
 
     @property
@@ -207,9 +215,10 @@ class Animation:
         from .page import standalone_page
 
         title = "ani-graph: " + ", ".join(self.graph.outputs)
-        return standalone_page(
-            self._svg(), self.frames, self.interval_ms, html.escape(title), self.quiz, self.inspect_data()
-        )
+        with paused_gc():  # the drawing, the panels and the page make many objects and no cycles
+            return standalone_page(
+                self._svg(), self.frames, self.interval_ms, html.escape(title), self.quiz, self.inspect_data()
+            )
 
     def frame_image(self, index: int, size: tuple[int, int] | None = None) -> Image:
         """One frame as a Pillow image.

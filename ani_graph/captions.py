@@ -21,7 +21,7 @@ that starts with a digit is quoted (`∂y/∂"0.bias"`) so it cannot be read as 
 
 from __future__ import annotations
 
-from .format import MINUS, format_number, format_tensor
+from .format import MINUS, format_number, format_tensor, kept
 from .names import Names
 from .ops import OPERAND_FIELDS, fill, info_of
 from .style import math_to_text
@@ -56,19 +56,22 @@ def symbol(G, n, names) -> str:
     ('"0.bias"', '(−1)')
     """
     name = names[n]
-    if G.nodes[n]["kind"] == "constant":
+    if G._node[n]["kind"] == "constant":  # networkx's own dict (see `walk.plain`): no view per lookup
         return factor(name)
     return f'"{name}"' if name[:1].isdigit() else name
 
 
 def operands(G, op) -> list[str]:
     """The tensors an op reads, in argument order."""
-    return [u for u, _, _ in sorted(G.in_edges(op, data=True), key=lambda e: e[2].get("arg", 0))]
+    links = G._pred[op]  # networkx's own dict (see `walk.plain`): no view per lookup
+    if len(links) == 1:
+        return list(links)
+    return sorted(links, key=lambda u: links[u].get("arg", 0))
 
 
 def operand_twice(G, op) -> bool:
     """`x * x`: the graph holds one edge (carrying both contributions) for the two arguments."""
-    return info_of(G.nodes[op]).form == "infix" and G.in_degree(op) == 1
+    return len(G._pred[op]) == 1 and info_of(G._node[op]).form == "infix"
 
 
 def expression(G, op, names, values: bool) -> str:
@@ -193,15 +196,15 @@ def step_numbers(G, op, share, g_out) -> str | None:
 def rule_fields(G, op, names, scalar: str) -> dict[str, str]:
     """The names a rule template of `op` is filled with (see `ops` for the fields)."""
     fields = {}
-    for u, _, d in G.in_edges(op, data=True):
+    for u, d in G._pred[op].items():
         i = d.get("arg", 0)
         if i < len(OPERAND_FIELDS):
             fields[OPERAND_FIELDS[i]] = symbol(G, u, names)
         if i == 0:
-            fields["n"] = str(G.nodes[u]["value"].numel())
+            fields["n"] = str(G._node[u]["value"].numel())
     if operand_twice(G, op):
         fields["b"] = fields["a"]
-    outs = list(G.successors(op))
+    outs = list(G._succ[op])
     y = symbol(G, outs[0], names) if outs else "y"
     return {**fields, "y": y, "L": scalar, "g": f"∂{scalar}/∂{y}"}
 
@@ -243,15 +246,21 @@ def arrival_caption(G, u, op, share, running, arrival: int, names, scalar: str =
 def rule_text(G, op, names, scalar: str = "L") -> str:
     """The op's local rule with the graph's names, introduced by its label: `×: ∂v1/∂a = x, …`.
 
-    Only the operands that need a gradient get their part of the rule.
+    Only the operands that need a gradient get their part of the rule. Within `format.texts_kept`
+    (one animation) it is written once per op: the frames and the inspect panel both show it.
     """
-    label = math_to_text(G.nodes[op]["label"])
+    return kept(("rule", id(G), op, scalar, id(names)), names, lambda: _rule_text(G, op, names, scalar))
+
+
+def _rule_text(G, op, names, scalar: str) -> str:
+    attrs = G._node
+    label = math_to_text(attrs[op]["label"])
     fields = rule_fields(G, op, names, scalar)
     wanted = sorted(
-        {d.get("arg", 0) for u, _, d in G.in_edges(op, data=True) if G.nodes[u].get("requires_grad")}
+        {d.get("arg", 0) for u, d in G._pred[op].items() if attrs[u].get("requires_grad")}
         | ({1} if operand_twice(G, op) else set())
     )
-    return f"{label}: {info_of(G.nodes[op]).rule_text(fields, wanted)}"
+    return f"{label}: {info_of(attrs[op]).rule_text(fields, wanted)}"
 
 
 def cut_caption(G, op, names) -> str:

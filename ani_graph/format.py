@@ -18,6 +18,10 @@ be read as arithmetic.
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 INLINE_MAX = 6  # tensors with at most this many elements are written out in full
 MINUS = "\u2212"  # the minus sign: a hyphen next to · or × reads like a dash
@@ -46,6 +50,28 @@ def format_number(x: float, digits: int = 4) -> str:
     return text.replace("-", MINUS)
 
 
+_SEP = "\x1f"  # between the numbers of one `format_numbers` pass (no number's text holds it)
+_NEGATIVE_ZERO = re.compile(_SEP + "-0(?=" + _SEP + ")")
+
+
+def format_numbers(values: list[float], digits: int = 4) -> list[str]:
+    """`format_number` of each of `values` (floats), the same texts, made in one formatting pass.
+
+    A table of a hundred numbers costs about as much as a few calls of `format_number`.
+
+    >>> format_numbers([-0.000123456, 2.0, 1e-9, -0.0, float("-inf"), 1.5e20])
+    ['−0.0001235', '2', '1e−9', '0', '−inf', '1.5e20']
+    """
+    if not values:
+        return []
+    text = _SEP + (f"%.{digits}g{_SEP}" * len(values)) % tuple(values)
+    if "-0" + _SEP in text:  # −0.0 is written as 0, as format_number does
+        text = _NEGATIVE_ZERO.sub(_SEP + "0", text)
+    if "e" in text:  # %g writes two or more exponent digits with a sign: e+05 -> e5, e-09 -> e-9
+        text = text.replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
+    return text.replace("-", MINUS).split(_SEP)[1:-1]
+
+
 def format_shape(shape) -> str:
     """A shape as `3×4`; a scalar's shape as `scalar`."""
     shape = tuple(shape)
@@ -71,6 +97,38 @@ def summary_text(shape, mean: float, max_chars: int = 40) -> str:
     return text if len(text) <= max_chars else text[: max_chars - 2] + "…]"
 
 
+_KEPT: ContextVar[dict | None] = ContextVar("ani_graph_kept_texts", default=None)
+
+
+@contextmanager
+def texts_kept(store: dict) -> Iterator[dict]:
+    """Within the block, `format_tensor` writes each tensor once (and `kept` each text): its texts
+    are kept in `store`.
+
+    One animation keeps one store for its frames, its drawing and its inspect panels, which
+    write the same values and gradients many times over. A tensor is known by identity (the
+    store holds it, so its id is not reused); one changed in place within the block would keep
+    its old text, so the block must not change tensors.
+    """
+    token = _KEPT.set(store)
+    try:
+        yield store
+    finally:
+        _KEPT.reset(token)
+
+
+def kept(key: tuple, owner: object, make: Callable[[], str]) -> str:
+    """`make()`, written once per `texts_kept` block for `key` and `owner` (an object the text is
+    made from, such as the view's names, known by identity); outside a block, every time."""
+    store = _KEPT.get()
+    if store is None:
+        return make()
+    hit = store.get(key)
+    if hit is None or hit[0] is not owner:
+        hit = store[key] = (owner, make())
+    return hit[1]
+
+
 def format_tensor(t, max_chars: int = 40, digits: int = 4) -> str:
     """Text for a tensor, a number or None, at most about `max_chars` long.
 
@@ -81,6 +139,17 @@ def format_tensor(t, max_chars: int = 40, digits: int = 4) -> str:
         return ""
     if isinstance(t, (int, float)):
         return format_number(t, digits)
+    store = _KEPT.get()
+    if store is None:
+        return _format_tensor(t, max_chars, digits)
+    key = (id(t), max_chars, digits)
+    hit = store.get(key)
+    if hit is None or hit[0] is not t:
+        hit = store[key] = (t, _format_tensor(t, max_chars, digits))
+    return hit[1]
+
+
+def _format_tensor(t, max_chars: int, digits: int) -> str:
     if hasattr(t, "std") and not callable(t.std):  # a TensorSummary: only statistics were kept
         return summary_text(t.shape, t.mean, max_chars)
     numel = t.numel()
@@ -97,4 +166,7 @@ def format_tensor(t, max_chars: int = 40, digits: int = 4) -> str:
                 return text
     if numel == 0:
         return f"{format_shape(shape)} (empty)"
-    return summary_text(shape, float(t.detach().double().mean()), max_chars)
+    from torch import float64
+
+    # the mean summed in float64 as `t.double().mean()` sums it (the same number), without the copy
+    return summary_text(shape, float(t.detach().mean(dtype=float64)), max_chars)

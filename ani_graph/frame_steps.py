@@ -142,18 +142,21 @@ def backward_steps(G, op, names, scalar: str, running: Running, shown: Callable[
     told = shown(op)  # a folded op's caption and rule are replaced by its box's
     if G.nodes[op]["op"] == "detach":  # the cut: say why no gradient goes on from here
         (u,) = C.operands(G, op)
-        rule = C.rule_text(G, op, names, scalar) if told else ""
-        return [frame("backward", C.cut_caption(G, op, names) if told else "", rule, [op, u], [[u, op]])]
+        cut = C.rule_text(G, op, names, scalar) if told else ""
+        return [frame("backward", C.cut_caption(G, op, names) if told else "", cut, [op, u], [[u, op]])]
     frames = []
+    links, attrs = G._pred[op], G._node  # networkx's own dicts (see `walk.plain`)
+    rule: str | None = None  # the same for every share: written once
     for u in C.operands(G, op):
-        share = G.edges[u, op].get("grad")
-        if share is None or not G.nodes[u]["requires_grad"]:
+        share = links[u].get("grad")
+        if share is None or not attrs[u]["requires_grad"]:
             continue
         total, arrival = running.now(u, share)
         caption = C.arrival_caption(G, u, op, share, total, arrival, names, scalar) if told else ""
         badges = {u: {"grad": format_tensor(total) if total is not None else "…"}} if shown(u) else {}
         edge_badges = [[u, op, format_tensor(share)]] if told and shown(u) else []
-        rule = C.rule_text(G, op, names, scalar) if told else ""
+        if rule is None:
+            rule = C.rule_text(G, op, names, scalar) if told else ""
         frames.append(frame("backward", caption, rule, [op, u], [[u, op]], badges, edge_badges))
     return frames
 

@@ -32,11 +32,15 @@ graph's names), `after` (the first backward frame that reaches it, or None) and
 
 from __future__ import annotations
 
+import functools
+import math
+
+import numpy as np
 import torch
 
 from . import captions as C
 from . import style as S
-from .format import format_number, format_tensor
+from .format import format_number, format_numbers, format_tensor
 from .frames import seeds
 from .ops import info_of
 from .style import math_to_text
@@ -55,41 +59,56 @@ def cell_levels(heat: dict) -> list[int]:
 
 def palette() -> list[str]:
     """The heatmap colours from −limit to +limit, `2·LEVELS + 1` of them, from `style.diverging`."""
-    return [S.diverging(k / LEVELS, 1.0) for k in range(-LEVELS, LEVELS + 1)]
+    return list(_palette())
 
 
-def _as_grid(t: torch.Tensor) -> torch.Tensor:
-    """A tensor as 2-D rows: a vector is one row, higher dimensions stack their leading ones."""
+@functools.cache
+def _palette() -> tuple[str, ...]:
+    return tuple(S.diverging(k / LEVELS, 1.0) for k in range(-LEVELS, LEVELS + 1))
+
+
+def _grid_shape(t: torch.Tensor) -> tuple[int, int]:
+    """(rows, columns) of a tensor as 2-D rows: a vector is one row, higher dimensions stack their leading ones."""
     if t.dim() == 0:
-        return t.reshape(1, 1)
-    if t.dim() == 1:
-        return t.reshape(1, -1)
-    return t.reshape(-1, t.shape[-1])
+        return 1, 1
+    cols = t.shape[-1]
+    return t.numel() // cols, cols
 
 
-def _table(t: torch.Tensor) -> list[list[str]]:
-    grid = _as_grid(t)
-    if t.dim() == 1 and t.numel() > 10:  # a long vector wraps into rows of ten
-        flat = [format_number(float(v)) for v in t.tolist()]
-        return [flat[i : i + 10] for i in range(0, len(flat), 10)]
-    return [[format_number(float(v)) for v in row] for row in grid.tolist()]
+def _table(flat: list[float], cols: int) -> list[list[str]]:
+    """Rows of number texts; a long vector (`cols` 0) wraps into rows of ten."""
+    texts = format_numbers(flat)
+    step = cols or 10
+    return [texts[i : i + step] for i in range(0, len(texts), step)]
+
+
+def _cells(grid: np.ndarray) -> tuple[str, float]:
+    """A grid's cells (float64, row-major) as one letter each (see `cell_levels`), and its limit.
+
+    A nan makes the limit nan, and every cell the middle of the scale."""
+    limit = float(np.abs(grid).max()) if grid.size else 0.0
+    middle = ord(FIRST_LEVEL) + LEVELS
+    if limit > 0 and limit < math.inf:  # every cell finite and within ±limit: no clamp
+        letters = np.round(grid / limit * LEVELS) + middle
+    elif limit == math.inf:  # inf / inf is nan, which counts as 0, as do finite cells / inf
+        with np.errstate(invalid="ignore"):
+            letters = np.nan_to_num(grid / limit * LEVELS).round().clip(-LEVELS, LEVELS) + middle
+    else:  # all zero, or a nan
+        letters = np.full(grid.shape, middle)
+    return letters.astype(np.uint8).tobytes().decode("ascii"), limit
 
 
 def _heat(t: torch.Tensor) -> dict:
-    grid = _as_grid(t).double()
+    rows, cols = _grid_shape(t)
     note = ""
-    rows, cols = grid.shape
+    grid = t.reshape(1, rows, cols).double()
     if rows > HEAT_MAX or cols > HEAT_MAX:
         shape = "×".join(map(str, t.shape))
-        grid = torch.nn.functional.adaptive_avg_pool2d(grid[None], (min(rows, HEAT_MAX), min(cols, HEAT_MAX)))[0]
+        grid = torch.nn.functional.adaptive_avg_pool2d(grid, (min(rows, HEAT_MAX), min(cols, HEAT_MAX)))
+        rows, cols = grid.shape[1:]
         note = f"downsampled from {shape}: each cell is the mean of a block"
-    limit = float(grid.abs().max()) if grid.numel() else 0.0
-    if limit > 0 and limit == limit:
-        levels = torch.nan_to_num(grid / limit * LEVELS).round().clamp(-LEVELS, LEVELS).long() + LEVELS
-    else:
-        levels = torch.full(grid.shape, LEVELS, dtype=torch.long)
-    cells = (levels.reshape(-1) + ord(FIRST_LEVEL)).to("cpu", torch.uint8).numpy().tobytes().decode("ascii")
-    heat = {"rows": grid.shape[0], "cols": grid.shape[1], "cells": cells, "limit": format_number(limit)}
+    cells, limit = _cells(grid.reshape(-1).cpu().resolve_neg().numpy())  # numpy: ~1 µs per step on small grids
+    heat = {"rows": rows, "cols": cols, "cells": cells, "limit": format_number(limit)}
     return {**heat, "note": note} if note else heat
 
 
@@ -101,9 +120,11 @@ def _block(t, summary: str = "") -> dict | None:
     if not isinstance(t, torch.Tensor) or t.dtype.is_complex or t.numel() == 0:
         return block  # a summary of a huge tensor: statistics only
     t = t.detach()
-    if 1 < t.numel() <= TABLE_MAX:  # one number is its summary
-        block["table"] = _table(t)
-    if (t.dim() == 2 and t.numel() > 1) or t.numel() > TABLE_MAX:
+    count = t.numel()
+    if 1 < count <= TABLE_MAX:  # one number is its summary
+        flat = t.reshape(-1).double().tolist()
+        block["table"] = _table(flat, 0 if t.dim() == 1 and count > 10 else _grid_shape(t)[1])
+    if (t.dim() == 2 and count > 1) or count > TABLE_MAX:
         block["heat"] = _heat(t)
     return block
 

@@ -89,7 +89,7 @@ def _still(svg: str, inline: bool) -> str:
 
 
 def _data_block(cls: str, data: dict) -> str:
-    """A JSON block of the page, packed (`payload.pack`: frames as rows, repeated strings once) and deflated."""
+    """A JSON block of the page, packed (`payload.pack`: frames as rows) and deflated."""
     return f'<script type="application/json" class="{cls}">{encode(data)}</script>'
 
 
@@ -108,6 +108,19 @@ def player_source(quiz: bool = True) -> str:
 def player_styles(quiz: bool = True) -> str:
     """The player's CSS, with the inspect panel's and (unless `quiz` is False) the quiz's."""
     return "\n".join(_static(STYLES, quiz))
+
+
+def _inline_script(quiz: bool) -> str:
+    """The player's module as the fragment's classic script holds it (made once per change of the files)."""
+    js = player_source(quiz)
+    key = (quiz, *(_STATIC_CACHE[n][0] for n in SCRIPTS if quiz or not n.startswith("quiz.")))
+    if key not in _INLINE_CACHE:
+        _INLINE_CACHE.clear()  # a file changed (an editable install): the old scripts are stale
+        _INLINE_CACHE[key] = _script_safe(js.replace(_EXPORT, UNPACK_JS))
+    return _INLINE_CACHE[key]
+
+
+_INLINE_CACHE: dict[tuple, str] = {}
 
 
 def player_fragment(
@@ -129,7 +142,7 @@ def player_fragment(
     >>> before_script.count("<img"), before_script.count("<svg")
     (1, 0)
     """
-    js, css, key = player_source(quiz is not None), player_styles(quiz is not None), "ag" + uuid.uuid4().hex[:10]
+    js, css, key = _inline_script(quiz is not None), player_styles(quiz is not None), "ag" + uuid.uuid4().hex[:10]
     state = {"frames": frames, "frame": frame, "playing": False, "interval_ms": interval_ms}
     if quiz is not None:
         state.update(quiz=quiz, quiz_results=[])
@@ -141,7 +154,7 @@ def player_fragment(
 {_data_block("ag-state", state)}
 {panels}<script>
 (function () {{
-{_script_safe(js.replace(_EXPORT, UNPACK_JS))}
+{js}
   var me = document.currentScript;
   var host = (me && me.parentNode) || document.getElementById("{key}");
   var blocks = [host.querySelector("script.ag-state"), host.querySelector("script.ag-inspect")];

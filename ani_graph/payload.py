@@ -1,11 +1,12 @@
-"""The page's JSON data, packed: frames as rows under one list of field names, and every string
-that repeats (an op's rule, a phase, a node id, a badge text) once in a table.
+"""The page's JSON data, packed: frames as rows under one list of field names.
 
-`pack(data)` gives `{"strings": [...], "fields": [...] or None, "data": ...}`: in `data` a string
-`"§12"` stands for `strings[12]` (a string of the data that itself starts with "§" always goes
-through the table, so none is misread), and when every frame has the same keys in the same order,
-`data["frames"]` is a list of rows of those `fields`. `unpack` (and the page's script, `UNPACK_JS`)
-give the data back exactly.
+`pack(data)` gives `{"strings": [...], "fields": [...] or None, "data": ...}`: when every frame has
+the same keys in the same order, `data["frames"]` is a list of rows of those `fields`. In `data` a
+string `"§12"` stands for `strings[12]`; only the data's own strings that start with "§" go
+through that table (so none is misread), and most pages have none. Repeated strings are not
+gathered in the table: the block is deflated, and deflate already sends a repeat as a short
+back-reference (a table made the deflated block larger, and took longer to build than the rest).
+`unpack` (and the page's script, `UNPACK_JS`) give the data back exactly.
 
 A page holds `encode(data)`: the packed data's JSON, deflated (zlib) and in base64, as one JSON
 string; the page's script (`agRead`) inflates it with the browser's `DecompressionStream`, and
@@ -14,6 +15,8 @@ string; the page's script (`agRead`) inflates it with the browser's `Decompressi
 >>> data = {"frames": [{"phase": "forward", "caption": "§"}, {"phase": "forward", "caption": "b"}]}
 >>> unpack(pack(data)) == data, unpack(json.loads(encode(data))) == data
 (True, True)
+>>> pack(data)["strings"], pack(data)["data"]["frames"][0]
+(['§'], ['forward', '§0'])
 """
 
 from __future__ import annotations
@@ -22,46 +25,57 @@ import base64
 import json
 import re
 import zlib
-from collections import Counter
 from typing import Any
 
 MARK = "§"
+# zlib's default level: within 2% of level 9's size on pages of 5 to 565 nodes, in a third to a
+# half of its time (level 9 searches much longer for matches in repetitive data such as frames)
+LEVEL = 6
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def compact_json(data: Any) -> str:
     """JSON without spaces, with any lone surrogate (which no UTF-8 text can hold) as a `\\u` escape."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _utf8_safe(json.dumps(data, ensure_ascii=False, separators=(",", ":")))[0]
+
+
+def _utf8_safe(text: str) -> tuple[str, bytes]:
+    """`text` with each lone surrogate as a `\\u` escape, and its UTF-8 bytes (encoding finds a
+    surrogate in a fraction of the time a search does, so the search runs only when there is one)."""
+    try:
+        return text, text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+        return text, text.encode("utf-8")
 
 
 def encode(data: dict) -> str:
     """`pack(data)` as a page holds it: a JSON string of the deflated JSON, in base64 (no `<`, `&` or
     line break can occur in it, so it is inert inside an inline `<script>`)."""
-    raw = zlib.compress(compact_json(pack(data)).encode("utf-8"), 9)
+    raw = zlib.compress(_packed_json(data), LEVEL)
     return '"' + base64.b64encode(raw).decode("ascii") + '"'
 
 
-def _strings(value: Any, counts: Counter) -> None:
+def _packed_json(data: dict) -> bytes:
+    """`compact_json(pack(data))` in UTF-8, written without walking the data when no string holds the mark."""
+    body, fields = _rows(data)
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    if MARK in text:  # perhaps a string that starts with the mark: the walk puts those through the table
+        return _utf8_safe(compact_json(_pack_rows(body, fields)))[1]
+    return _utf8_safe('{"strings":[],"fields":' + compact_json(fields) + ',"data":' + text + "}")[1]
+
+
+def _marked(value: Any, table: dict[str, int]) -> None:
+    """Every string of `value` that starts with the mark, into `table` (string -> index)."""
     if isinstance(value, str):
-        counts[value] += 1
+        if value.startswith(MARK) and value not in table:
+            table[value] = len(table)
     elif isinstance(value, list | tuple):
         for v in value:
-            _strings(v, counts)
+            _marked(v, table)
     elif isinstance(value, dict):
         for v in value.values():
-            _strings(v, counts)
-
-
-def _table(data: Any) -> dict[str, int]:
-    counts: Counter = Counter()
-    _strings(data, counts)
-    table: dict[str, int] = {}
-    for s, n in counts.most_common():
-        ref = len(MARK) + len(str(len(table)))
-        if s.startswith(MARK) or (n > 1 and len(s.encode("utf-8", "surrogatepass")) > ref):
-            table[s] = len(table)
-    return table
+            _marked(v, table)
 
 
 def _swap(value: Any, swap) -> Any:
@@ -81,14 +95,26 @@ def _fields(frames: Any) -> list[str] | None:
     return keys if all(list(f) == keys for f in frames) else None
 
 
-def pack(data: dict) -> dict:
-    """`data` (a dict, perhaps with a list of `frames`) with its repeated strings in a table."""
+def _rows(data: dict) -> tuple[dict, list[str] | None]:
+    """`data` with its frames as rows when they share their keys, and those keys (or None)."""
     fields = _fields(data.get("frames"))
     if fields is not None:
         data = {**data, "frames": [[f[k] for k in fields] for f in data["frames"]]}
-    table = _table(data)
-    body = _swap(data, lambda s: f"{MARK}{table[s]}" if s in table else s)
+    return data, fields
+
+
+def _pack_rows(body: dict, fields: list[str] | None) -> dict:
+    table: dict[str, int] = {}
+    if MARK in json.dumps(body, ensure_ascii=False):  # else no string can start with it: no walk
+        _marked(body, table)
+    if table:
+        body = _swap(body, lambda s: f"{MARK}{table[s]}" if s in table else s)
     return {"strings": list(table), "fields": fields, "data": body}
+
+
+def pack(data: dict) -> dict:
+    """`data` (a dict, perhaps with a list of `frames`): frames as rows, strings that start with the mark in a table."""
+    return _pack_rows(*_rows(data))
 
 
 def unpack(packed: dict | str) -> dict:
@@ -103,7 +129,8 @@ def unpack(packed: dict | str) -> dict:
 
 
 # The same in the page's script: plain objects built with defineProperty, so that a key
-# such as "__proto__" stays an own key, as JSON.parse leaves it.
+# such as "__proto__" stays an own key, as JSON.parse leaves it (so data without a table is
+# used as parsed).
 UNPACK_JS = """function agUnpack(p) {
   var T = p.strings, F = p.fields;
   function put(o, k, v) { Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true }); }
@@ -113,7 +140,7 @@ UNPACK_JS = """function agUnpack(p) {
     if (x && typeof x === "object") { var o = {}; Object.keys(x).forEach(function (k) { put(o, k, back(x[k])); }); return o; }
     return x;
   }
-  var data = back(p.data);
+  var data = T.length ? back(p.data) : p.data;
   if (F) data.frames = data.frames.map(function (r) { var f = {}; F.forEach(function (k, i) { put(f, k, r[i]); }); return f; });
   return data;
 }

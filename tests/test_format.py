@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from ani_graph.format import format_number, format_shape, format_tensor
+from ani_graph.format import format_number, format_numbers, format_shape, format_tensor, texts_kept
 
 
 @pytest.mark.parametrize(
@@ -64,3 +64,27 @@ def test_shapes_read_naturally():
 
 def test_none_is_empty():
     assert format_tensor(None) == ""
+
+
+def test_a_batch_of_numbers_reads_as_each_number_alone():
+    gen = torch.Generator().manual_seed(0)
+    edge = [0.0, -0.0, math.nan, math.inf, -math.inf, 1e-5, -9.9995e-5, 99995.0, 1.5e20, 5e-324, 1.7976931348623157e308]
+    scale = 10 ** torch.empty(2000, dtype=torch.float64).uniform_(-30, 30, generator=gen)
+    spread = torch.randn(2000, generator=gen, dtype=torch.float64) * scale
+    bits = torch.randint(-(2**62), 2**62, (2000,), generator=gen).view(torch.float64)  # any double, nans included
+    values = edge + spread.tolist() + bits.tolist()
+    for digits in (2, 3, 4):
+        assert format_numbers(values, digits) == [format_number(v, digits) for v in values]
+    assert format_numbers([]) == []
+
+
+def test_kept_texts_write_each_tensor_once_and_only_inside_the_block():
+    t, u = torch.tensor([1.0, -2.0]), torch.randn(30, 4)
+    alone = [format_tensor(t), format_tensor(u), format_tensor(u, 20)]
+    store: dict = {}
+    with texts_kept(store):
+        kept = [format_tensor(t), format_tensor(u), format_tensor(u, 20), format_tensor(t), format_tensor(1.5)]
+    assert kept == [*alone, alone[0], "1.5"]
+    assert len(store) == 3 and all(entry[0] is t or entry[0] is u for entry in store.values())
+    format_tensor(torch.zeros(2))
+    assert len(store) == 3  # outside the block nothing is kept

@@ -125,3 +125,30 @@ def test_constants_have_no_gradient_block_and_folded_modules_no_panel():
     boxes = set(folded.inspect_data()["nodes"])
     assert not any(n.startswith("m:") for n in boxes)
     assert all(n in folded.graph.nx for n in boxes)
+
+
+def reference_levels(grid: torch.Tensor) -> list[int]:
+    """The palette index of each cell, worked out in torch: round(v / limit · LEVELS), nan-safe."""
+    limit = grid.abs().max()
+    if not (limit > 0 and limit == limit):
+        return [LEVELS] * grid.numel()
+    return (torch.nan_to_num(grid / limit * LEVELS).round().clamp(-LEVELS, LEVELS).long() + LEVELS).flatten().tolist()
+
+
+def test_heatmap_cells_are_the_rounded_share_of_the_limit_even_at_halves_and_non_finite_values():
+    gen = torch.Generator().manual_seed(0)
+    halves = torch.arange(-20, 21, dtype=torch.float64).reshape(41, 1) / 20 * 1.7  # k·limit/20: exact halves of a level
+    cases = [
+        halves.reshape(1, 41),
+        torch.randn(7, 9, generator=gen),
+        torch.randn(5, 6, generator=gen, dtype=torch.float64) * 1e-30,
+        torch.tensor([[float("inf"), 1.0], [2.0, -float("inf")]]),
+        torch.tensor([[float("nan"), 1.0], [2.0, -3.0]]),
+        torch.zeros(3, 4),
+        torch.randint(-5, 6, (4, 8), generator=gen).float() * 0.25,
+    ]
+    for value in cases:
+        g = TorchGraph(lambda w: (w * 2).sum(), [value])
+        heat = g.animate().inspect_data()["nodes"][g.node_id("w")]["value"]["heat"]
+        assert (heat["rows"], heat["cols"]) == tuple(value.shape)
+        assert cell_levels(heat) == reference_levels(value.double())

@@ -1,12 +1,14 @@
 """The page's packed JSON (`ani_graph.payload`) gives back exactly the data it was given."""
 
+import base64
 import json
 import re
+import zlib
 
 from ani_graph import TorchGraph
 from ani_graph.examples import sin_example
 from ani_graph.page import script_json
-from ani_graph.payload import MARK, encode, pack, unpack
+from ani_graph.payload import MARK, compact_json, encode, pack, unpack
 
 from .test_hostile_strings import HOSTILE
 
@@ -34,7 +36,23 @@ def test_frames_with_different_keys_stay_dicts():
     data = {"frames": [{"a": "xyzw", "b": 1}, {"b": 2, "a": "xyzw"}, {"a": "xyzw"}]}
     packed = pack(data)
     assert packed["fields"] is None and round_trip(data) == data
-    assert packed["strings"] == ["xyzw"]
+    assert packed["strings"] == []  # repeats stay in place: deflate sends them as back-references
+
+
+def test_only_strings_that_start_with_the_mark_go_through_the_table():
+    data = {"frames": [{"a": MARK + "1", "b": "x" + MARK}, {"a": "plain", "b": MARK}], "k": {MARK + "key": MARK + "1"}}
+    packed = pack(data)
+    assert packed["strings"] == [MARK + "1", MARK]  # in the order met, each once
+    assert packed["data"]["frames"] == [[MARK + "0", "x" + MARK], ["plain", MARK + "1"]]
+    assert packed["data"]["k"] == {MARK + "key": MARK + "0"}  # keys are never read as references
+    assert round_trip(data) == data and unpack(json.loads(encode(data))) == data
+    plain = {"frames": [{"a": "same"}, {"a": "same"}], "n": [1.5, None, True]}
+    assert pack(plain) == {
+        "strings": [],
+        "fields": ["a"],
+        "data": {"frames": [["same"], ["same"]], "n": [1.5, None, True]},
+    }
+    assert json.loads(zlib.decompress(base64.b64decode(json.loads(encode(plain))))) == pack(plain)
 
 
 def test_the_page_block_is_deflated_base64_and_gives_back_hostile_strings():
@@ -46,3 +64,11 @@ def test_the_page_block_is_deflated_base64_and_gives_back_hostile_strings():
     anim = TorchGraph(sin_example, [2, 3, 4]).animate("both")
     state = {"frames": anim.frames, "frame": 0}
     assert len(encode(state)) < len(script_json(pack(state)))  # base64 of deflate: smaller even for 3 ops
+
+
+def test_the_deflated_block_is_exactly_the_packed_json_lone_surrogates_escaped():
+    names = [*HOSTILE, MARK, MARK + "1", "\ud800", "a\udfffb", "__proto__"]
+    for data in ({"frames": [{"a": n, "b": [n]} for n in names]}, {"frames": [{"a": "x"}], "k": "\ud83d"}, {"n": 1}):
+        raw = zlib.decompress(base64.b64decode(json.loads(encode(data))))
+        assert raw == compact_json(pack(data)).encode("utf-8")
+    assert compact_json(["\ud800", "é"]) == '["\\ud800","é"]'
