@@ -160,13 +160,21 @@ def _text(t: Text) -> _El:
 
 def _tenths(t: int) -> str:
     """An integer number of tenths as `_f` writes it, with no float error."""
-    whole, tenth = divmod(abs(t), 10)
-    return ("-" if t < 0 else "") + (f"{whole or ''}.{tenth}" if tenth else str(whole))
+    s = _TENTHS.get(t)
+    if s is None:
+        whole, tenth = divmod(abs(t), 10)
+        s = ("-" if t < 0 else "") + (f"{whole or ''}.{tenth}" if tenth else str(whole))
+        if len(_TENTHS) < 65536:  # the small steps of path data repeat from edge to edge
+            _TENTHS[t] = s
+    return s
+
+
+_TENTHS: dict[int, str] = {}
 
 
 def _joined(numbers) -> str:
     """Numbers of path data: a minus sign is their separator where there is one, else a comma."""
-    return "".join(n if i == 0 or n.startswith("-") else "," + n for i, n in enumerate(numbers))
+    return ",".join(numbers).replace(",-", "-")
 
 
 def _path_d(points, close: bool = False, then=None) -> str:
@@ -176,15 +184,20 @@ def _path_d(points, close: bool = False, then=None) -> str:
     if not points:
         return ""
     q = [(round(x * 10), round(y * 10)) for x, y in (*points, *([then] if then else []))]
-    step = lambda a, b: (_tenths(b[0] - a[0]), _tenths(b[1] - a[1]))  # noqa: E731
-    d = "M" + _joined((_tenths(q[0][0]), _tenths(q[0][1])))
+    t = _tenths
+    d = "M" + _joined((t(q[0][0]), t(q[0][1])))
     if close:
-        corners = _joined(n for a, b in zip(q, q[1:], strict=False) for n in step(a, b))
+        corners = _joined([n for (ax, ay), (bx, by) in zip(q, q[1:], strict=False) for n in (t(bx - ax), t(by - ay))])
         return d + ("l" + corners if corners else "") + "z"
     ends = len(q) - (1 if then else 0)
     for i in range(1, ends - 2, 3):
-        d += "c" + _joined(n for b in q[i : i + 3] for n in step(q[i - 1], b))
-    return d + ("l" + _joined(step(q[-2], q[-1])) if then else "")
+        ax, ay = q[i - 1]
+        (bx, by), (cx, cy), (ex, ey) = q[i : i + 3]
+        d += "c" + _joined((t(bx - ax), t(by - ay), t(cx - ax), t(cy - ay), t(ex - ax), t(ey - ay)))
+    if then:
+        (ax, ay), (bx, by) = q[-2], q[-1]
+        d += "l" + _joined((t(bx - ax), t(by - ay)))
+    return d
 
 
 def _curve(c: Curve, end=None) -> _El:
