@@ -30,7 +30,7 @@ from . import style as S
 from .layout_blocks import blocks_layout
 from .layout_dot import Cluster, dot_source, run_dot
 from .layout_fast import fast_layout
-from .layout_guess import SLACK, guess_rows, guess_top_down
+from .layout_guess import SLACK, guess_rows, guess_top_down, rank_drawing
 from .layout_parts import (
     LABEL_RESERVE_MAX,
     MAX_ROWS,
@@ -191,8 +191,9 @@ def compute_layout(view: View, page: tuple[float, float] | None = None) -> Layou
     One row left to right when it fits; else the candidate that shows the whole drawing
     largest, all of them without the edge labels that repeat a box (`labelled`): one row,
     two or more rows, or top to bottom. Fewer rows win a near tie. A candidate is laid out
-    only if its guessed size (`layout_guess`) could win; above `ONE_SHAPE_ABOVE` boxes the
-    one row is the answer, with repeated module blocks laid out once (`layout_blocks`).
+    only if its guessed size (`layout_guess`) could win, and when the guesses say top to
+    bottom wins, that is laid out first and alone. Above `ONE_SHAPE_ABOVE` boxes the one
+    row is the answer, with repeated module blocks laid out once (`layout_blocks`).
     """
     page = page or (S.PAGE_WIDTH, S.PAGE_HEIGHT)
     fast = fast_layout(view, page)  # a long chain, a wide fan of identical branches: no `dot` over it all
@@ -201,17 +202,26 @@ def compute_layout(view: View, page: tuple[float, float] | None = None) -> Layou
     if len(view.boxes) > ONE_SHAPE_ABOVE:  # no shape shows it whole and legible: one row, panned
         # repeated module blocks (a deep transformer unfolded) from one laid-out copy each
         return blocks_layout(view, lean=True) or _dot(view, lean=True)
+    runs: dict[tuple[str, bool], Layout] = {}
+
+    def dot(rankdir: str = "LR", lean: bool = False) -> Layout:  # each `dot` run at most once
+        if (rankdir, lean) not in runs:
+            runs[(rankdir, lean)] = _dot(view, rankdir=rankdir, lean=lean)
+        return runs[(rankdir, lean)]
+
+    if len(view.boxes) >= 4 and (top_down := _top_down_first(view, page, dot)) is not None:
+        return top_down
     same = labelled(view, True) == labelled(view, False)
     if same or len(view.boxes) < 4 or _narrowest_row(view) <= page[0] - 2 * S.MARGIN:
-        full = _dot(view)  # it may fit: the drawing with every label
+        full = dot()  # it may fit: the drawing with every label
         best, best_scale = full, page_scale(view, full, page)
         if best_scale >= 1.0 or len(view.boxes) < 4:
             return best
-        lean = full if same else _dot(view, lean=True)
+        lean = full if same else dot(lean=True)
     else:  # too long for one row even without labels: the labels would only be dropped again
-        lean = _dot(view, lean=True)
+        lean = dot(lean=True)
         best, best_scale = lean, page_scale(view, lean, page)
-    for guess, make in _candidates(view, lean, page):
+    for guess, make in _candidates(view, lean, page, lambda: dot("TB", True)):
         if guess <= best_scale * 1.05:  # even a guess that is a little off would not win
             continue
         lay = make()
@@ -223,6 +233,32 @@ def compute_layout(view: View, page: tuple[float, float] | None = None) -> Layou
         if best_scale >= 1.0:
             break
     return best
+
+
+def _top_down_first(view: View, page, dot) -> Layout | None:
+    """The top-to-bottom drawing, from its one `dot` run, when the guessed drawings (`rank_drawing`)
+    say it beats one row and every wrapping by the margin `compute_layout` asks; else None."""
+    one_row = rank_drawing(view)
+    best = page_scale(view, one_row, page)
+    if best >= 1.0:
+        return None
+    for rows in range(2, MAX_ROWS + 1):
+        if one_row.width / rows < page[0] / 4:  # as `_candidates`: such rows are not tried
+            break
+        row = row_of_boxes(view, one_row, rows)
+        if len(set(row.values())) == rows:
+            best = max(best, _scale_of(view, guess_rows(view, one_row, row, ROW_GAP), page))
+    guessed = min(
+        _scale_of(view, guess_top_down(view, one_row), page) * SLACK, page_scale(view, rank_drawing(view, "TB"), page)
+    )
+    if guessed <= best * 1.05:
+        return None
+    lay = dot("TB", True)
+    return lay if page_scale(view, lay, page) > best * 1.05 else None
+
+
+def _scale_of(view: View, size: tuple[float, float], page) -> float:
+    return page_scale(view, Layout(size[0], size[1], {}, {}, {}), page)
 
 
 def _narrowest_row(view: View) -> float:
@@ -242,12 +278,12 @@ def _narrowest_row(view: View) -> float:
     return max(longest.values(), default=0.0)
 
 
-def _candidates(view: View, lean: Layout, page):
+def _candidates(view: View, lean: Layout, page, top_down):
     """(optimistic guess of the scale, how to lay it out) of the drawings to try, in order of
-    preference: one row, more rows, top to bottom."""
+    preference: one row, more rows, top to bottom (`top_down()` lays that out)."""
 
     def scale_of(size: tuple[float, float]) -> float:
-        return page_scale(view, Layout(size[0], size[1], {}, {}, {}), page)
+        return _scale_of(view, size, page)
 
     yield page_scale(view, lean, page), lambda: lean
     for rows in range(2, MAX_ROWS + 1):
@@ -256,7 +292,7 @@ def _candidates(view: View, lean: Layout, page):
         row = row_of_boxes(view, lean, rows)
         guess = scale_of(guess_rows(view, lean, row, ROW_GAP)) * SLACK
         yield guess, lambda rows=rows: wrap_rows(view, lean, rows)
-    yield scale_of(guess_top_down(view, lean)) * SLACK, lambda: _dot(view, rankdir="TB", lean=True)
+    yield scale_of(guess_top_down(view, lean)) * SLACK, top_down
 
 
 def to_dot(view: View) -> str:

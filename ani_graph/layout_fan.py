@@ -45,10 +45,11 @@ def fan_of(view: View) -> Fan | None:
     ins, outs = adjacency(view)
     sources = {b for b in view.boxes if not ins[b]}
     feeders = {b for b in sources if len(outs[b]) == 1}
+    mains = {b: [u for u in into if u not in feeders] for b, into in ins.items()}  # once: a sink has many
     best: Fan | None = None
     for s in view.boxes:
         if len(outs[s]) >= max(MIN_BRANCHES, len(best[2]) + 1 if best else 0):
-            found = [_branch(h, s, ins, outs, feeders) for h in outs[s]]
+            found = [_branch(h, s, ins, outs, feeders, mains) for h in outs[s]]
             if any(f is None for f in found):
                 continue
             ends = {f[2] for f in found if f is not None}
@@ -58,14 +59,14 @@ def fan_of(view: View) -> Fan | None:
     return best
 
 
-def _branch(head: str, source: str, ins, outs, feeders: set[str]):
-    """(boxes, feeders, the box it ends in) of the branch from `source` through `head`, or None."""
+def _branch(head: str, source: str, ins, outs, feeders: set[str], mains: dict[str, list[str]]):
+    """(boxes, feeders, the box it ends in) of the branch from `source` through `head`, or None
+    (`mains`: what links into each box but its feeders)."""
     boxes: list[str] = []
     fed: dict[str, list[str]] = {}
     prev, box = source, head
     while True:
-        main = [u for u in ins[box] if u not in feeders]
-        if main != [prev]:  # more than the box before links in: the branches meet here
+        if mains[box] != [prev]:  # more than the box before links in: the branches meet here
             return (boxes, fed, box) if boxes and box != source else None
         boxes.append(box)
         fed[box] = [u for u in ins[box] if u in feeders]

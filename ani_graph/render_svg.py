@@ -33,11 +33,13 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
 
 from . import style as S
 from .escapes import visible
+from .gcpause import paused_gc
 from .scene import Curve, Ellipse, Group, Polygon, Rect, Scene, Text
+from .svg_text import _attr, _f, _path_d, _text_body
 
 # Roles to theme variables, and what a lit element looks like: both also hold in a
 # stand-alone .svg file, so the values come from style.py through the variables.
@@ -97,15 +99,6 @@ CSS += "".join(
 )
 
 
-def _f(x: float) -> str:
-    """A coordinate as drawn: one decimal, without a trailing ".0" or a leading "0"."""
-    s = f"{x:.1f}"
-    s = s[:-2] if s.endswith(".0") else s
-    if s == "-0":
-        return "0"
-    return s.replace("0.", ".", 1) if s.startswith(("0.", "-0.")) else s
-
-
 # A shape's paint (fill, stroke, font...) as (attribute, value) pairs. Each role (a shape's class in
 # its group, e.g. `.ag-node.ag-op > .ag-shape`) has a default paint, its most common one, written
 # once in the SVG's <style>; a shape with another paint gets a short class named after its paint.
@@ -155,36 +148,7 @@ def _text(t: Text) -> _El:
     paint += (("font-weight", "bold"),) if t.bold else ()
     paint += (("font-style", "italic"),) if t.italic else ()
     paint += (("opacity", f"{t.opacity:g}"),) if t.opacity != 1 else ()
-    return _El("text", cls, f'x="{_f(t.x)}" y="{_f(t.y)}"', paint, escape(visible(t.text)))
-
-
-def _tenths(t: int) -> str:
-    """An integer number of tenths as `_f` writes it, with no float error."""
-    whole, tenth = divmod(abs(t), 10)
-    return ("-" if t < 0 else "") + (f"{whole or ''}.{tenth}" if tenth else str(whole))
-
-
-def _joined(numbers) -> str:
-    """Numbers of path data: a minus sign is their separator where there is one, else a comma."""
-    return "".join(n if i == 0 or n.startswith("-") else "," + n for i, n in enumerate(numbers))
-
-
-def _path_d(points, close: bool = False, then=None) -> str:
-    """An absolute start, then relative steps (`c` for a curve's triples, `l` for a polygon's
-    corners, and for a line on to the point `then`): shorter numbers, counted in whole tenths so
-    the steps add up to the points exactly."""
-    if not points:
-        return ""
-    q = [(round(x * 10), round(y * 10)) for x, y in (*points, *([then] if then else []))]
-    step = lambda a, b: (_tenths(b[0] - a[0]), _tenths(b[1] - a[1]))  # noqa: E731
-    d = "M" + _joined((_tenths(q[0][0]), _tenths(q[0][1])))
-    if close:
-        corners = _joined(n for a, b in zip(q, q[1:], strict=False) for n in step(a, b))
-        return d + ("l" + corners if corners else "") + "z"
-    ends = len(q) - (1 if then else 0)
-    for i in range(1, ends - 2, 3):
-        d += "c" + _joined(n for b in q[i : i + 3] for n in step(q[i - 1], b))
-    return d + ("l" + _joined(step(q[-2], q[-1])) if then else "")
+    return _El("text", cls, f'x="{_f(t.x)}" y="{_f(t.y)}"', paint, _text_body(t.text))
 
 
 def _curve(c: Curve, end=None) -> _El:
@@ -232,13 +196,13 @@ def _group_attrs(g: Group, cls: str) -> str:
     # no ids: the data attributes name each node and edge (and an id repeats when a page shows a graph twice)
     attrs = _cls(cls)
     if g.role == "node":
-        attrs += f" data-node={quoteattr(visible(g.key))}"
+        attrs += f" data-node={_attr(g.key)}"
     elif g.role == "edge":
-        attrs += f" data-src={quoteattr(visible(g.src))} data-dst={quoteattr(visible(g.dst))}"
+        attrs += f" data-src={_attr(g.src)} data-dst={_attr(g.dst)}"
     elif g.role == "cluster":
-        attrs += f" data-module={quoteattr(visible(g.key))}"
+        attrs += f" data-module={_attr(g.key)}"
     elif g.role == "heat" and g.key:  # a running sum's grid: the badge text it stands for
-        attrs += f" data-text={quoteattr(visible(g.key))}"
+        attrs += f" data-text={_attr(g.key)}"
     return attrs
 
 
@@ -373,6 +337,11 @@ def scene_to_svg(scene: Scene, placeholders: bool = True) -> str:
     With `placeholders` (the player's drawing) hidden badges and texts stay in, for the player to
     fill; without (a still picture), they are left out.
     """
+    with paused_gc():  # many small objects and no cycles: a collection would only walk them all
+        return _scene_to_svg(scene, placeholders)
+
+
+def _scene_to_svg(scene: Scene, placeholders: bool) -> str:
     lines: list[list] = []
     symbols: dict[str, str] = {}
     for g in scene.groups:

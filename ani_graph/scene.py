@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from . import style as S
+from .gcpause import paused_gc
 from .heatmap import GAP as HEAT_GAP
 from .heatmap import Heat
 from .layout import Layout
@@ -147,6 +148,8 @@ def dom_id(node_id: str) -> str:
     >>> dom_id("n12"), dom_id("m:a.b_c"), dom_id("m:a_b.c")
     ('n12', 'm_3a_a_2e_b_5f_c', 'm_3a_a_5f_b_2e_c')
     """
+    if node_id.isascii() and node_id.isalnum():  # most ids (`n12`): nothing to write out
+        return node_id
     return re.sub(r"[^A-Za-z0-9]", lambda m: f"_{ord(m.group()):x}_", node_id)
 
 
@@ -188,7 +191,8 @@ def _shift(p: tuple[float, float]) -> tuple[float, float]:
 def _edge(view: View, lay: Layout, key, show: Show) -> Group:
     u, v = key
     spline = lay.splines[key]
-    points = tuple(_shift(p) for p in spline.points)
+    m = S.MARGIN
+    points = tuple((x + m, y + m) for x, y in spline.points)
     tip = None if spline.tip is None else _shift(spline.tip)
     lit = key in show.edges
     colour = _glow(show.phase) if lit else S.EDGE_COLOUR
@@ -333,7 +337,11 @@ def build_scene(view: View, lay: Layout, show: Show | None = None) -> Scene:
 
     A drawing with heatmaps (`tensors="heatmap"`) that shows numbers has a key to their colours under it.
     """
-    show = show or Show()
+    with paused_gc():  # thousands of shapes and no cycles: a collection would only walk them all
+        return _build_scene(view, lay, show or Show())
+
+
+def _build_scene(view: View, lay: Layout, show: Show) -> Scene:
     note = view.note if show.note is None else show.note
     heat = bool(show.texts) and any(b.value_heat or b.grad_heat for b in view.boxes.values())
     width = lay.width + 2 * S.MARGIN

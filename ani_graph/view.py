@@ -124,12 +124,18 @@ def _fold(module: str | None, depth: int | None) -> str | None:
     return ".".join(parts[: depth + 1]) if len(parts) > depth else None
 
 
-def fold_map(G, depth: int | None) -> dict[str, str]:
-    """Graph node -> box id, with modules deeper than `depth` folded into `m:<path>` boxes."""
+def fold_map(G, depth: int | None, modules: dict | None = None) -> dict[str, str]:
+    """Graph node -> box id, with modules deeper than `depth` folded into `m:<path>` boxes
+    (`modules`: each node's `owner_module`, when already known)."""
+    if modules is None:
+        modules = {n: owner_module(G, n) for n in G.nodes}
+    boxes: dict[str | None, str | None] = {}  # module -> the box it folds into, once per module
     owner = {}
-    for n in G.nodes:
-        box = _fold(owner_module(G, n), depth)
-        owner[n] = f"m:{box}" if box else n
+    for n, mod in modules.items():
+        if mod not in boxes:
+            box = _fold(mod, depth)
+            boxes[mod] = f"m:{box}" if box else None
+        owner[n] = boxes[mod] or n
     for n, a in G.nodes(data=True):
         # a named tensor that leaves its folded module stays visible: the user called it something
         if a["kind"] == "intermediate" and a.get("name") and owner[n] != n:
@@ -143,13 +149,22 @@ def _length(G, owner, boxes) -> int:
     succ: dict[str, set] = {b: set() for b in boxes}
     for u, nbrs in G.adjacency():
         bu = owner[u]
+        out = succ[bu]
         for v in nbrs:
-            if owner[v] != bu:
-                succ[bu].add(owner[v])
+            bv = owner[v]
+            if bv != bu:
+                out.add(bv)
     longest: dict[str, int] = {}
+    get = longest.get
     for n in reversed(topological_order(G)):  # boxes keep the graph's order
         b = owner[n]
-        longest[b] = max(longest.get(b, 1), 1 + max((longest.get(s, 1) for s in succ[b]), default=0))
+        after = 0
+        for s in succ[b]:
+            ls = get(s, 1)
+            if ls > after:
+                after = ls
+        here = get(b, 1)
+        longest[b] = here if here > after + 1 else after + 1
     return max(longest.values(), default=0)
 
 
@@ -168,8 +183,9 @@ def choose_fold(G, depth=None, max_nodes=MAX_NODES) -> tuple[dict[str, str], int
         if _fits(G, owner, max_nodes):
             return owner, None, ""
     modules = [a["module"] for _, a in G.nodes(data=True) if a["kind"] == "op" and a["module"]]
+    owners = {n: owner_module(G, n) for n in G.nodes}
     for d in range(max((m.count(".") for m in modules), default=-1), -1, -1):
-        owner = fold_map(G, d)
+        owner = fold_map(G, d, owners)
         if _fits(G, owner, max_nodes):
             note = (
                 f"{G.number_of_nodes()} nodes: modules deeper than {d} are folded into boxes to keep "

@@ -121,3 +121,49 @@ def test_the_layout_for_another_page_is_chosen_for_that_page():
     assert narrow.rows > 1 and narrow.width <= 300
     assert page_scale(view, narrow, (300, 2000)) == 1.0
     assert show_all(view).texts  # the same view draws in any of its layouts
+
+
+def _stack_sum(a, b, c, d, e, f, g, h):
+    return torch.stack([a, b, c, d, e, f, g, h]).sum()
+
+
+def _encoder(layers: int):
+    torch.manual_seed(0)
+    layer = torch.nn.TransformerEncoderLayer(16, 2, 32, batch_first=True, dropout=0.0)
+    enc = torch.nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+    return lambda x: enc(x).sum(), [torch.randn(2, 3, 16)]
+
+
+def test_when_the_guesses_pick_top_to_bottom_it_is_the_only_dot_run_and_the_same_drawing(monkeypatch):
+    import ani_graph.layout as layout_module
+
+    runs = []
+    real_run = layout_module.run_dot
+    monkeypatch.setattr(layout_module, "run_dot", lambda source: runs.append(source) or real_run(source))
+    cases = {
+        "fan-in": (_stack_sum, [1, 2, 3, 4, 5, 6, 7, 8]),
+        "six layers": _encoder(6),
+        "sin": (sin_example, [2, 3, 4]),
+        "two-layer net": (two_layer, net_inputs()),
+    }
+    for name, (func, inputs) in cases.items():
+        view = TorchGraph(func, inputs).view()
+        runs.clear()
+        chosen = compute_layout(view)
+        quick_runs = len(runs)
+        with monkeypatch.context() as m:  # every candidate tried as before, no top-to-bottom first
+            m.setattr(layout_module, "_top_down_first", lambda *a: None)
+            runs.clear()
+            reference = compute_layout(view)
+        assert (chosen.direction, chosen.rows) == (reference.direction, reference.rows), name
+        assert chosen.centres == reference.centres and chosen.splines == reference.splines, name
+        if chosen.direction == "TB":
+            assert quick_runs == 1 and len(runs) >= 2, name
+        else:
+            assert quick_runs == len(runs), name
+    assert {name: compute_layout(TorchGraph(*cases[name]).view()).direction for name in cases} == {
+        "fan-in": "TB",
+        "six layers": "TB",
+        "sin": "LR",
+        "two-layer net": "LR",
+    }

@@ -9,8 +9,9 @@ import torch
 
 from ani_graph import TorchGraph
 from ani_graph.examples import sin_example
-from ani_graph.render_svg import _f, scene_to_svg
+from ani_graph.render_svg import scene_to_svg
 from ani_graph.scene import Polygon, Rect
+from ani_graph.svg_text import _f
 
 SVG = "{http://www.w3.org/2000/svg}"
 
