@@ -284,7 +284,7 @@ class Animation:
 
             if suffix == ".mp4":
                 images.ffmpeg_executable()  # a clear error before any frame is drawn
-            slides = [self.frame_image(i, size) for i in range(len(self.frames))]
+            slides = (self.frame_image(i, size) for i in range(len(self.frames)))  # drawn as the file takes them
             save = images.save_gif if suffix == ".gif" else images.save_mp4
             save(slides, path, fps or 1000 / self.interval_ms)
         else:

@@ -40,6 +40,7 @@ class RasterPainter:
         self._order: list[int] = []  # the shapes in matplotlib's drawing order
         self._origin = (0, 0)  # the window's top left, in pixels of the whole drawing
         self._items: dict[tuple, tuple] = {}  # (shape, scale, grid) -> its layers
+        self.drawn: list[tuple[int, int, int, int]] | None = None  # the last call's areas drawn again, None: all
 
     @staticmethod
     def can_draw(scene: Scene) -> bool:
@@ -104,7 +105,8 @@ class RasterPainter:
         """A Pillow RGB image of `scene` at `scale` pixels per point, showing `window` (x, y, w, h) or all of it.
 
         After the first frame only the areas of shapes that changed are composed again, in the same
-        image: it is valid until the next call (copy it to keep it)."""
+        image: it is valid until the next call (copy it to keep it). `drawn` then lists those areas
+        (x0, y0, x1, y1), or is None when the whole image was composed."""
         x, y, w, h = window or (0.0, 0.0, scene.width, scene.height)
         px = (max(1, round(w * scale)), max(1, round(h * scale)))
         sx, sy = px[0] / w, px[1] / h  # as matplotlib maps the window onto the figure
@@ -117,12 +119,13 @@ class RasterPainter:
             self._order = sorted(
                 range(len(shapes)), key=lambda i: (shapes[i][1] + 0.5 * isinstance(shapes[i][0], Text), i)
             )
-            self._page = self._compose((0, 0, *px))
+            self._page, self.drawn = self._compose((0, 0, *px)), None
             return self._page
         dirty = [
             box for a, b in zip(old, placed) if not _same(a, b) for box in (*(t[1] for t in a), *(t[1] for t in b))
         ]
-        for region in _merged([(a - ox, b - oy, c - ox, d - oy) for a, b, c, d in dirty], px):
+        self.drawn = _merged([(a - ox, b - oy, c - ox, d - oy) for a, b, c, d in dirty], px)
+        for region in self.drawn:
             self._page.paste(self._compose(region), region[:2])
         return self._page
 

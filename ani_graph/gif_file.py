@@ -1,0 +1,177 @@
+"""GIF files written from RGB frames of one size, each frame after the first storing only what changed.
+
+The frames share one palette (`palette.shared_palette`: the colours that cover most pixels
+in some frame, exact), counted and looked up only where a frame differs from the one
+before. Each later frame stores the rectangle around its changed pixels, with every
+pixel that kept its colour transparent (palette index 255, which the palette leaves
+free), so it shows the frame before through. Pillow encodes each rectangle (LZW); this
+module writes the file around them.
+
+A frame may say where it can differ from the frame before it: `images.Slides` marks each
+slide with `info["slide"]` (a number) and `info["since"]` (the number of the slide before
+and the boxes drawn again since), so only those boxes are compared; any other frame is
+compared whole.
+
+>>> from PIL import Image
+>>> import io
+>>> frames = [Image.new("RGB", (8, 4), (220, 235, 250)) for _ in range(2)]
+>>> frames[1].putpixel((5, 2), (30, 30, 30))
+>>> out = io.BytesIO()
+>>> write_gif(frames, out, duration_ms=500)
+>>> gif = Image.open(out)
+>>> gif.n_frames, gif.convert("RGB").getpixel((5, 2)), (gif.seek(1), gif.convert("RGB").getpixel((5, 2)))[1]
+(2, (220, 235, 250), (30, 30, 30))
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable
+from typing import IO, Any
+
+BAND = 16  # rows per band when finding the changed areas of a frame
+CLEAR = 255  # the palette index that leaves the pixel of the frame before (transparent)
+
+Box = tuple[int, int, int, int]
+
+
+def packed(image: Any) -> Any:
+    """The pixels of an RGB image as one number each (R in the low byte), an array of rows."""
+    import numpy as np
+
+    flat = np.frombuffer(image.tobytes("raw", "RGBX"), dtype="<u4") & 0xFFFFFF
+    return flat.reshape(image.height, image.width)
+
+
+def _regions(image: Any, before: Any) -> list[Box]:
+    """Where `image` may differ from the frame `before` it: the boxes its slide says, else all of it."""
+    since, previous = image.info.get("since"), before.info.get("slide")
+    width, height = image.size
+    if since is None or previous is None or since[0] != previous:
+        return [(0, 0, width, height)]
+    inside = [(max(a, 0), max(b, 0), min(c, width), min(d, height)) for a, b, c, d in since[1]]
+    return [box for box in inside if box[0] < box[2] and box[1] < box[3]]
+
+
+def _row_spans(image: Any, before: Any, regions: list[Box]) -> tuple[Any, Any, list]:
+    """Per row of two frames, the first column whose colour changed and one past the last (first ≥ last:
+    none), looking only inside `regions`; and the packed pixels of `image` there, per region."""
+    import numpy as np
+
+    width, height = image.size
+    first, last, pixels = np.full(height, width), np.zeros(height, dtype=int), []
+    for x0, y0, x1, y1 in regions:
+        now = packed(image.crop((x0, y0, x1, y1)))
+        differs = now != packed(before.crop((x0, y0, x1, y1)))
+        hit = differs.any(axis=1)
+        first[y0:y1] = np.minimum(first[y0:y1], np.where(hit, differs.argmax(axis=1) + x0, width))
+        last[y0:y1] = np.maximum(last[y0:y1], np.where(hit, x1 - differs[:, ::-1].argmax(axis=1), 0))
+        pixels.append(now)
+    return first, last, pixels
+
+
+def changed_boxes(first: Any, last: Any, band: int = BAND) -> list[Box]:
+    """Boxes (x0, y0, x1, y1) covering every changed pixel, given per row the first changed column and one
+    past the last (as `_row_spans` finds them): per band of `band` rows from the first changed row, its changed rows and
+    the span of their columns."""
+    import numpy as np
+
+    rows = np.flatnonzero(last > first)
+    out = []
+    for top in range(int(rows[0]), int(rows[-1]) + 1, band) if rows.size else ():
+        hit = rows[(rows >= top) & (rows < top + band)]
+        if hit.size:
+            out.append((int(first[hit].min()), int(hit[0]), int(last[hit].max()), int(hit[-1]) + 1))
+    return out
+
+
+def _cut(image: Any, box: Box, regions: list[Box], pixels: list) -> Any:
+    """The packed pixels of `box`, from a region's that holds it, else from the image."""
+    x0, y0, x1, y1 = box
+    for (a, b, c, d), values in zip(regions, pixels):
+        if a <= x0 and b <= y0 and x1 <= c and y1 <= d:
+            return values[y0 - b : y1 - b, x0 - a : x1 - a].ravel()
+    return packed(image.crop(box)).ravel()
+
+
+def _change(image: Any, before: Any) -> tuple[list[Box], Any]:
+    """The boxes where a frame differs from the frame before, and their pixels (packed, one box after the
+    other; None when nothing changed)."""
+    import numpy as np
+
+    if image.size != before.size:
+        raise ValueError(f"the frames of a GIF must have one size: {before.size} is followed by {image.size}")
+    regions = _regions(image, before)
+    first, last, pixels = _row_spans(image, before, regions)
+    boxes = changed_boxes(first, last)
+    values = [_cut(image, box, regions, pixels) for box in boxes]
+    return boxes, np.concatenate(values) if values else None
+
+
+def _strip(values: Any) -> Any:
+    """Packed pixels as an RGB image one pixel tall."""
+    from PIL import Image
+
+    return Image.frombytes("RGB", (len(values), 1), values.astype("<u4").tobytes(), "raw", "RGBX")
+
+
+def _header(size: tuple[int, int], palette: bytes, loop: int) -> bytes:
+    """GIF89a, the screen, the global palette (256 entries), and the looping extension."""
+    table = palette.ljust(768, b"\0")
+    screen = b"GIF89a" + struct.pack("<HHBBB", size[0], size[1], 0x80 | 7, 0, 0)
+    return screen + table + b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", loop) + b"\0"
+
+
+def _encoded(index: Any, offset: tuple[int, int], duration_ms: int, clear: bool) -> bytes:
+    """One frame's control extension, descriptor and LZW data (Pillow's encoder) for the index rows."""
+    from PIL import GifImagePlugin, Image
+
+    params: dict[str, Any] = {"duration": duration_ms} | ({"transparency": CLEAR} if clear else {})
+    return b"".join(GifImagePlugin.getdata(Image.fromarray(index, "P"), offset, **params))
+
+
+def _rectangle(index: Any, boxes: list[Box], values: Any) -> tuple[Any, tuple[int, int]] | None:
+    """Frame indexes `values` (one box after the other) written into `index`, and the rectangle around
+    the boxes as the GIF stores it: the new index where it changed, `CLEAR` elsewhere (None: no change)."""
+    import numpy as np
+
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    rows, at, changed = np.full((y1 - y0, x1 - x0), CLEAR, dtype=np.uint8), 0, False
+    for a, b, c, d in boxes:
+        new = values[at : at + (c - a) * (d - b)].reshape(d - b, c - a)
+        at += new.size
+        differs = new != index[b:d, a:c]
+        changed = changed or bool(differs.any())
+        rows[b - y0 : d - y0, a - x0 : c - x0] = np.where(differs, new, CLEAR)
+        index[b:d, a:c] = new
+    return (rows, (x0, y0)) if changed else None
+
+
+def write_gif(images: Iterable, out: IO[bytes], duration_ms: int, loop: int = 0) -> None:
+    """RGB images of one size as a looping GIF written to `out`; a frame equal to the one before
+    lengthens that one's time instead. The images are read one after the other and only the
+    frame before each is kept."""
+    from .palette import shared_palette
+
+    frames = iter(images)
+    first = next(frames, None)
+    if first is None:
+        raise ValueError("a GIF needs at least one frame")
+    changes, before = [], first
+    for image in frames:
+        changes.append(_change(image, before))
+        before = image
+    del before
+    palette, table = shared_palette([[first], *([_strip(v)] for _, v in changes if v is not None)])
+    index = table[packed(first)]
+    out.write(_header(first.size, palette, loop))
+    blocks = [[index.copy(), (0, 0), duration_ms, False]]
+    for boxes, values in changes:
+        rectangle = None if values is None else _rectangle(index, boxes, table[values])
+        if rectangle is None:
+            blocks[-1][2] += duration_ms  # nothing changed: the frame before stays longer
+        else:
+            out.write(_encoded(*blocks[-1]))
+            blocks[-1] = [*rectangle, duration_ms, True]
+    out.write(_encoded(*blocks[-1]) + b";")
