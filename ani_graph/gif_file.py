@@ -53,66 +53,41 @@ def _regions(image: Any, before: Any) -> list[Box]:
     return [box for box in inside if box[0] < box[2] and box[1] < box[3]]
 
 
-def _row_spans(image: Any, before: Any, regions: list[Box]) -> tuple[Any, Any, list]:
-    """Per row of two frames, the first column whose colour changed and one past the last (first ≥ last:
-    none), looking only inside `regions`; and the packed pixels of `image` there, per region."""
-    import numpy as np
+def changed_boxes(image: Any, before: Any, regions: list[Box], band: int = BAND) -> list[Box]:
+    """Boxes (x0, y0, x1, y1) covering every pixel where `image` differs from `before` (all inside
+    `regions`): per band of `band` rows from the first changed row, the box around its changed pixels."""
+    from PIL import ImageChops
 
-    width, height = image.size
-    first, last, pixels = np.full(height, width), np.zeros(height, dtype=int), []
+    diffs = []  # (region, its difference, the box of the changes in it)
     for x0, y0, x1, y1 in regions:
-        now = packed(image.crop((x0, y0, x1, y1)))
-        differs = now != packed(before.crop((x0, y0, x1, y1)))
-        hit = differs.any(axis=1)
-        first[y0:y1] = np.minimum(first[y0:y1], np.where(hit, differs.argmax(axis=1) + x0, width))
-        last[y0:y1] = np.maximum(last[y0:y1], np.where(hit, x1 - differs[:, ::-1].argmax(axis=1), 0))
-        pixels.append(now)
-    return first, last, pixels
-
-
-def changed_boxes(first: Any, last: Any, band: int = BAND) -> list[Box]:
-    """Boxes (x0, y0, x1, y1) covering every changed pixel, given per row the first changed column and one
-    past the last (as `_row_spans` finds them): per band of `band` rows from the first changed row, its changed rows and
-    the span of their columns."""
-    import numpy as np
-
-    rows = np.flatnonzero(last > first)
-    out = []
-    for top in range(int(rows[0]), int(rows[-1]) + 1, band) if rows.size else ():
-        hit = rows[(rows >= top) & (rows < top + band)]
-        if hit.size:
-            out.append((int(first[hit].min()), int(hit[0]), int(last[hit].max()), int(hit[-1]) + 1))
+        diff = ImageChops.difference(image.crop((x0, y0, x1, y1)), before.crop((x0, y0, x1, y1)))
+        box = diff.getbbox()
+        if box is not None:
+            diffs.append(((x0, y0), diff, (box[0] + x0, box[1] + y0, box[2] + x0, box[3] + y0)))
+    out: list[Box] = []
+    for top in range(min((w[1] for *_, w in diffs), default=0), max((w[3] for *_, w in diffs), default=0), band):
+        found = []
+        for (x0, y0), diff, (a, b, c, d) in diffs:
+            b, d = max(b, top), min(d, top + band)
+            box = diff.crop((a - x0, b - y0, c - x0, d - y0)).getbbox() if b < d else None
+            if box is not None:
+                found.append((box[0] + a, box[1] + b, box[2] + a, box[3] + b))
+        if found:
+            out.append((min(f[0] for f in found), min(f[1] for f in found),
+                        max(f[2] for f in found), max(f[3] for f in found)))  # fmt: skip
     return out
 
 
-def _cut(image: Any, box: Box, regions: list[Box], pixels: list) -> Any:
-    """The packed pixels of `box`, from a region's that holds it, else from the image."""
-    x0, y0, x1, y1 = box
-    for (a, b, c, d), values in zip(regions, pixels):
-        if a <= x0 and b <= y0 and x1 <= c and y1 <= d:
-            return values[y0 - b : y1 - b, x0 - a : x1 - a].ravel()
-    return packed(image.crop(box)).ravel()
-
-
 def _change(image: Any, before: Any) -> tuple[list[Box], Any]:
-    """The boxes where a frame differs from the frame before, and their pixels (packed, one box after the
-    other; None when nothing changed)."""
-    import numpy as np
+    """The boxes where a frame differs from the frame before, and their pixels one after the other as an
+    RGB image one pixel tall (None when nothing changed)."""
+    from PIL import Image
 
     if image.size != before.size:
         raise ValueError(f"the frames of a GIF must have one size: {before.size} is followed by {image.size}")
-    regions = _regions(image, before)
-    first, last, pixels = _row_spans(image, before, regions)
-    boxes = changed_boxes(first, last)
-    values = [_cut(image, box, regions, pixels) for box in boxes]
-    return boxes, np.concatenate(values) if values else None
-
-
-def _strip(values: Any) -> Any:
-    """Packed pixels as an RGB image one pixel tall."""
-    from PIL import Image
-
-    return Image.frombytes("RGB", (len(values), 1), values.astype("<u4").tobytes(), "raw", "RGBX")
+    boxes = changed_boxes(image, before, _regions(image, before))
+    data = b"".join(image.crop(box).tobytes() for box in boxes)
+    return boxes, Image.frombytes("RGB", (len(data) // 3, 1), data) if data else None
 
 
 def _header(size: tuple[int, int], palette: bytes, loop: int) -> bytes:
@@ -163,12 +138,12 @@ def write_gif(images: Iterable, out: IO[bytes], duration_ms: int, loop: int = 0)
         changes.append(_change(image, before))
         before = image
     del before
-    palette, table = shared_palette([[first], *([_strip(v)] for _, v in changes if v is not None)])
+    palette, table = shared_palette([[first], *([strip] for _, strip in changes if strip is not None)])
     index = table[packed(first)]
     out.write(_header(first.size, palette, loop))
     blocks = [[index.copy(), (0, 0), duration_ms, False]]
-    for boxes, values in changes:
-        rectangle = None if values is None else _rectangle(index, boxes, table[values])
+    for boxes, strip in changes:
+        rectangle = None if strip is None else _rectangle(index, boxes, table[packed(strip)[0]])
         if rectangle is None:
             blocks[-1][2] += duration_ms  # nothing changed: the frame before stays longer
         else:

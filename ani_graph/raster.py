@@ -38,6 +38,8 @@ class RasterPainter:
         self._page: Any = None  # the last frame drawn
         self._last: list[tuple] = []  # its layers, per shape
         self._order: list[int] = []  # the shapes in matplotlib's drawing order
+        self._under = 0  # how many shapes at the start of that order lie under all others (the card)
+        self._back: Any = None  # the whole page's white with those drawn on it (None: not kept)
         self._origin = (0, 0)  # the window's top left, in pixels of the whole drawing
         self._items: dict[tuple, tuple] = {}  # (shape, scale, grid) -> its layers
         self.drawn: list[tuple[int, int, int, int]] | None = None  # the last call's areas drawn again, None: all
@@ -82,8 +84,9 @@ class RasterPainter:
         """Per shape in scene order: its layers (`_painted`), () when hidden."""
         return [() if hidden else self._painted(item, scale, grid) for item, _, hidden in leaves(scene)]
 
-    def _compose(self, region: tuple[int, int, int, int]) -> Any:
-        """The pixels of `region` (x0, y0, x1, y1): the page's white, every layer that reaches in pasted in order."""
+    def _compose(self, region: tuple[int, int, int, int], shapes: list[int] | None = None) -> Any:
+        """The pixels of `region` (x0, y0, x1, y1): the page (`_back`, else white) with every layer of the
+        other shapes (or of `shapes`, on white) that reaches in pasted in order."""
         from PIL import Image
 
         x0, y0, x1, y1 = (
@@ -92,14 +95,27 @@ class RasterPainter:
             region[2] + self._origin[0],
             region[3] + self._origin[1],
         )
-        base = Image.new("RGB", (x1 - x0, y1 - y0), "white")
-        for i in self._order:
+        if shapes is None and self._back is not None:
+            base, shapes = self._back.crop(region), self._order[self._under :]
+        else:
+            base = Image.new("RGB", (x1 - x0, y1 - y0), "white")
+        for i in self._order if shapes is None else shapes:
             for mask, box, colour in self._last[i]:
                 a, b, c, d = max(box[0], x0), max(box[1], y0), min(box[2], x1), min(box[3], y1)
                 if a < c and b < d:
                     part = mask if (a, b, c, d) == box else mask.crop((a - box[0], b - box[1], c - box[0], d - box[1]))
                     base.paste(colour, (a - x0, b - y0, c - x0, d - y0), part)
         return base
+
+    def _start(self, scene: Scene, size: tuple[int, int]) -> None:
+        """Compose the whole page anew: the drawing order, the page under everything (the card) kept."""
+        shapes = leaves(scene)
+        self._order = sorted(range(len(shapes)), key=lambda i: (shapes[i][1] + 0.5 * isinstance(shapes[i][0], Text), i))
+        self._under = next((n for n, i in enumerate(self._order) if shapes[i][1] > 0 or isinstance(shapes[i][0], Text)),
+                           len(self._order))  # fmt: skip
+        self._back = None
+        self._back = self._compose((0, 0, *size), self._order[: self._under])
+        self._page, self.drawn = self._compose((0, 0, *size)), None
 
     def image(self, scene: Scene, scale: float, window: tuple[float, float, float, float] | None = None):
         """A Pillow RGB image of `scene` at `scale` pixels per point, showing `window` (x, y, w, h) or all of it.
@@ -115,12 +131,10 @@ class RasterPainter:
         old, self._last = self._last, placed
         moved, self._origin = self._origin != (ox, oy), (ox, oy)
         if self._page is None or self._page.size != px or len(old) != len(placed) or moved:
-            shapes = leaves(scene)
-            self._order = sorted(
-                range(len(shapes)), key=lambda i: (shapes[i][1] + 0.5 * isinstance(shapes[i][0], Text), i)
-            )
-            self._page, self.drawn = self._compose((0, 0, *px)), None
+            self._start(scene, px)
             return self._page
+        if any(not _same(old[i], placed[i]) for i in self._order[: self._under]):
+            self._back, self._under = None, 0  # the card changed: compose on white
         dirty = [
             box for a, b in zip(old, placed) if not _same(a, b) for box in (*(t[1] for t in a), *(t[1] for t in b))
         ]
