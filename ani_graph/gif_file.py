@@ -7,10 +7,11 @@ pixel that kept its colour transparent (palette index 255, which the palette lea
 free), so it shows the frame before through. Pillow encodes each rectangle (LZW); this
 module writes the file around them.
 
-A frame may say where it can differ from the frame before it: `images.Slides` marks each
-slide with `info["slide"]` (a number) and `info["since"]` (the number of the slide before
-and the boxes drawn again since), so only those boxes are compared; any other frame is
-compared whole.
+A frame may say where it can differ from the frame before it, so only there are the two
+compared: a slide of `images.Slides.stream` carries the boxes drawn again with the pixels
+they held before (`info["before"]`), one of `Slides.image` its number and the boxes drawn
+again since the slide before (`info["slide"]`, `info["since"]`); any other frame is
+compared whole with the frame before.
 
 >>> from PIL import Image
 >>> import io
@@ -43,24 +44,31 @@ def packed(image: Any) -> Any:
     return flat.reshape(image.height, image.width)
 
 
-def _regions(image: Any, before: Any) -> list[Box]:
-    """Where `image` may differ from the frame `before` it: the boxes its slide says, else all of it."""
+def _before(image: Any, before: Any) -> list[tuple[Box, Any]]:
+    """The boxes where `image` may differ from the frame before it, each with the pixels it held there:
+    as its slide kept them (`Slides.stream`), else cut from `before` where its slide says it drew again
+    (`Slides.image`), else all of it."""
+    own = image.info.get("before")
+    if own is not None:
+        return own
     since, previous = image.info.get("since"), before.info.get("slide")
     width, height = image.size
     if since is None or previous is None or since[0] != previous:
-        return [(0, 0, width, height)]
+        return [((0, 0, width, height), before)]
     inside = [(max(a, 0), max(b, 0), min(c, width), min(d, height)) for a, b, c, d in since[1]]
-    return [box for box in inside if box[0] < box[2] and box[1] < box[3]]
+    return [(box, before.crop(box)) for box in inside if box[0] < box[2] and box[1] < box[3]]
 
 
-def changed_boxes(image: Any, before: Any, regions: list[Box], band: int = BAND) -> list[Box]:
-    """Boxes (x0, y0, x1, y1) covering every pixel where `image` differs from `before` (all inside
-    `regions`): per band of `band` rows from the first changed row, the box around its changed pixels."""
+def changed_boxes(image: Any, before: list[tuple[Box, Any]], band: int = BAND) -> list[Box]:
+    """Boxes (x0, y0, x1, y1) covering every pixel where `image` differs from what `before` says each box
+    held (outside those boxes nothing changed): per band of `band` rows from the first changed row, the
+    box around its changed pixels."""
     from PIL import ImageChops
 
-    diffs = []  # (region, its difference, the box of the changes in it)
-    for x0, y0, x1, y1 in regions:
-        diff = ImageChops.difference(image.crop((x0, y0, x1, y1)), before.crop((x0, y0, x1, y1)))
+    diffs = []  # (box's corner, its difference, the box of the changes in it)
+    for (x0, y0, x1, y1), old in before:
+        now = image if (x0, y0, x1, y1) == (0, 0, *image.size) else image.crop((x0, y0, x1, y1))
+        diff = ImageChops.difference(now, old)
         box = diff.getbbox()
         if box is not None:
             diffs.append(((x0, y0), diff, (box[0] + x0, box[1] + y0, box[2] + x0, box[3] + y0)))
@@ -85,9 +93,20 @@ def _change(image: Any, before: Any) -> tuple[list[Box], Any]:
 
     if image.size != before.size:
         raise ValueError(f"the frames of a GIF must have one size: {before.size} is followed by {image.size}")
-    boxes = changed_boxes(image, before, _regions(image, before))
+    boxes = changed_boxes(image, _before(image, before))
     data = b"".join(image.crop(box).tobytes() for box in boxes)
     return boxes, Image.frombytes("RGB", (len(data) // 3, 1), data) if data else None
+
+
+def _indexes(image: Any, table: Any, rows: int = 32) -> Any:
+    """The palette index of every pixel of `image`, looked up `rows` rows at a time (small buffers, reused)."""
+    import numpy as np
+
+    out = np.empty((image.height, image.width), dtype=np.uint8)
+    for top in range(0, image.height, rows):
+        part = image.crop((0, top, image.width, min(top + rows, image.height)))
+        out[top : top + part.height] = table[packed(part)]
+    return out
 
 
 def _header(size: tuple[int, int], palette: bytes, loop: int) -> bytes:
@@ -133,13 +152,15 @@ def write_gif(images: Iterable, out: IO[bytes], duration_ms: int, loop: int = 0)
     first = next(frames, None)
     if first is None:
         raise ValueError("a GIF needs at least one frame")
+    if "before" in first.info:  # a slide drawn on one canvas (`Slides.stream`): the next one draws over it
+        first = first.copy()
     changes, before = [], first
     for image in frames:
         changes.append(_change(image, before))
         before = image
     del before
     palette, table = shared_palette([[first], *([strip] for _, strip in changes if strip is not None)])
-    index = table[packed(first)]
+    index = _indexes(first, table)
     out.write(_header(first.size, palette, loop))
     blocks = [[index.copy(), (0, 0), duration_ms, False]]
     for boxes, strip in changes:

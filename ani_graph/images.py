@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import shutil
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -240,12 +240,10 @@ class Slides:
             self._painters[plain] = RasterPainter() if plain else _frame_painter()
         return self._painters[plain]
 
-    def image(self, scene, index: int):
-        """Frame `index` (drawn as `scene`) as a slide; `.info["scale"]` holds the drawing's pixels per point.
-
-        One canvas is kept and only what changed is drawn on it again; `.info["slide"]` numbers the
-        slide and `.info["since"]` holds the number of the slide this object drew before and the
-        boxes drawn again since (None: all of it), which `gif_file.write_gif` compares."""
+    def _draw(self, scene, index: int, keep: bool) -> tuple[float, list | None]:
+        """Draw frame `index` (as `scene`) on the canvas, only what changed when the painter says what it drew
+        again. Returns the drawing's scale and the boxes drawn again (None: a new canvas, nothing before),
+        each with the pixels it held before when `keep` (else None)."""
         from PIL import Image
 
         frame = self.frames[index]
@@ -257,22 +255,46 @@ class Slides:
         drawn = getattr(painter, "drawn", None) if painter is self._drew and self._canvas is not None else None
         if drawing.size != area:
             drawing, drawn = drawing.resize(area), None
+        old, self._drew = self._canvas, painter
         if drawn is None:
             self._canvas = Image.new("RGB", self.size, "white")
             self._canvas.paste(drawing, (0, 0))
-        for box in drawn or ():
-            self._canvas.paste(drawing.crop(box), box[:2])
+            boxes = None if old is None else [((0, 0, width, height), old if keep else None)]
+        else:
+            boxes = [(box, old.crop(box) if keep else None) for box in [*drawn, (0, area[1], width, height)]]
+            for box in drawn:
+                self._canvas.paste(drawing.crop(box), box[:2])
         _draw_panel(self._canvas, (0, area[1], width - 1, height - 1), frame, self._rows(index, self.text_width),
                     self.pad, 6)  # fmt: skip
         if self.cropped:
             thumb = self._map(window, rgb(PHASE_COLOURS.get(frame["phase"], PHASE_COLOURS["forward"])))
             top = height - self.panel + (self.panel - thumb.height) // 2
             self._canvas.paste(thumb, (width - self.pad - thumb.width, top))
+        return scale, boxes
+
+    def image(self, scene, index: int):
+        """Frame `index` (drawn as `scene`) as a slide; `.info["scale"]` holds the drawing's pixels per point.
+
+        One canvas is kept and only what changed is drawn on it again; `.info["slide"]` numbers the
+        slide and `.info["since"]` holds the number of the slide this object drew before and the
+        boxes drawn again since (None: all of it), which `gif_file.write_gif` compares."""
+        scale, boxes = self._draw(scene, index, keep=False)
         image = self._canvas.copy()
-        since = None if drawn is None else (self._serial, [*drawn, (0, area[1], width, height)])
+        image.info.pop("before", None)
+        since = None if boxes is None else (self._serial, [box for box, _ in boxes])
         image.info.update(scale=scale, slide=next(_SERIAL), since=since)
-        self._drew, self._serial = painter, image.info["slide"]
+        self._serial = image.info["slide"]
         return image
+
+    def stream(self, scenes: Iterable[tuple[int, Any]]) -> Iterator:
+        """The slides of `scenes` ((index, scene) pairs) for a file: each is the canvas itself, valid until
+        the next is drawn (no copy). `.info["before"]` lists the boxes drawn again, each with the pixels it
+        held before (None for the first slide), which `gif_file.write_gif` compares."""
+        for index, scene in scenes:
+            scale, boxes = self._draw(scene, index, keep=True)
+            self._serial = 0  # the next `image` compares its slide whole
+            self._canvas.info.update(scale=scale, before=boxes, slide=None, since=None)
+            yield self._canvas
 
 
 # ----- files ------------------------------------------------------------------------------------------
