@@ -238,16 +238,23 @@ class Animation:
         from PIL import Image
 
         from . import images
-        from .render_mpl import scene_to_png
 
         index = range(len(self.frames))[index]
         if size is not None:
-            size = _check_size(size)
-            if size not in self._slides:
-                self._slides[size] = images.Slides(self.frames, size, self._scene(0, lights=False))
-            return self._slides[size].image(self._scene(index), index)
+            return self._slides_of(size).image(self._scene(index), index)
+        from .render_mpl import scene_to_png
+
         drawing = Image.open(io.BytesIO(scene_to_png(self._scene(index)))).convert("RGB")
         return images.poster_image(drawing, self.frames[index])
+
+    def _slides_of(self, size: tuple[int, int]):
+        """The `images.Slides` of this animation at `size`, made once."""
+        from . import images
+
+        size = _check_size(size)
+        if size not in self._slides:
+            self._slides[size] = images.Slides(self.frames, size, self._scene(0, lights=False))
+        return self._slides[size]
 
     def poster_png(self, index: int | None = None) -> bytes:
         """A PNG of frame `index` (default: the last one, everything filled in); IndexError out of range."""
@@ -293,7 +300,7 @@ class Animation:
 
             if suffix == ".mp4":
                 images.ffmpeg_executable()  # a clear error before any frame is drawn
-            slides = [self.frame_image(i, size) for i in range(len(self.frames))]
+            slides = self._slides_of(size).stream((i, self._scene(i)) for i in range(len(self.frames)))
             save = images.save_gif if suffix == ".gif" else images.save_mp4
             save(slides, path, fps or 1000 / self.interval_ms)
         else:

@@ -16,8 +16,10 @@ a small map of the whole graph in the panel shows where that part is.
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ MIN_TEXT_PX = 14  # the smallest drawing text on a slide, in pixels
 MAX_SCALE = 2.5  # a small graph is enlarged at most this much (pixels per point of the drawing)
 STEP_PX, RULE_PX = 26, 19  # caption and rule text on a slide
 MAP_WIDTH = 260  # the map of the whole graph beside a cropped slide's caption
+_SERIAL = itertools.count(1)  # numbers the slides drawn in this process
 RULE_COLOUR = (87, 96, 106)
 
 
@@ -188,6 +191,9 @@ class Slides:
         self._thumb = None
         self._wrapped: dict[tuple[int, int], list] = {}
         self._painters: dict[bool, Any] = {}  # Pillow's for plain texts, matplotlib's for mathtext
+        self._canvas: Any = None  # the last slide drawn, drawn on again for the next
+        self._drew: Any = None  # the painter that drew it
+        self._serial = 0  # its number (`.info["slide"]`)
         width, height = size
         self.panel = self._panel(width - 2 * self.pad - 6)
         scale, window = camera(overview, (width, height - self.panel))
@@ -234,39 +240,75 @@ class Slides:
             self._painters[plain] = RasterPainter() if plain else _frame_painter()
         return self._painters[plain]
 
-    def image(self, scene, index: int):
-        """Frame `index` (drawn as `scene`) as a slide; `.info["scale"]` holds the drawing's pixels per point."""
+    def _draw(self, scene, index: int, keep: bool) -> tuple[float, list | None]:
+        """Draw frame `index` (as `scene`) on the canvas, only what changed when the painter says what it drew
+        again. Returns the drawing's scale and the boxes drawn again (None: a new canvas, nothing before),
+        each with the pixels it held before when `keep` (else None)."""
         from PIL import Image
 
         frame = self.frames[index]
         width, height = self.size
-        scale, window = camera(scene, (width, height - self.panel))
-        image = Image.new("RGB", self.size, "white")
-        drawing = self._painter(scene).image(scene, scale, window)
-        if drawing.size != (width, height - self.panel):
-            drawing = drawing.resize((width, height - self.panel))
-        image.paste(drawing, (0, 0))
-        box = (0, height - self.panel, width - 1, height - 1)
-        _draw_panel(image, box, frame, self._rows(index, self.text_width), self.pad, 6)
+        area = (width, height - self.panel)
+        scale, window = camera(scene, area)
+        painter = self._painter(scene)
+        drawing = painter.image(scene, scale, window)
+        drawn = getattr(painter, "drawn", None) if painter is self._drew and self._canvas is not None else None
+        if drawing.size != area:
+            drawing, drawn = drawing.resize(area), None
+        old, self._drew = self._canvas, painter
+        if drawn is None:
+            self._canvas = Image.new("RGB", self.size, "white")
+            self._canvas.paste(drawing, (0, 0))
+            boxes = None if old is None else [((0, 0, width, height), old if keep else None)]
+        else:
+            boxes = [(box, old.crop(box) if keep else None) for box in [*drawn, (0, area[1], width, height)]]
+            for box in drawn:
+                self._canvas.paste(drawing.crop(box), box[:2])
+        _draw_panel(self._canvas, (0, area[1], width - 1, height - 1), frame, self._rows(index, self.text_width),
+                    self.pad, 6)  # fmt: skip
         if self.cropped:
             thumb = self._map(window, rgb(PHASE_COLOURS.get(frame["phase"], PHASE_COLOURS["forward"])))
             top = height - self.panel + (self.panel - thumb.height) // 2
-            image.paste(thumb, (width - self.pad - thumb.width, top))
-        image.info["scale"] = scale
+            self._canvas.paste(thumb, (width - self.pad - thumb.width, top))
+        return scale, boxes
+
+    def image(self, scene, index: int):
+        """Frame `index` (drawn as `scene`) as a slide; `.info["scale"]` holds the drawing's pixels per point.
+
+        One canvas is kept and only what changed is drawn on it again; `.info["slide"]` numbers the
+        slide and `.info["since"]` holds the number of the slide this object drew before and the
+        boxes drawn again since (None: all of it), which `gif_file.write_gif` compares."""
+        scale, boxes = self._draw(scene, index, keep=False)
+        image = self._canvas.copy()
+        image.info.pop("before", None)
+        since = None if boxes is None else (self._serial, [box for box, _ in boxes])
+        image.info.update(scale=scale, slide=next(_SERIAL), since=since)
+        self._serial = image.info["slide"]
         return image
+
+    def stream(self, scenes: Iterable[tuple[int, Any]]) -> Iterator:
+        """The slides of `scenes` ((index, scene) pairs) for a file: each is the canvas itself, valid until
+        the next is drawn (no copy). `.info["before"]` lists the boxes drawn again, each with the pixels it
+        held before (None for the first slide), which `gif_file.write_gif` compares."""
+        for index, scene in scenes:
+            scale, boxes = self._draw(scene, index, keep=True)
+            self._serial = 0  # the next `image` compares its slide whole
+            self._canvas.info.update(scale=scale, before=boxes, slide=None, since=None)
+            yield self._canvas
 
 
 # ----- files ------------------------------------------------------------------------------------------
 
 
-def save_gif(images: list, path: Path, fps: float) -> None:
+def save_gif(images: Iterable, path: Path, fps: float) -> None:
     """Images of one size as a looping GIF. The frames share one palette: the colours that cover most
     pixels in some frame, exact (`palette.shared_palette`), so every frame's fills keep their colour and
-    each frame after the first stores only what changed."""
-    from .palette import to_shared_palette
+    each frame after the first stores only what changed (`gif_file.write_gif`). `images` may be a
+    generator: each is read once, in turn."""
+    from .gif_file import write_gif
 
-    frames = to_shared_palette([image if image.mode == "RGB" else image.convert("RGB") for image in images])
-    frames[0].save(path, save_all=True, append_images=frames[1:], duration=int(1000 / fps), loop=0, optimize=True)
+    with open(path, "wb") as out:
+        write_gif((image if image.mode == "RGB" else image.convert("RGB") for image in images), out, int(1000 / fps))
 
 
 def ffmpeg_executable() -> str:
@@ -287,14 +329,28 @@ def ffmpeg_executable() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def save_mp4(images: list, path: Path, fps: float) -> None:
-    """Images of one size as an H.264 MP4 that browsers and presentation programs play."""
+def save_mp4(images: Iterable, path: Path, fps: float) -> None:
+    """Images of one size as an H.264 MP4 that browsers and presentation programs play; `images` may be
+    a generator (each frame goes to ffmpeg as it comes)."""
     exe = ffmpeg_executable()
-    width, height = images[0].size
+    frames = iter(images)
+    first = next(frames, None)
+    if first is None:
+        raise ValueError("an MP4 needs at least one frame")
+    width, height = first.size
     command = [exe, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
                "-framerate", f"{fps:g}", "-i", "-", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-r", "25",
                "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", str(path)]  # fmt: skip
-    data = b"".join(image.convert("RGB").tobytes() for image in images)
-    done = subprocess.run(command, input=data, capture_output=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"ffmpeg could not write {path}: {done.stderr.decode(errors='replace')[-500:]}")
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as run:
+        assert run.stdin is not None and run.stderr is not None
+        try:
+            for image in itertools.chain([first], frames):
+                if image.size != (width, height):
+                    raise ValueError(f"the frames of an MP4 must have one size: {(width, height)}, then {image.size}")
+                run.stdin.write(image.convert("RGB").tobytes())
+            run.stdin.close()
+        except BrokenPipeError:
+            pass  # ffmpeg stopped early: its message says why
+        error = run.stderr.read()
+    if run.returncode != 0:
+        raise RuntimeError(f"ffmpeg could not write {path}: {error.decode(errors='replace')[-500:]}")

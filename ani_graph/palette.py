@@ -91,9 +91,10 @@ def shared_palette(parts: list[list]) -> tuple[bytes, Any]:
     first[1:] = colours[order][1:] != colours[order][:-1]
     best = order[first]
     ranked = colours[best][np.argsort(-pixels[best], kind="stable")]
-    unpacked = np.stack([ranked & 0xFF, (ranked >> 8) & 0xFF, ranked >> 16], axis=1).astype(np.float32)
+    unpacked = np.stack([ranked & 0xFF, (ranked >> 8) & 0xFF, ranked >> 16], axis=1)
     kept = unpacked[:255]
-    distance = (kept * kept).sum(axis=1)[None, :] - 2 * unpacked @ kept.T  # |c - k|² less |c|², per c
+    # |c - k|² less |c|², per c, in integers: a float product would go to BLAS, whose threads spin on a busy machine
+    distance = (kept * kept).sum(axis=1)[None, :] - 2 * unpacked @ kept.T
     if _Lookup.table is None:
         _Lookup.table = np.zeros(1 << 24, dtype=np.uint8)
     _Lookup.table[ranked] = distance.argmin(axis=1).astype(np.uint8)

@@ -38,8 +38,11 @@ class RasterPainter:
         self._page: Any = None  # the last frame drawn
         self._last: list[tuple] = []  # its layers, per shape
         self._order: list[int] = []  # the shapes in matplotlib's drawing order
+        self._under = 0  # how many shapes at the start of that order lie under all others (the card)
+        self._back: Any = None  # the whole page's white with those drawn on it (None: not kept)
         self._origin = (0, 0)  # the window's top left, in pixels of the whole drawing
         self._items: dict[tuple, tuple] = {}  # (shape, scale, grid) -> its layers
+        self.drawn: list[tuple[int, int, int, int]] | None = None  # the last call's areas drawn again, None: all
 
     @staticmethod
     def can_draw(scene: Scene) -> bool:
@@ -81,8 +84,9 @@ class RasterPainter:
         """Per shape in scene order: its layers (`_painted`), () when hidden."""
         return [() if hidden else self._painted(item, scale, grid) for item, _, hidden in leaves(scene)]
 
-    def _compose(self, region: tuple[int, int, int, int]) -> Any:
-        """The pixels of `region` (x0, y0, x1, y1): the page's white, every layer that reaches in pasted in order."""
+    def _compose(self, region: tuple[int, int, int, int], shapes: list[int] | None = None) -> Any:
+        """The pixels of `region` (x0, y0, x1, y1): the page (`_back`, else white) with every layer of the
+        other shapes (or of `shapes`, on white) that reaches in pasted in order."""
         from PIL import Image
 
         x0, y0, x1, y1 = (
@@ -91,8 +95,11 @@ class RasterPainter:
             region[2] + self._origin[0],
             region[3] + self._origin[1],
         )
-        base = Image.new("RGB", (x1 - x0, y1 - y0), "white")
-        for i in self._order:
+        if shapes is None and self._back is not None:
+            base, shapes = self._back.crop(region), self._order[self._under :]
+        else:
+            base = Image.new("RGB", (x1 - x0, y1 - y0), "white")
+        for i in self._order if shapes is None else shapes:
             for mask, box, colour in self._last[i]:
                 a, b, c, d = max(box[0], x0), max(box[1], y0), min(box[2], x1), min(box[3], y1)
                 if a < c and b < d:
@@ -100,11 +107,22 @@ class RasterPainter:
                     base.paste(colour, (a - x0, b - y0, c - x0, d - y0), part)
         return base
 
+    def _start(self, scene: Scene, size: tuple[int, int]) -> None:
+        """Compose the whole page anew: the drawing order, the page under everything (the card) kept."""
+        shapes = leaves(scene)
+        self._order = sorted(range(len(shapes)), key=lambda i: (shapes[i][1] + 0.5 * isinstance(shapes[i][0], Text), i))
+        self._under = next((n for n, i in enumerate(self._order) if shapes[i][1] > 0 or isinstance(shapes[i][0], Text)),
+                           len(self._order))  # fmt: skip
+        self._back = None
+        self._back = self._compose((0, 0, *size), self._order[: self._under])
+        self._page, self.drawn = self._compose((0, 0, *size)), None
+
     def image(self, scene: Scene, scale: float, window: tuple[float, float, float, float] | None = None):
         """A Pillow RGB image of `scene` at `scale` pixels per point, showing `window` (x, y, w, h) or all of it.
 
         After the first frame only the areas of shapes that changed are composed again, in the same
-        image: it is valid until the next call (copy it to keep it)."""
+        image: it is valid until the next call (copy it to keep it). `drawn` then lists those areas
+        (x0, y0, x1, y1), or is None when the whole image was composed."""
         x, y, w, h = window or (0.0, 0.0, scene.width, scene.height)
         px = (max(1, round(w * scale)), max(1, round(h * scale)))
         sx, sy = px[0] / w, px[1] / h  # as matplotlib maps the window onto the figure
@@ -113,16 +131,15 @@ class RasterPainter:
         old, self._last = self._last, placed
         moved, self._origin = self._origin != (ox, oy), (ox, oy)
         if self._page is None or self._page.size != px or len(old) != len(placed) or moved:
-            shapes = leaves(scene)
-            self._order = sorted(
-                range(len(shapes)), key=lambda i: (shapes[i][1] + 0.5 * isinstance(shapes[i][0], Text), i)
-            )
-            self._page = self._compose((0, 0, *px))
+            self._start(scene, px)
             return self._page
+        if any(not _same(old[i], placed[i]) for i in self._order[: self._under]):
+            self._back, self._under = None, 0  # the card changed: compose on white
         dirty = [
             box for a, b in zip(old, placed) if not _same(a, b) for box in (*(t[1] for t in a), *(t[1] for t in b))
         ]
-        for region in _merged([(a - ox, b - oy, c - ox, d - oy) for a, b, c, d in dirty], px):
+        self.drawn = _merged([(a - ox, b - oy, c - ox, d - oy) for a, b, c, d in dirty], px)
+        for region in self.drawn:
             self._page.paste(self._compose(region), region[:2])
         return self._page
 

@@ -21,6 +21,7 @@ from .scene import Curve, Polygon, Rect, Text
 from .style import CARD_COLOUR, rgb
 
 SUPER = 4  # coverage is drawn at this many times the resolution, then averaged down
+STRETCH_FROM = 24  # a rectangle this many pixels longer than its corners need is drawn short and stretched
 HALO_PAD, HALO_ALPHA = 0.1, 0.85  # as render_mpl's text halo: pad in font sizes, the card colour's alpha
 _FILES = {(False, False): "DejaVuSans.ttf", (True, False): "DejaVuSans-Bold.ttf",
           (False, True): "DejaVuSans-Oblique.ttf", (True, True): "DejaVuSans-BoldOblique.ttf"}  # fmt: skip
@@ -106,19 +107,46 @@ def _grow(box: Box, by: float) -> Box:
     return box[0] - by, box[1] - by, box[2] + by, box[3] + by
 
 
+def _stretched(make, box: Box, keep: float) -> tuple[Any, tuple[int, int]]:
+    """`make(box)` for a rectangle drawn by `_box_shape`, made for a box shorter by whole pixels along an
+    axis where it is long (straight more than `keep` pixels in from both ends), its middle column or
+    row then repeated: the same coverage, with a small supersampled drawing instead of a large one."""
+    import numpy as np
+    from PIL import Image
+
+    dx, dy = (max(0, math.floor(hi - lo - 2 * keep)) for lo, hi in ((box[0], box[2]), (box[1], box[3])))
+    dx, dy = (d if d >= STRETCH_FROM else 0 for d in (dx, dy))
+    if not dx and not dy:
+        return make(box)
+    small, origin = make((box[0], box[1], box[2] - dx, box[3] - dy))
+    mask = np.asarray(small)
+    if dx:
+        mx = mask.shape[1] // 2
+        mask = np.concatenate([mask[:, :mx], np.repeat(mask[:, mx : mx + 1], dx + 1, axis=1), mask[:, mx + 1 :]], 1)
+    if dy:
+        my = mask.shape[0] // 2
+        mask = np.concatenate([mask[:my], np.repeat(mask[my : my + 1], dy + 1, axis=0), mask[my + 1 :]], 0)
+    return Image.fromarray(np.ascontiguousarray(mask), "L"), origin
+
+
 def _filled(kind: str, box: Box, radius: float):
-    return _coverage(box, lambda draw, at, k: _box_shape(draw, at, k, kind, box, radius, 255))
+    def make(b: Box):
+        return _coverage(b, lambda draw, at, k: _box_shape(draw, at, k, kind, b, radius, 255))
+
+    return make(box) if kind == "ellipse" else _stretched(make, box, radius + 2)
 
 
 def _ring(kind: str, box: Box, radius: float, width: float):
     """A stroke of `width` pixels centred on the outline of a rounded rectangle or ellipse."""
-    outer = _grow(box, width / 2)
 
-    def paint(draw, at, k):
-        _box_shape(draw, at, k, kind, outer, radius + width / 2 if radius else 0.0, 255)
-        _box_shape(draw, at, k, kind, _grow(box, -width / 2), max(radius - width / 2, 0.0), 0)
+    def make(b: Box):
+        def paint(draw, at, k):
+            _box_shape(draw, at, k, kind, _grow(b, width / 2), radius + width / 2 if radius else 0.0, 255)
+            _box_shape(draw, at, k, kind, _grow(b, -width / 2), max(radius - width / 2, 0.0), 0)
 
-    return _coverage(outer, paint)
+        return _coverage(_grow(b, width / 2), paint)
+
+    return make(box) if kind == "ellipse" else _stretched(make, box, radius + width + 2)
 
 
 def _dashes(points: list[tuple[float, float]], pattern: tuple[float, ...]) -> list[list[tuple[float, float]]]:
