@@ -89,6 +89,30 @@ function setWords(line, text) {
   });
 }
 
+// ----- the drawing in blocks ------------------------------------------------------------------
+// A big drawing's boxes and edges are thousands of siblings under the <svg>. Chromium walks all
+// of a parent's children to restyle or lay out any one of them, so a step that lights five
+// boxes costs as much as the whole drawing. Wrapped in plain <g> blocks of about √n each (same
+// order, so the picture is the same), a change only walks its block and the list of blocks.
+const BLOCK_FROM = 128; // fewer top-level groups than this stay as they are
+function blockDrawing(svg) {
+  const runs = [[]]; // consecutive <g> children: only those are wrapped, so nothing changes order
+  for (const child of Array.from(svg.children)) {
+    if (child.tagName.toLowerCase() === "g") runs[runs.length - 1].push(child);
+    else if (runs[runs.length - 1].length) runs.push([]);
+  }
+  for (const run of runs) {
+    if (run.length < BLOCK_FROM) continue;
+    const size = Math.ceil(Math.sqrt(run.length));
+    for (let i = 0; i < run.length; i += size) {
+      const block = document.createElementNS("http://www.w3.org/2000/svg", "g");
+      block.setAttribute("class", "ag-block");
+      run[i].before(block);
+      block.append(...run.slice(i, i + size));
+    }
+  }
+}
+
 // ----- elements by the ids the SVG promises -----------------------------------------------
 function indexDrawing(svg) {
   const nodes = new Map();
@@ -225,6 +249,7 @@ function zoomPan(ui, frames) {
   const apply = () => {
     ui.svg.setAttribute("viewBox", [view.x, view.y, view.w, view.h].map((v) => v.toFixed(2)).join(" "));
     ui.root.classList.toggle("ag-zoomed", zoomed());
+    ui.stage.classList.toggle("ag-zoomed", zoomed()); // styled here, not through the root (see show)
   };
   const moveTo = (target, smooth) => { // glide there, unless the reader asked for less motion
     cancelAnimationFrame(tween);
@@ -318,13 +343,14 @@ function pointerControls(ui, view) {
       if (!dragged) ui.stage.setPointerCapture(ev.pointerId);
       dragged = true;
       ui.root.classList.add("ag-dragging");
+      ui.stage.classList.add("ag-dragging");
       view.panBy(dx, dy);
     }
   };
   const onUp = (ev) => {
     pointers.delete(ev.pointerId);
     if (pointers.size < 2) pinch = null;
-    if (!pointers.size) ui.root.classList.remove("ag-dragging");
+    if (!pointers.size) { ui.root.classList.remove("ag-dragging"); ui.stage.classList.remove("ag-dragging"); }
   };
   const onClick = (ev) => { if (dragged) { ev.stopPropagation(); ev.preventDefault(); dragged = false; } };
   const stage = ui.stage;
@@ -385,9 +411,14 @@ function stepper(ui, drawing, frames, view) {
     if (k !== current) writeTexts(k);
     const f = frames[k];
     light(k, f);
-    ui.root.classList.toggle("ag-backward", f.phase === "backward");
-    ui.root.classList.toggle("ag-tangent", f.phase === "tangent");
-    ui.root.classList.toggle("ag-update", f.phase === "update");
+    // the phase's class goes on the root (for the page around it) and on the two parts it
+    // colours: a style rule keyed on the root's class would make Chromium look through
+    // every element of the drawing for its targets at each change of phase
+    for (const e of [ui.root, ui.caption, ui.controls]) {
+      e.classList.toggle("ag-backward", f.phase === "backward");
+      e.classList.toggle("ag-tangent", f.phase === "tangent");
+      e.classList.toggle("ag-update", f.phase === "update");
+    }
     setWords(ui.stepLine, f.caption);
     setWords(ui.ruleLine, f.rule || "");
     ui.slider.value = String(k);
@@ -412,6 +443,7 @@ function playback(ui, model, steps, hooks) {
   const stop = () => {
     if (timer !== null) clearInterval(timer);
     timer = null;
+    if (ui.play.getAttribute("aria-label") === "Play") return; // already showing it: a step changes nothing here
     ui.play.innerHTML = icon("play");
     ui.play.setAttribute("aria-label", "Play");
     ui.play.title = "Play";
@@ -485,6 +517,7 @@ const FLOWS = { backward: "ag-flow-back", tangent: "ag-flow-tan", update: "ag-fl
 function mount(el, model) {
   const frames = model.get("frames") || [];
   const ui = buildPlayer(el, model.get("svg"), Math.max(frames.length - 1, 0));
+  blockDrawing(ui.svg);
   const drawing = indexDrawing(ui.svg);
   const view = zoomPan(ui, frames);
   const steps = stepper(ui, drawing, frames, view);
