@@ -97,6 +97,9 @@ def log_call(rec, call, info: dict, flat_in: list, tensors_in: list, call_args: 
         seen.setdefault(id(t), fn)
     for t, fn in zip(flat_out, out_fns):
         seen.setdefault(id(t), fn)
+    args, kwargs = call_args
+    if any(type(a) is list for a in args):  # the caller's list may grow before the log is replayed
+        call_args = (tuple(list(a) if type(a) is list else a for a in args), kwargs)
     rec._log.append((info, flat_in, before_fns, flat_out, out_fns, rec._modules.current(), call_args))
     return LOGGED, result, None
 
