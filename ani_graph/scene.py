@@ -346,12 +346,14 @@ def _build_scene(view: View, lay: Layout, show: Show) -> Scene:
     heat = bool(show.texts) and any(b.value_heat or b.grad_heat for b in view.boxes.values())
     width = lay.width + 2 * S.MARGIN
     bottom = lay.height + 2 * S.MARGIN
-    height = bottom + (S.CAPTION_HEIGHT if heat else 0) + (S.CAPTION_HEIGHT if note else 0)
     extras = []
     if heat:
         legend, legend_width = _legend(bottom + S.CAPTION_HEIGHT / 2 - 4)
         extras.append(legend)
         width = max(width, legend_width)
+    lines = note_lines(note, width - 2 * S.MARGIN) if note else []
+    height = bottom + (S.CAPTION_HEIGHT if heat else 0)
+    height += S.CAPTION_HEIGHT + (len(lines) - 1) * S.NOTE_LINE_HEIGHT if lines else 0
     card = Rect(0.0, 0.0, width, height, S.CARD_COLOUR, rx=8.0, cls="ag-card")
     groups = [Group("card", (card,))]
     groups += [_cluster(path, lay.clusters[path]) for path in view.clusters if path in lay.clusters]
@@ -360,8 +362,31 @@ def _build_scene(view: View, lay: Layout, show: Show) -> Scene:
         x, y = lay.centres[box.id]
         groups.append(_node(box, x + S.MARGIN, y + S.MARGIN, show))
     groups += extras
-    if note:
-        text = Text(S.MARGIN, height - S.CAPTION_HEIGHT / 2 - 4, note, S.FONT_SIZE, S.TEXT_COLOUR,
-                    italic=True, opacity=0.85, halo=True, cls="ag-note")  # fmt: skip
-        groups.append(Group("note", (text,)))
+    if lines:
+        groups.append(_note(lines, height - S.CAPTION_HEIGHT / 2 - 4))
     return Scene(width, height, tuple(groups), show.phase, note)
+
+
+def _note(lines: list[str], last: float) -> Group:
+    """The note under the drawing, one italic line per entry, the last one centred on `last`."""
+    ys = [last - (len(lines) - 1 - i) * S.NOTE_LINE_HEIGHT for i in range(len(lines))]
+    texts = (Text(S.MARGIN, y, line, S.FONT_SIZE, S.TEXT_COLOUR, italic=True, opacity=0.85, halo=True, cls="ag-note")
+             for y, line in zip(ys, lines))  # fmt: skip
+    return Group("note", tuple(texts))
+
+
+def note_lines(note: str, room: float) -> list[str]:
+    """The note in lines of whole words that each fit `room` points (one line when it fits).
+
+    >>> note_lines("modules deeper than 1 are folded", 100.0)
+    ['modules deeper', 'than 1 are', 'folded']
+    """
+    lines, line = [], ""
+    for word in note.split(" "):
+        longer = f"{line} {word}" if line else word
+        if line and text_width(longer) > room:
+            lines.append(line)
+            line = word
+        else:
+            line = longer
+    return [*lines, line]

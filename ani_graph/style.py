@@ -59,6 +59,7 @@ STRIP_COLOUR = "#6E7681"  # the loss curve under a training animation
 STRIP_HEIGHT = 64.0  # the loss-curve strip under a training animation
 MARGIN = 14.0  # around the drawing
 CAPTION_HEIGHT = 22.0  # the note line under a folded or elided drawing
+NOTE_LINE_HEIGHT = 15.0  # each further line of a note wrapped to a narrow drawing's width
 ZOOM = 1.25  # the SVG is drawn a little larger than the layout, to read well on a projector
 # The page a drawing is shaped for (layout.compute_layout), in points: what a notebook on a
 # 1280×720 screen shows above the player's caption and buttons, with node text at 1 px a point.

@@ -15,9 +15,11 @@ import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 
 from ani_graph import TorchGraph, trackable_function  # noqa: E402
+from ani_graph import style as S  # noqa: E402
 from ani_graph.examples import Sigmoid, sin_example  # noqa: E402
 from ani_graph.format import format_tensor  # noqa: E402
 from ani_graph.scene import Show  # noqa: E402
+from ani_graph.view import text_width  # noqa: E402
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -329,6 +331,21 @@ def test_big_graph_folds_itself_and_says_so():
     assert "folded" in view.note and g.scene().note == view.note
     root = svg_tree(g.to_svg())
     assert "folded" in "".join(t.text or "" for t in root.iter(f"{SVG}text"))
+
+
+def test_a_note_wider_than_a_narrow_drawing_wraps_inside_its_card():
+    g = transformer(6)  # drawn top to bottom: narrower than its one-line note
+    scene = g.scene()
+    (group,) = [grp for grp in scene.groups if grp.role == "note"]
+    lines = [t.text for t in group.items]
+    assert len(lines) > 1 and " ".join(lines) == scene.note
+    for t in group.items:
+        assert t.x + text_width(t.text) <= scene.width - S.MARGIN
+        assert t.y < scene.height
+    assert [t.y for t in group.items] == sorted(t.y for t in group.items)
+    root = svg_tree(g.to_svg())
+    texts = [t.text for t in root.iter(f"{SVG}text") if "ag-note" in (t.get("class") or "")]
+    assert " ".join(texts) == scene.note
 
 
 def test_a_long_chain_without_modules_elides_its_middle():
