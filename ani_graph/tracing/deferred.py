@@ -6,7 +6,8 @@ a tensor, its share is the whole gradient, so no hook is needed. Readers are cou
 the log, where each call lists its operands. Only ops that read a tensor with more than one
 reader get hooks on the backward nodes that hand it a gradient. The same goes for outputs,
 which get a gradient from outside, and for tensors with hooks of the user's. Those backward
-nodes are found as `grad_fns.BackwardNodes.claim` finds them, but only for those ops.
+nodes are found by the walk `grad_fns.BackwardNodes.claim` uses (`grad_fns.boundary_edges`),
+for those ops only.
 
 Everything is keyed by tensor identity and log entry. `by_node` maps it onto node ids and op
 ids once the log has been replayed into a trace.
@@ -20,6 +21,7 @@ import torch
 
 from ..summary import keep
 from .backward import _autograd_grads, _share_hook
+from .grad_fns import BackwardNodes, boundary_edges
 
 
 def log_gradients(
@@ -38,7 +40,7 @@ def log_gradients(
     """
     readers: dict[int, list[int]] = {}  # id(tensor) -> the log entries that read it
     targets: dict[int, torch.Tensor] = {id(t): t for t in inputs if t.requires_grad}
-    made_by: dict[tuple[int, int], int] = {}  # (id(grad_fn), output_nr) -> id(tensor)
+    book = BackwardNodes()  # (id(grad_fn), output_nr) -> id(tensor); the log keeps the nodes alive
     for i, entry in enumerate(log):
         for x in entry[1]:
             if isinstance(x, torch.Tensor) and x.requires_grad:
@@ -51,7 +53,7 @@ def log_gradients(
         for t, fn in zip(entry[3], entry[4]):
             if fn is not None:
                 targets.setdefault(id(t), t)
-                made_by[(id(fn), t.output_nr)] = id(t)
+                book.made_by[(id(fn), t.output_nr)] = id(t)
     for t in outputs:
         if t.requires_grad:
             targets.setdefault(id(t), t)
@@ -61,10 +63,12 @@ def log_gradients(
     shares: dict[tuple[int, int], torch.Tensor] = {}
     handles: list = []
     try:
-        claimed: set[int] = set()
+        claimed: dict[int, int] = {}  # id(backward node) -> the log entry that made it
         for i in sorted({i for tid in hooked for i in readers.get(tid, ())}):
-            for fn, pairs in _boundaries(log[i][4], made_by, claimed, hooked):
-                handles.append(fn.register_hook(_share_hook(i, pairs, shares)))
+            for fn, edges in boundary_edges(log[i][4], claimed, i, book.made_by, id):
+                pairs = [(index, tid) for index, tid in edges if tid in hooked]
+                if pairs:
+                    handles.append(fn.register_hook(_share_hook(i, pairs, shares)))
         found = _autograd_grads(outputs, grad_outputs, list(targets.values()), retain_graph, explain)
     finally:
         for h in handles:
@@ -75,29 +79,6 @@ def log_gradients(
         if g is not None and tid not in hooked:  # one reader: its share is the whole gradient
             shares[(tid, by[0])] = g
     return grads, shares
-
-
-def _boundaries(starts: list, made_by: dict, claimed: set[int], hooked: set[int]):
-    """(backward node, [(index, id(tensor))]) where one call's backward nodes hand a hooked tensor its gradient."""
-    by_fn: dict[int, tuple] = {}
-    stack = [fn for fn in starts if fn is not None]
-    while stack:
-        fn = stack.pop()
-        if id(fn) in claimed:
-            continue
-        claimed.add(id(fn))
-        for index, (nxt, nr) in enumerate(fn.next_functions):
-            if nxt is None:
-                continue
-            target = made_by.get((id(nxt), nr))
-            if target is None:
-                if type(nxt).__name__ != "AccumulateGrad":
-                    stack.append(nxt)
-                    continue
-                target = id(nxt.variable)  # a leaf's AccumulateGrad
-            if target in hooked:
-                by_fn.setdefault(id(fn), (fn, []))[1].append((index, target))
-    return by_fn.values()
 
 
 def by_node(rec, found: tuple[dict, dict]) -> tuple[dict, dict]:

@@ -15,20 +15,58 @@ to catch that edge's share.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import torch
 
 
+def boundary_edges(starts: list, seen: dict, mark: object, made_by: dict, leaf_of: Callable[[torch.Tensor], Any]):
+    """Walk back from `starts` over backward nodes not in `seen`; per node, the edges that reach a tensor.
+
+    Each node walked is put in `seen` (as `mark`) and yielded as `(node, [(index, target)])`:
+    `index` into its `next_functions`, `target` the recorded tensor that edge hands a gradient
+    to. An edge reaches a recorded tensor when `made_by` maps `(id(grad_fn), output_nr)` to it,
+    or when it reaches a leaf's `AccumulateGrad` whose variable `leaf_of` knows (None: it does
+    not, and the edge is dropped); any other edge leads to a node the walk goes on into.
+    """
+    stack = [fn for fn in starts if fn is not None]
+    while stack:  # iterative: one op can make a chain of backward nodes
+        fn = stack.pop()
+        if id(fn) in seen:
+            continue
+        seen[id(fn)] = mark
+        edges = []
+        for index, (nxt, nr) in enumerate(fn.next_functions):
+            if nxt is None:
+                continue
+            target = made_by.get((id(nxt), nr))  # the output of a recorded tensor's grad_fn
+            if target is None:
+                if type(nxt).__name__ != "AccumulateGrad":
+                    stack.append(nxt)
+                    continue
+                target = leaf_of(nxt.variable)
+                if target is None:
+                    continue
+            edges.append((index, target))
+        yield fn, edges
+
+
 class BackwardNodes:
-    """The backward nodes met while recording, by the op that made them and the tensor they make."""
+    """The backward nodes met while recording, by the op that made them and the tensor they make.
+
+    `made_by` maps `(id(grad_fn), output_nr)` to the tensor that output is, under whatever key
+    the owner uses for tensors (a node id here, `id(tensor)` in `deferred`).
+    """
 
     def __init__(self):
         self._op_of: dict[int, str] = {}  # id(backward node) -> the op that made it
-        self._tensor_of: dict[tuple[int, int], str] = {}  # (id(grad_fn), output_nr) -> tensor node id
+        self.made_by: dict[tuple[int, int], Any] = {}  # (id(grad_fn), output_nr) -> the tensor's key
         self._keep: list = []  # alive while recording, so ids are not reused
 
-    def add_tensor(self, nid: str, fn, output_nr: int) -> None:
-        """Tensor node `nid` is output `output_nr` of backward node `fn` (its tensor's grad_fn now)."""
-        self._tensor_of[(id(fn), output_nr)] = nid
+    def add_tensor(self, key: Any, fn, output_nr: int) -> None:
+        """The tensor under `key` is output `output_nr` of backward node `fn` (its tensor's grad_fn now)."""
+        self.made_by[(id(fn), output_nr)] = key
         self._keep.append(fn)
 
     def op_of(self, fn) -> str | None:
@@ -47,27 +85,12 @@ class BackwardNodes:
 
     def claim(self, op_id: str, starts: list, node_of: dict[int, str]) -> tuple[list[str], list]:
         """The class names of the backward nodes op `op_id` made from its outputs' `grad_fn`s
-        (`starts`), and its boundaries."""
-        names, boundary = [], []
-        op_of, tensor_of, keep = self._op_of, self._tensor_of, self._keep
-        stack = list(starts)
-        while stack:  # iterative: one op can make a chain of backward nodes
-            fn = stack.pop()
-            if fn is None or id(fn) in op_of:
-                continue
-            op_of[id(fn)] = op_id
+        (`starts`), and its boundaries (backward node, index, tensor node id)."""
+        names: list[str] = []
+        boundary: list[tuple[Any, int, str]] = []
+        keep = self._keep
+        for fn, edges in boundary_edges(starts, self._op_of, op_id, self.made_by, lambda v: node_of.get(id(v))):
             keep.append(fn)
             names.append(type(fn).__name__)
-            for index, (nxt, nr) in enumerate(fn.next_functions):
-                if nxt is None:
-                    continue
-                target = tensor_of.get((id(nxt), nr))  # the output of a recorded tensor's grad_fn
-                if target is None:
-                    if type(nxt).__name__ != "AccumulateGrad":
-                        stack.append(nxt)
-                        continue
-                    target = node_of.get(id(nxt.variable))  # a leaf's AccumulateGrad
-                    if target is None:
-                        continue
-                boundary.append((fn, index, target))
+            boundary.extend((fn, index, target) for index, target in edges)
         return names, boundary
