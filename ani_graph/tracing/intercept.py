@@ -15,7 +15,7 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from ..escapes import visible
-from ..ops import canonical_name, index_op, lookup, property_op
+from ..ops import OPS, canonical_name, index_op, lookup, property_op
 
 # Calls that never make an op: attribute writes and printing.
 _PASS_THROUGH = {"__set__", "__repr__", "__format__"}
@@ -73,6 +73,38 @@ def describe_call(func, args: tuple, kwargs: dict | None = None) -> dict | None:
 
 # func -> what `_describe_func` says of it: the same for every call, so worked out once
 _STATIC: dict = {}
+# func -> (its catalogue entry then, its request) for calls whose request does not depend on
+# their arguments; None for calls that make no op. Used while the catalogue entry stays the same.
+_PLAIN: dict = {}
+_NO_OP = (None, None)
+
+
+def request_of(func, args: tuple, kwargs: dict) -> dict | None:
+    """`describe_call` with `fn` set, the same dict for every call of `func` when its arguments
+    cannot change it (each request is only read, never changed)."""
+    try:
+        plain = _PLAIN.get(func)
+    except TypeError:  # unhashable
+        plain = None
+    if plain is not None:
+        spec, info = plain
+        if info is None:
+            return None
+        if OPS.get(info["op"]) is spec and not (kwargs and "alpha" in kwargs):
+            return info
+    info = describe_call(func, args, kwargs)
+    if info is None:
+        if plain is None and _STATIC.get(func, _NO_OP) is None:
+            _PLAIN[func] = _NO_OP
+        return None
+    info["fn"] = func  # to call the op again (forward mode, the gradient check)
+    op = info["op"]
+    if op not in ("index", "select", "slice") and "alpha" not in op and not info["skip"]:
+        try:
+            _PLAIN[func] = (OPS.get(op), info)
+        except TypeError:
+            pass
+    return info
 
 
 def _describe_func(func) -> tuple | None:
@@ -133,7 +165,7 @@ def number_value(x) -> torch.Tensor:
 
 
 class CallInterceptor(TorchFunctionMode):
-    """Hands every torch call that could make an op to `record_call(call, info, args, kwargs)`."""
+    """Hands every torch call that could make an op to `record_call(func, info, args, kwargs)`."""
 
     def __init__(self, record_call: Callable):
         super().__init__()
@@ -141,13 +173,13 @@ class CallInterceptor(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        if self._record_call is None:
+        record = self._record_call
+        if record is None:
             return func(*args, **kwargs)
-        info = describe_call(func, args, kwargs)
+        info = request_of(func, args, kwargs)
         if info is None:
             return func(*args, **kwargs)
-        info["fn"] = func  # to call the op again (forward mode, the gradient check)
-        return self._record_call(lambda: func(*args, **kwargs), info, args, kwargs)
+        return record(func, info, args, kwargs)
 
     def start(self) -> None:
         """Push this mode on the calling thread's mode stack (dropping stopped ones left there)."""

@@ -36,7 +36,7 @@ import torch
 
 from ..summary import keep
 from .intercept import flatten
-from .op_nodes import add_op
+from .op_nodes import add_op, after_call
 from .values import storage_key
 
 MISSING = object()  # not seen yet, where None is a value (a leaf's grad_fn)
@@ -51,26 +51,72 @@ def log_call(rec, call, info: dict, flat_in: list, tensors_in: list, call_args: 
     `(EAGER, result, before)` when the call ran but what it did needs the eager path
     (`before`: each input tensor with its `grad_fn` before the call).
     """
-    seen = rec._seen
+    before_fns = _grad_fns_before(rec._seen, tensors_in)
+    if before_fns is None:
+        return None, None, None
+    result = _run(rec, call, tensors_in)
+    return _log_result(rec, info, flat_in, tensors_in, before_fns, result, call_args)
+
+
+def record_torch_call(rec, func, info: dict, args: tuple, kwargs: dict):
+    """`Recorder.record_call` of one intercepted torch call, in one frame for the common case.
+
+    The common case: the log is kept, only positional arguments, none of them a list or a
+    tuple, and a call that says it writes nothing. Anything else goes to `record_call`.
+    """
+    if kwargs or rec._log is None or info["inplace"] or info["op"] == "backward":
+        return rec.record_call(lambda: func(*args, **kwargs), info, args, kwargs)
+    tensors_in = []
+    grad = False
+    for a in args:
+        if isinstance(a, torch.Tensor):
+            tensors_in.append(a)
+            grad = grad or a.requires_grad
+        elif type(a) is list or type(a) is tuple:
+            return rec.record_call(lambda: func(*args), info, args, kwargs)
+    if not grad:  # no backward node can come out of this call: it makes no op
+        return func(*args)
+    before_fns = _grad_fns_before(rec._seen, tensors_in)
+    if before_fns is None:  # the eager path, which `record_call` takes after replaying the log
+        return rec.record_call(lambda: func(*args), info, args, kwargs)
+    result = _run(rec, lambda: func(*args), tensors_in)
+    done, result, before = _log_result(rec, info, list(args), tensors_in, before_fns, result, (args, kwargs))
+    if done == EAGER:
+        rec.materialize()
+        return after_call(rec, info, list(args), tensors_in, before, result, (args, kwargs))
+    return result
+
+
+def _grad_fns_before(seen: dict, tensors_in: list) -> list | None:
+    """Each input's `grad_fn` now; None when one was made by unseen work or changed since it was seen."""
     before_fns = []
     for t in tensors_in:
         fn = t.grad_fn
         known = seen.get(id(t), MISSING)
         if known is MISSING:
             if fn is not None:  # made by something the recorder did not see
-                return None, None, None
+                return None
         elif known is not fn:  # changed since it was seen: a write through a view or base
-            return None, None, None
+            return None
         before_fns.append(fn)
+    return before_fns
+
+
+def _run(rec, call, tensors_in: list):
+    """Run the call, with PyTorch's error on a leaf worded by the recorder."""
     rec._locals.look_for_frame()
     try:
-        result = call()
+        return call()
     except RuntimeError as err:
         rec.materialize()
         better = rec.call_error(err, tensors_in)
         if better is None:
             raise
         raise better from err
+
+
+def _log_result(rec, info: dict, flat_in: list, tensors_in: list, before_fns: list, result, call_args: tuple):
+    """Log a call that ran (see `log_call` for what it returns)."""
     if isinstance(result, torch.Tensor):
         flat_out = [result]
     else:
@@ -78,6 +124,7 @@ def log_call(rec, call, info: dict, flat_in: list, tensors_in: list, call_args: 
     for t, fn in zip(tensors_in, before_fns):
         if t.grad_fn is not fn:  # written in place by a call that does not say so (dropout's `inplace`)
             return EAGER, result, list(zip(tensors_in, before_fns))
+    seen = rec._seen
     out_fns, made = [], False
     for t in flat_out:
         fn = t.grad_fn

@@ -34,7 +34,8 @@ class ModuleNames:
     >>> model = torch.nn.Sequential(torch.nn.Linear(2, 2))
     >>> types = {}
     >>> names = ModuleNames(types)
-    >>> names.add_root(model, "net")
+    >>> [type(m).__name__ for m in names.add_root(model, "net")]
+    ['Sequential', 'Linear']
     >>> names.param_name(model[0].weight), types["net.0"]
     ('net.0.weight', 'Linear')
     """
@@ -46,21 +47,32 @@ class ModuleNames:
         self._param_names: dict[int, str] = {}
         self._buffer_names: dict[int, str] = {}
 
-    def add_root(self, module: torch.nn.Module, prefix: str = "") -> None:
-        """Name a module's submodules, parameters and buffers by their qualified path."""
+    def add_root(self, module: torch.nn.Module, prefix: str = "") -> list[torch.nn.Module]:
+        """Name a module's submodules, parameters and buffers by their qualified path.
+
+        Returns the modules met (none when `module` was named before)."""
         if id(module) in self._module_names:
-            return
+            return []
         prefix = visible(prefix)
-        join = (lambda n: f"{prefix}.{visible(n)}" if n else prefix) if prefix else visible
+        module_names, module_types = self._module_names, self._module_types
+        param_names, buffer_names = self._param_names, self._buffer_names
+        met = []
         # one walk over the modules; each name is the first path met, as `named_parameters()` gives
         for name, sub in module.named_modules():
-            path = join(name)
-            self._module_names.setdefault(id(sub), path)
-            self._module_types.setdefault(path, visible(type(sub).__name__))
-            for own, names in ((sub._parameters, self._param_names), (sub._buffers, self._buffer_names)):
+            met.append(sub)
+            path = _visible_path(name)
+            path = (f"{prefix}.{path}" if path else prefix) if prefix else path
+            if id(sub) not in module_names:
+                module_names[id(sub)] = path
+            kind = type(sub).__name__
+            if path not in module_types:
+                module_types[path] = kind if kind.isidentifier() else visible(kind)
+            for own, names in ((sub._parameters, param_names), (sub._buffers, buffer_names)):
                 for key, t in own.items():
                     if t is not None and id(t) not in names:
-                        names[id(t)] = f"{path}.{visible(key)}" if path else visible(key)
+                        key = key if key.isidentifier() else visible(key)
+                        names[id(t)] = f"{path}.{key}" if path else key
+        return met
 
     def current(self) -> str | None:
         """The path of the innermost module running now, or None outside any named module."""
@@ -98,6 +110,11 @@ class ModuleNames:
             if stack[i][0] == id(module):
                 del stack[i:]
                 return
+
+
+def _visible_path(name: str) -> str:
+    """A module path from `named_modules()` made `visible`, skipping the regex for plain names."""
+    return name if not name or f"_{name}".replace(".", "_").isidentifier() else visible(name)
 
 
 def _dispatch(method: str):

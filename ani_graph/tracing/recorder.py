@@ -14,6 +14,7 @@ gradients and explain errors. The result is a `Trace` of plain attribute dicts."
 
 from __future__ import annotations
 
+import functools
 import threading
 import warnings
 
@@ -29,7 +30,7 @@ from .explain import backward_in_func, explain, leaf_in_place
 from .functions import PATCH
 from .grad_fns import BackwardNodes
 from .intercept import CallInterceptor, flat_operands, number_value
-from .lazy import EAGER, LOGGED, deferrable, leaf_copies, log_call, replay, writes_recorded
+from .lazy import EAGER, LOGGED, deferrable, leaf_copies, log_call, record_torch_call, replay, writes_recorded
 from .naming import MODULE_HOOKS, LocalNames, ModuleNames, name_from_locals
 from .op_nodes import _UNSET, after_call, refresh
 from .snapshot import Snapshot
@@ -108,9 +109,9 @@ class Recorder:
 
     def add_root_module(self, module: torch.nn.Module, prefix: str = ""):
         """Name a module's submodules, parameters and buffers by their qualified path."""
-        self._modules.add_root(module, prefix)
+        met = self._modules.add_root(module, prefix)
         if self._snapshot is not None:
-            self._snapshot.add_tree(module)
+            self._snapshot.add_modules(met)
 
     def watch_locals_of(self, code) -> None:
         """Remember the frame running `code`, to read its local variables after it returns."""
@@ -124,7 +125,7 @@ class Recorder:
         """Start recording on this thread: the shared patch and hooks, then the mode."""
         if self._mode is not None:
             raise RuntimeError("this recorder is already recording; start a new one instead.")
-        self._mode = CallInterceptor(self.record_call)
+        self._mode = CallInterceptor(functools.partial(record_torch_call, self))
         self._stack = active.push(self)
         self._thread = threading.get_ident()
         try:

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import torch
 
+_NONE: dict = {}  # the buffers kept of a module that has none (never changed)
+
 
 class Snapshot:
     """Buffers of the modules added, and the global RNG state from when it was made."""
@@ -46,13 +48,24 @@ class Snapshot:
 
     def add_tree(self, module: torch.nn.Module) -> None:
         """Keep the buffers of `module` and every module inside it."""
-        for sub in module.modules():
-            self.add_module(sub)
+        self.add_modules(module.modules())
+
+    def add_modules(self, modules) -> None:
+        """Keep the buffers of each of `modules` (once per module)."""
+        kept_of = self._buffers
+        for module in modules:
+            if id(module) not in kept_of:
+                if module._buffers:
+                    self.add_module(module)
+                else:
+                    kept_of[id(module)] = (module, _NONE)
 
     def restore(self, rng: bool = True) -> None:
         """Put every kept buffer, and (with `rng`) the RNG, back as they were."""
         with torch.no_grad():
             for module, kept in self._buffers.values():
+                if kept is _NONE:
+                    continue
                 for name, (tensor, copy) in kept.items():
                     if tensor is not None and copy is not None and tensor.shape == copy.shape:
                         tensor.copy_(copy)
