@@ -68,6 +68,14 @@ def _grown_list(x):
     return s.sum() * torch.stack(parts).sum()
 
 
+def _keywords(x, w):
+    h = F.layer_norm(x * w, [x.shape[-1]], weight=w, eps=1e-5)  # a list operand and keywords
+    if h.dim() == 2 and h.size(0) == x.size(0):  # shape questions: no op
+        h = F.dropout(h, p=0.5, training=False)
+    h = torch.add(h, x, alpha=2) + torch.sub(h, w, alpha=1)  # alpha=1 is a plain −
+    return torch.cat([h[0], h[1:].flatten()], dim=0).pow(2).sum()
+
+
 def _transformer():
     torch.manual_seed(0)
     layer = nn.TransformerEncoderLayer(8, 2, 16, batch_first=True, dropout=0.0)
@@ -93,6 +101,7 @@ CASES = {
     "dropout in place": lambda: (_dropout_in_place, [[1.0, 2.0, 3.0, 4.0]]),
     "batch norm": _batch_norm,
     "a list that grows": lambda: (_grown_list, [[1.0, 2.0]]),
+    "keywords and shape questions": lambda: (_keywords, [[[1.0, 2.0, 4.0], [0.5, -1.0, 3.0]], [0.5, 2.0, -1.0]]),
 }
 
 
@@ -144,7 +153,9 @@ def test_the_lazy_graph_is_the_eager_graph(case, monkeypatch):
     assert lazy.to_svg() == eager.to_svg()
 
 
-@pytest.mark.parametrize("case", ["sin", "mlp", "transformer", "fan-out", "chain", "batch norm"])
+@pytest.mark.parametrize(
+    "case", ["sin", "mlp", "transformer", "fan-out", "chain", "batch norm", "keywords and shape questions"]
+)
 def test_the_lazy_graph_holds_autograd_gradients_and_the_sum_rule(case):
     func, inputs = CASES[case]()
     g = TorchGraph(func, inputs)

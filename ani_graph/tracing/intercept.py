@@ -17,8 +17,26 @@ from torch.overrides import TorchFunctionMode
 from ..escapes import visible
 from ..ops import OPS, canonical_name, index_op, lookup, property_op
 
-# Calls that never make an op: attribute writes and printing.
-_PASS_THROUGH = {"__set__", "__repr__", "__format__"}
+# Calls that never make an op: attribute writes, printing, and questions about a tensor's
+# shape and layout, which answer with numbers (run untouched, like the `.shape` read).
+_PASS_THROUGH = {
+    "__set__",
+    "__repr__",
+    "__format__",
+    "__len__",
+    "dim",
+    "ndimension",
+    "size",
+    "numel",
+    "nelement",
+    "stride",
+    "storage_offset",
+    "element_size",
+    "is_contiguous",
+    "is_floating_point",
+    "is_complex",
+    "get_device",
+}
 # Ops whose `alpha=` scales the second operand: `torch.add(a, b, alpha=2)` is a + 2·b.
 _SCALED = {"add", "sub"}
 

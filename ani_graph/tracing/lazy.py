@@ -35,7 +35,7 @@ from __future__ import annotations
 import torch
 
 from ..summary import keep
-from .intercept import flatten
+from .intercept import flat_operands, flatten
 from .op_nodes import add_op, after_call
 from .values import storage_key
 
@@ -61,29 +61,38 @@ def log_call(rec, call, info: dict, flat_in: list, tensors_in: list, call_args: 
 def record_torch_call(rec, func, info: dict, args: tuple, kwargs: dict):
     """`Recorder.record_call` of one intercepted torch call, in one frame for the common case.
 
-    The common case: the log is kept, only positional arguments, none of them a list or a
-    tuple, and a call that says it writes nothing. Anything else goes to `record_call`.
+    The common case: the log is kept and the call says it writes nothing (not in place, no
+    `out=`, no `inplace=True`). Anything else goes to `record_call`.
     """
-    if kwargs or rec._log is None or info["inplace"] or info["op"] == "backward":
-        return rec.record_call(lambda: func(*args, **kwargs), info, args, kwargs)
+    call = (lambda: func(*args, **kwargs)) if kwargs else (lambda: func(*args))
+    if rec._log is None or info["inplace"] or info["op"] == "backward":
+        return rec.record_call(call, info, args, kwargs)
+    if kwargs:
+        if "out" in kwargs or kwargs.get("inplace") is True:
+            return rec.record_call(call, info, args, kwargs)
+        flat_in = flat_operands(args, kwargs, info["skip"])
+    else:
+        flat_in = list(args)
+        for a in args:
+            if type(a) is list or type(a) is tuple:
+                flat_in = flatten(args, [])
+                break
     tensors_in = []
     grad = False
-    for a in args:
+    for a in flat_in:
         if isinstance(a, torch.Tensor):
             tensors_in.append(a)
             grad = grad or a.requires_grad
-        elif type(a) is list or type(a) is tuple:
-            return rec.record_call(lambda: func(*args), info, args, kwargs)
     if not grad:  # no backward node can come out of this call: it makes no op
-        return func(*args)
+        return call()
     before_fns = _grad_fns_before(rec._seen, tensors_in)
     if before_fns is None:  # the eager path, which `record_call` takes after replaying the log
-        return rec.record_call(lambda: func(*args), info, args, kwargs)
-    result = _run(rec, lambda: func(*args), tensors_in)
-    done, result, before = _log_result(rec, info, list(args), tensors_in, before_fns, result, (args, kwargs))
+        return rec.record_call(call, info, args, kwargs)
+    result = _run(rec, call, tensors_in)
+    done, result, before = _log_result(rec, info, flat_in, tensors_in, before_fns, result, (args, kwargs))
     if done == EAGER:
         rec.materialize()
-        return after_call(rec, info, list(args), tensors_in, before, result, (args, kwargs))
+        return after_call(rec, info, flat_in, tensors_in, before, result, (args, kwargs))
     return result
 
 

@@ -1,0 +1,76 @@
+"""The tracer's fast path: requests kept per function, one backward-node walk, shape questions left alone."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+
+from ani_graph import TorchGraph, ops
+from ani_graph.tracing.grad_fns import BackwardNodes, boundary_edges
+from ani_graph.tracing.intercept import describe_call, request_of
+
+from .conftest import autograd_grads
+
+
+def test_a_request_that_its_arguments_cannot_change_is_kept_and_follows_the_catalogue(monkeypatch):
+    x = torch.ones(2)
+    first = request_of(torch.mul, (x, x), {})
+    assert request_of(torch.mul, (x, 2.0), {}) is first  # the same dict: nothing per call
+    assert {k: v for k, v in first.items() if k != "fn"} == describe_call(torch.mul, (x, x), {})
+    assert first["fn"] is torch.mul
+    changed = dataclasses.replace(ops.OPS["mul"], label="⊗")
+    monkeypatch.setitem(ops.OPS, "mul", changed)  # a changed catalogue entry is read again
+    assert request_of(torch.mul, (x, x), {})["label"] == "⊗"
+
+
+def test_requests_that_depend_on_the_arguments_are_made_per_call():
+    x = torch.ones(3)
+    assert request_of(torch.Tensor.__getitem__, (x, 0), {})["label"] == "[0]"
+    assert request_of(torch.Tensor.__getitem__, (x, slice(1, None)), {})["label"] == "[1:]"
+    assert request_of(torch.add, (x, x), {})["op"] == "add"
+    assert request_of(torch.add, (x, x), {"alpha": 2})["op"] == "add_alpha"
+    assert request_of(torch.add, (x, x), {"alpha": 1})["skip"] == ("alpha",)
+    assert request_of(torch.Tensor.dim, (x,), {}) is None
+    assert request_of(torch.Tensor.size, (x, 0), {}) is None
+
+
+def test_the_walk_hands_each_edge_to_the_tensor_it_reaches_once():
+    x = torch.tensor(0.7, requires_grad=True)
+    h = x.sin()
+    y = h * x
+    made_by = {(id(h.grad_fn), h.output_nr): "h"}
+    seen: dict = {}
+    found = list(boundary_edges([y.grad_fn], seen, "op1", made_by, lambda v: "x" if v is x else None))
+    assert [(type(fn).__name__, edges) for fn, edges in found] == [("MulBackward0", [(0, "h"), (1, "x")])]
+    assert seen == {id(y.grad_fn): "op1"}
+    assert list(boundary_edges([y.grad_fn], seen, "op2", made_by, lambda v: "x")) == []  # walked already
+    book = BackwardNodes()
+    book.add_tensor("h", h.grad_fn, h.output_nr)
+    names, boundary = book.claim("op1", [y.grad_fn], {id(x): "x"})
+    assert names == ["MulBackward0"] and [(i, t) for _, i, t in boundary] == [(0, "h"), (1, "x")]
+    names, boundary = book.claim("op0", [h.grad_fn], {id(x): "x"})
+    assert names == ["SinBackward0"] and [(i, t) for _, i, t in boundary] == [(0, "x")]
+
+
+def test_shape_questions_make_no_op_and_the_gradients_are_autograds():
+    def f(x):
+        n = x.size(0) + x.dim() + x.numel()
+        return (x * n).sin().sum()
+
+    g = TorchGraph(f, [[0.5, 1.5]])
+    assert [a["op"] for _, a in g.nx.nodes(data=True) if a["kind"] == "op"] == ["mul", "sin", "sum"]
+    (want,) = autograd_grads(f, [[0.5, 1.5]])
+    torch.testing.assert_close(g.grad("x"), want)
+
+
+def test_buffers_come_back_and_modules_without_buffers_cost_no_copy():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.BatchNorm1d(2))
+    before = model[1].running_mean.clone(), int(model[1].num_batches_tracked)
+    g = TorchGraph(lambda x: model(x).sum(), [torch.randn(4, 2)])
+    assert torch.equal(model[1].running_mean, before[0]) and int(model[1].num_batches_tracked) == before[1]
+    rec_snapshot = g._pending[0]._snapshot
+    kept = {type(m).__name__: k for m, k in rec_snapshot._buffers.values()}
+    assert kept["Linear"] == {} and kept["Sequential"] == {}
+    assert set(kept["BatchNorm1d"]) == {"running_mean", "running_var", "num_batches_tracked"}
