@@ -88,14 +88,16 @@ class ModuleNames:
 
     def entered(self, module: torch.nn.Module) -> None:
         """A module's forward starts on the recording thread."""
-        if id(module) not in self._module_names:
+        path = self._module_names.get(id(module))
+        if path is None:
             if not self._stack:  # a module called at the top level names its own tree
                 self.add_root(module)
             else:
                 path = visible(type(module).__name__.lower())
                 self._module_names[id(module)] = path
                 self._module_types.setdefault(path, visible(type(module).__name__))
-        self._stack.append((id(module), self._module_names[id(module)] or None))
+            path = self._module_names[id(module)]
+        self._stack.append((id(module), path or None))
 
     def left(self, module: torch.nn.Module) -> None:
         """A module's forward ended (PyTorch reports no end for a forward that raised)."""
@@ -117,20 +119,22 @@ def _visible_path(name: str) -> str:
     return name if not name or f"_{name}".replace(".", "_").isidentifier() else visible(name)
 
 
-def _dispatch(method: str):
-    def hook(module, *_):
-        for rec in active.recorders():  # only the recorders of the thread running the module
-            getattr(rec, method)(module)
+def _module_entered(module, *_):
+    for rec in active.recorders():  # only the recorders of the thread running the module
+        rec.module_entered(module)
 
-    return hook
+
+def _module_left(module, *_):
+    for rec in active.recorders():
+        rec.module_left(module)
 
 
 def _install_module_hooks():
     return (
-        register_module_forward_pre_hook(_dispatch("module_entered")),
+        register_module_forward_pre_hook(_module_entered),
         # not `always_call`, which puts every module call on a slower path: a module that
         # raised is taken off when the one around it ends (`ModuleNames.left`)
-        register_module_forward_hook(_dispatch("module_left")),
+        register_module_forward_hook(_module_left),
     )
 
 
