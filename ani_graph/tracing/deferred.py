@@ -41,9 +41,10 @@ def log_gradients(
     readers: dict[int, list[int]] = {}  # id(tensor) -> the log entries that read it
     targets: dict[int, torch.Tensor] = {id(t): t for t in inputs if t.requires_grad}
     book = BackwardNodes()  # (id(grad_fn), output_nr) -> id(tensor); the log keeps the nodes alive
+    made_by, tensor = book.made_by, torch.Tensor
     for i, entry in enumerate(log):
         for x in entry[1]:
-            if isinstance(x, torch.Tensor) and x.requires_grad:
+            if isinstance(x, tensor) and x.requires_grad:
                 by = readers.get(id(x))
                 if by is None:
                     readers[id(x)] = [i]
@@ -53,7 +54,7 @@ def log_gradients(
         for t, fn in zip(entry[3], entry[4]):
             if fn is not None:
                 targets.setdefault(id(t), t)
-                book.made_by[(id(fn), t.output_nr)] = id(t)
+                made_by[(id(fn), t.output_nr)] = id(t)
     for t in outputs:
         if t.requires_grad:
             targets.setdefault(id(t), t)

@@ -67,16 +67,17 @@ def record_torch_call(rec, func, info: dict, args: tuple, kwargs: dict):
     call = (lambda: func(*args, **kwargs)) if kwargs else (lambda: func(*args))
     if rec._log is None or info["inplace"] or info["op"] == "backward":
         return rec.record_call(call, info, args, kwargs)
+    nested = False  # whether an argument is a list or a tuple
+    for a in args:
+        if type(a) is list or type(a) is tuple:
+            nested = True
+            break
     if kwargs:
         if "out" in kwargs or kwargs.get("inplace") is True:
             return rec.record_call(call, info, args, kwargs)
         flat_in = flat_operands(args, kwargs, info["skip"])
     else:
-        flat_in = list(args)
-        for a in args:
-            if type(a) is list or type(a) is tuple:
-                flat_in = flatten(args, [])
-                break
+        flat_in = flatten(args, []) if nested else list(args)
     tensors_in = []
     grad = False
     for a in flat_in:
@@ -89,7 +90,7 @@ def record_torch_call(rec, func, info: dict, args: tuple, kwargs: dict):
     if before_fns is None:  # the eager path, which `record_call` takes after replaying the log
         return rec.record_call(call, info, args, kwargs)
     result = _run(rec, call, tensors_in)
-    done, result, before = _log_result(rec, info, flat_in, tensors_in, before_fns, result, (args, kwargs))
+    done, result, before = _log_result(rec, info, flat_in, tensors_in, before_fns, result, (args, kwargs), nested)
     if done == EAGER:
         rec.materialize()
         return after_call(rec, info, flat_in, tensors_in, before, result, (args, kwargs))
@@ -124,8 +125,10 @@ def _run(rec, call, tensors_in: list):
         raise better from err
 
 
-def _log_result(rec, info: dict, flat_in: list, tensors_in: list, before_fns: list, result, call_args: tuple):
-    """Log a call that ran (see `log_call` for what it returns)."""
+def _log_result(
+    rec, info: dict, flat_in: list, tensors_in: list, before_fns: list, result, call_args: tuple, nested: bool = True
+):
+    """Log a call that ran (see `log_call` for what it returns); `nested`: an argument may be a list."""
     if isinstance(result, torch.Tensor):
         flat_out = [result]
     else:
@@ -154,7 +157,7 @@ def _log_result(rec, info: dict, flat_in: list, tensors_in: list, before_fns: li
     for t, fn in zip(flat_out, out_fns):
         seen.setdefault(id(t), fn)
     args, kwargs = call_args
-    if any(type(a) is list for a in args):  # the caller's list may grow before the log is replayed
+    if nested and any(type(a) is list for a in args):  # the caller's list may grow before the log is replayed
         call_args = (tuple(list(a) if type(a) is list else a for a in args), kwargs)
     rec._log.append((info, flat_in, before_fns, flat_out, out_fns, rec._modules.current(), call_args))
     return LOGGED, result, None
@@ -181,6 +184,8 @@ def leaf_copies(log: list, limit: int) -> dict[int, object]:
     (parameters, the caller's tensors), and a later optimizer step must not change the drawing."""
     copies: dict[int, object] = {}
     for entry in log:
+        if None not in entry[2]:  # no leaf among its operands
+            continue
         for x, fn in zip((x for x in entry[1] if isinstance(x, torch.Tensor)), entry[2]):
             if fn is None and id(x) not in copies and x.is_leaf:
                 value = x.detach()
