@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+import struct
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -138,7 +139,7 @@ def format_tensor(t, max_chars: int = 40, digits: int = 4) -> str:
     if t is None:
         return ""
     if isinstance(t, (int, float)):
-        return format_number(t, digits)
+        return format_number(t, exact_digits(t, digits))
     store = _KEPT.get()
     if store is None:
         return _format_tensor(t, max_chars, digits)
@@ -147,6 +148,37 @@ def format_tensor(t, max_chars: int = 40, digits: int = 4) -> str:
     if hit is None or hit[0] is not t:
         hit = store[key] = (t, _format_tensor(t, max_chars, digits))
     return hit[1]
+
+
+def exact_digits(x: float, digits: int = 4, dtype=None) -> int:
+    """`digits`, or up to two more when that many significant digits write `x` exactly.
+
+    A number typed in a program, such as the 1.0001 of `x * 1.0001`, should not read as 1:
+    when `digits + 1` or `digits + 2` significant digits give back the same number (in
+    `dtype`'s precision: float32 when torch keeps it so), those are used.
+
+    >>> import torch
+    >>> exact_digits(1.0001), exact_digits(0.9092974268256817), exact_digits(2.5)
+    (5, 4, 4)
+    >>> exact_digits(float(torch.tensor(100.25)), 4, torch.float32)
+    5
+    """
+    if isinstance(x, bool) or not math.isfinite(x) or f"{x:.{digits}g}" == f"{x:.17g}":
+        return digits
+    single = str(dtype) in ("torch.float32", "float32")
+    for more in (digits + 1, digits + 2):
+        back = float(f"{x:.{more}g}")
+        if (_single(back) if single else back) == x:
+            return more
+    return digits
+
+
+def _single(x: float) -> float:
+    """`x` rounded to the nearest float32, as a Python float."""
+    try:
+        return struct.unpack("f", struct.pack("f", x))[0]
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf
 
 
 def _format_tensor(t, max_chars: int, digits: int) -> str:
@@ -159,8 +191,10 @@ def _format_tensor(t, max_chars: int, digits: int) -> str:
     if numel <= INLINE_MAX:
         # one element: `item` skips the detach/reshape/tolist round trip (a fixed cost per text)
         flat = [float(t.item())] if numel == 1 else [float(v) for v in t.detach().reshape(-1).tolist()]
-        # a scalar gets `digits` significant digits; elements of a vector one fewer, to stay short
-        for d in (digits,) if numel == 1 else (digits - 1, digits, 2):  # e-notation can make fewer digits longer
+        # a scalar gets `digits` significant digits (up to two more when they write it exactly);
+        # elements of a vector one fewer, to stay short
+        scalar = (exact_digits(flat[0], digits, t.dtype),) if numel == 1 else (digits - 1, digits, 2)
+        for d in scalar:  # e-notation can make fewer digits longer
             text = _nested(flat, shape, d)
             if len(text) <= max_chars:
                 return text

@@ -23,7 +23,40 @@ from ani_graph.format import format_number, format_numbers, format_shape, format
 )
 def test_scalars_show_four_significant_digits(x, text):
     assert format_number(x) == text
-    assert format_tensor(torch.tensor(x, dtype=torch.float64)) == text
+    if text not in ("−0.0001235", "1.235e5"):  # those two are written exactly by format_tensor (below)
+        assert format_tensor(torch.tensor(x, dtype=torch.float64)) == text
+
+
+@pytest.mark.parametrize(
+    "x,dtype,text",
+    [
+        (1.0001, torch.float32, "1.0001"),  # the constant of `x * 1.0001` does not read as 1
+        (2.0002, torch.float32, "2.0002"),
+        (-0.000123456, torch.float64, "−0.000123456"),
+        (123456.0, torch.float64, "123456"),
+        (100.25, torch.float32, "100.25"),
+        (math.sin(2.0), torch.float32, "0.9093"),  # not short in decimal: four digits, as before
+        (1.0000001, torch.float32, "1"),  # seven digits would be needed: four, as before
+        (1 / 3, torch.float64, "0.3333"),
+    ],
+)
+def test_a_scalar_short_in_decimal_is_written_exactly(x, dtype, text):
+    t = torch.tensor(x, dtype=dtype)
+    assert format_tensor(t) == text
+    if text != format_number(x):  # the longer text reads back as the very number kept
+        assert torch.tensor(float(text.replace("−", "-")), dtype=dtype).item() == t.item()
+    if dtype == torch.float64:
+        assert format_tensor(x) == text  # a Python number is written the same way
+
+
+def test_a_typed_constant_is_labelled_and_named_exactly():
+    from ani_graph import TorchGraph
+
+    g = TorchGraph(lambda x: x * 1.0001, [torch.tensor(2.0, requires_grad=True)])
+    labels = [a["label"] for _, a in g.nx.nodes(data=True) if a["kind"] == "constant"]
+    assert labels == ["1.0001"]
+    assert ">1.0001<" in g.to_svg()
+    assert g.grad("x").item() == pytest.approx(1.0001, rel=1e-7)  # d(1.0001·x)/dx
 
 
 def test_up_to_six_elements_are_written_out():
