@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from ani_graph.format import format_number, format_numbers, format_shape, format_tensor, texts_kept
+from ani_graph.format import _mean, format_number, format_numbers, format_shape, format_tensor, summary_text, texts_kept
 
 
 @pytest.mark.parametrize(
@@ -88,3 +88,22 @@ def test_kept_texts_write_each_tensor_once_and_only_inside_the_block():
     assert len(store) == 3 and all(entry[0] is t or entry[0] is u for entry in store.values())
     format_tensor(torch.zeros(2))
     assert len(store) == 3  # outside the block nothing is kept
+
+
+def test_a_summary_mean_is_torchs_float64_mean_whatever_the_layout_and_dtype():
+    gen = torch.Generator().manual_seed(0)
+    base = torch.randn(400, 300, generator=gen) * 3 + 0.7
+    cases = [
+        base,
+        base.double(),
+        base.t(),
+        base[::3, 1::2],
+        base[:1].expand(50, -1),
+        base.half(),
+        base[:20, :20].bfloat16(),
+    ]
+    cases += [torch.randint(-9, 9, (10, 10), generator=gen)]
+    for t in cases:
+        want = float(t.mean(dtype=torch.float64))
+        assert _mean(t, t.numel()) == want  # the same float, to the last bit
+        assert format_tensor(t) == summary_text(t.shape, want)
