@@ -18,11 +18,20 @@ from .escapes import visible
 
 def _f(x: float) -> str:
     """A coordinate as drawn: one decimal, without a trailing ".0" or a leading "0"."""
-    s = f"{x:.1f}"
-    s = s[:-2] if s.endswith(".0") else s
-    if s == "-0":
-        return "0"
-    return s.replace("0.", ".", 1) if s.startswith(("0.", "-0.")) else s
+    s = _F.get(x)
+    if s is None:
+        s = f"{x:.1f}"
+        s = s[:-2] if s.endswith(".0") else s
+        if s == "-0":
+            s = "0"
+        elif s.startswith(("0.", "-0.")):
+            s = s.replace("0.", ".", 1)
+        if len(_F) < 65536:  # positions, widths and heights repeat across a drawing (and the next)
+            _F[x] = s  # equal floats write alike (0.0 and -0.0 both as "0")
+    return s
+
+
+_F: dict[float, str] = {}
 
 
 def _tenths(t: int) -> str:
