@@ -175,8 +175,10 @@ def _mean(t, numel: int) -> float:
     On the CPU, torch's `mean` is its `sum` divided by the count; the sum alone skips a second
     dispatch (a third of the cost of a small tensor's mean), and the division is the same IEEE one.
     """
-    from torch import float32, float64
+    import torch  # loaded already (the tensor is one): a lookup in `sys.modules`
 
-    if t.device.type != "cpu" or t.dtype not in (float32, float64):  # half's mean is not its sum / count
-        return float(t.detach().mean(dtype=float64))
-    return float(t.detach().sum(dtype=float64)) / numel
+    if t.requires_grad:
+        t = t.detach()
+    if not (t.dtype is torch.float32 or t.dtype is torch.float64) or t.device.type != "cpu":  # half's: not sum / count
+        return float(t.mean(dtype=torch.float64))
+    return t.sum(dtype=torch.float64).item() / numel
