@@ -22,6 +22,9 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import TypeVar
+
+_T = TypeVar("_T")
 
 INLINE_MAX = 6  # tensors with at most this many elements are written out in full
 MINUS = "\u2212"  # the minus sign: a hyphen next to · or × reads like a dash
@@ -117,7 +120,7 @@ def texts_kept(store: dict) -> Iterator[dict]:
         _KEPT.reset(token)
 
 
-def kept(key: tuple, owner: object, make: Callable[[], str]) -> str:
+def kept(key: tuple, owner: object, make: Callable[[], _T]) -> _T:
     """`make()`, written once per `texts_kept` block for `key` and `owner` (an object the text is
     made from, such as the view's names, known by identity); outside a block, every time."""
     store = _KEPT.get()

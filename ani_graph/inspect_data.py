@@ -113,6 +113,7 @@ def _heat(t: torch.Tensor) -> dict:
 
 
 BATCH_ELEMENTS = 1 << 22  # float64 elements stacked at most for one batch of heatmaps (32 MB)
+BATCH_GRID = 1 << 14  # a larger tensor takes `_heat` alone: its own work outweighs a call's, and stacking copies it
 
 
 def heat_maps(tensors: list) -> list[dict]:
@@ -121,12 +122,12 @@ def heat_maps(tensors: list) -> list[dict]:
     A page of a thousand heatmaps mostly shows a few shapes (a layer's weights, its activations):
     tensors whose grids have one shape are stacked, pooled and turned into letters with one
     torch call and a few numpy ones per batch instead of per tensor; the arithmetic per cell is
-    the same, so the cells are too. Others (not on the CPU, complex) take `_heat` one by one.
+    the same, so the cells are too. Others (large, not on the CPU, complex) take `_heat` one by one.
     """
     out: list = [None] * len(tensors)
     groups: dict[tuple, list[int]] = {}
     for i, t in enumerate(tensors):
-        if t.device.type == "cpu" and not t.dtype.is_complex and t.numel() > 0:
+        if t.device.type == "cpu" and not t.dtype.is_complex and 0 < t.numel() <= BATCH_GRID:
             groups.setdefault((_grid_shape(t), tuple(t.shape)), []).append(i)  # the shape: the note
         else:
             out[i] = _heat(t)

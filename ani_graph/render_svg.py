@@ -266,12 +266,13 @@ def _group(g: Group, out: list, placeholders: bool, defs: dict[str, str], parent
         parent = _selector(g.cls) if g.cls else parent + " *"
     items = _edge_shapes(g.items) if g.role == "edge" else _badge_use(g.items, defs) if g.role == "badge" else g.items
     for item in items:
-        if isinstance(item, str):
+        kind = item.__class__
+        if kind is str:
             out.append(item)
-        elif isinstance(item, Group):
+        elif kind is Group:
             _group(item, out, placeholders, defs, parent)
-        elif isinstance(item, _El) or placeholders or not (isinstance(item, Text) and item.hidden):
-            el = item if isinstance(item, _El) else _SHAPES[type(item)](item)
+        elif kind is _El or placeholders or not (kind is Text and item.hidden):
+            el = item if kind is _El else _SHAPES[kind](item)
             el.role = _role(parent, item.cls)
             out.append(el)
     if attrs:
