@@ -169,7 +169,27 @@ def _format_tensor(t, max_chars: int, digits: int) -> str:
                 return text
     if numel == 0:
         return f"{format_shape(shape)} (empty)"
-    return summary_text(shape, _mean(t, numel), max_chars)
+    return summary_text(shape, _kept_mean(t, numel), max_chars)
+
+
+def _kept_mean(t, numel: int) -> float:
+    """`_mean`, computed once per `texts_kept` block for tensors that view the same memory alike.
+
+    An edge's gradient share is often the very memory of the gradient its tensor holds (one
+    consumer: the share is the total), as another tensor object: the same place, shape, strides,
+    dtype, version and sign bit mean the same numbers. The store keeps the tensor, so the place is not reused.
+    """
+    store = _KEPT.get()
+    if store is None:
+        return _mean(t, numel)
+    try:
+        key = ("mean", t.data_ptr(), t.shape, t.stride(), t.dtype, t.device, t._version, t.is_neg())
+    except RuntimeError:  # no storage or no version counter (an inference tensor): not kept
+        return _mean(t, numel)
+    hit = store.get(key)
+    if hit is None:
+        hit = store[key] = (t, _mean(t, numel))
+    return hit[1]
 
 
 def _mean(t, numel: int) -> float:
