@@ -128,10 +128,10 @@ def heat_maps(tensors: list) -> list[dict]:
     groups: dict[tuple, list[int]] = {}
     for i, t in enumerate(tensors):
         if t.device.type == "cpu" and not t.dtype.is_complex and 0 < t.numel() <= BATCH_GRID:
-            groups.setdefault((_grid_shape(t), tuple(t.shape)), []).append(i)  # the shape: the note
+            groups.setdefault((_grid_shape(t), tuple(t.shape), t.dtype), []).append(i)  # the shape: the note
         else:
             out[i] = _heat(t)
-    for ((rows, cols), _), members in groups.items():
+    for ((rows, cols), _, _), members in groups.items():
         step = max(1, BATCH_ELEMENTS // (rows * cols))
         for k in range(0, len(members), step):
             batch = members[k : k + step]
@@ -144,7 +144,7 @@ def _heat_batch(tensors: list, rows: int, cols: int) -> list[dict]:
     """`_heat` of tensors of one shape (as `rows`×`cols` grids), stacked."""
     if len(tensors) == 1:
         return [_heat(tensors[0])]
-    grid = torch.stack([t.detach().reshape(rows, cols).double() for t in tensors])
+    grid = torch.stack([t.detach().reshape(rows, cols) for t in tensors]).double()  # one dtype: one conversion
     note = ""
     if rows > HEAT_MAX or cols > HEAT_MAX:
         note = f"downsampled from {'×'.join(map(str, tensors[0].shape))}: each cell is the mean of a block"
