@@ -121,6 +121,8 @@ def forward_start(G, sources, names) -> str:
 def _equals(g, number: float) -> bool:
     if hasattr(g, "std") and not callable(g.std):  # a TensorSummary
         return g.min == g.max == number
+    if g.numel() == 1 and not g.dtype.is_complex:  # one number: compared in Python, exactly (no torch ops)
+        return g.item() == number
     return bool((g == number).all())
 
 
@@ -147,6 +149,11 @@ def differentiated(G, upstream: dict, names) -> tuple[str, str]:
     >>> differentiated(g.nx, up, display_names(g.nx))
     ('L', 'L = 4·out0 + 8·out1')
     """
+    key = ("differentiated", id(G), id(names), *((o, id(g)) for o, g in upstream.items()))
+    return kept(key, names, lambda: _differentiated(G, upstream, names))  # the frames and the panels ask
+
+
+def _differentiated(G, upstream: dict, names) -> tuple[str, str]:
     if len(upstream) == 1:
         ((o, g),) = upstream.items()
         if _is_scalar(G.nodes[o]["value"]) and _is_scalar(g) and _equals(g, 1):
@@ -181,9 +188,9 @@ def step_numbers(G, op, share, g_out) -> str | None:
         return None
     if isinstance(share, TensorSummary) or isinstance(g_out, TensorSummary):
         return None  # a summary (above the value limit) has statistics, not elements to divide
-    if _is_scalar(g_out) and float(g_out) != 0 and share.numel() <= SMALL:
+    if _is_scalar(g_out) and (down := float(g_out)) != 0 and share.numel() <= SMALL:
         # one number came down: share / upstream is the local derivative itself
-        local = share / float(g_out)
+        local = share / down
         upstream = factor(format_tensor(g_out))
         local_text = factor(format_tensor(float(local)) if _is_scalar(share) else format_tensor(local))
         return f"{upstream} · {local_text} = {format_tensor(share)}"

@@ -112,8 +112,69 @@ def _heat(t: torch.Tensor) -> dict:
     return {**heat, "note": note} if note else heat
 
 
-def _block(t, summary: str = "") -> dict | None:
-    """A value's or gradient's panel; `summary` is its badge text when the caller has it already."""
+BATCH_ELEMENTS = 1 << 22  # float64 elements stacked at most for one batch of heatmaps (32 MB)
+BATCH_GRID = 1 << 14  # a larger tensor takes `_heat` alone: its own work outweighs a call's, and stacking copies it
+
+
+def heat_maps(tensors: list) -> list[dict]:
+    """`_heat` of each tensor, the same dicts, computed a batch of equal grids at a time.
+
+    A page of a thousand heatmaps mostly shows a few shapes (a layer's weights, its activations):
+    tensors whose grids have one shape are stacked, pooled and turned into letters with one
+    torch call and a few numpy ones per batch instead of per tensor; the arithmetic per cell is
+    the same, so the cells are too. Others (large, not on the CPU, complex) take `_heat` one by one.
+    """
+    out: list = [None] * len(tensors)
+    groups: dict[tuple, list[int]] = {}
+    for i, t in enumerate(tensors):
+        if t.device.type == "cpu" and not t.dtype.is_complex and 0 < t.numel() <= BATCH_GRID:
+            groups.setdefault((_grid_shape(t), tuple(t.shape), t.dtype), []).append(i)  # the shape: the note
+        else:
+            out[i] = _heat(t)
+    for ((rows, cols), _, _), members in groups.items():
+        step = max(1, BATCH_ELEMENTS // (rows * cols))
+        for k in range(0, len(members), step):
+            batch = members[k : k + step]
+            for i, heat in zip(batch, _heat_batch([tensors[i] for i in batch], rows, cols), strict=True):
+                out[i] = heat
+    return out
+
+
+def _heat_batch(tensors: list, rows: int, cols: int) -> list[dict]:
+    """`_heat` of tensors of one shape (as `rows`×`cols` grids), stacked."""
+    if len(tensors) == 1:
+        return [_heat(tensors[0])]
+    grid = torch.stack([t.detach().reshape(rows, cols) for t in tensors]).double()  # one dtype: one conversion
+    note = ""
+    if rows > HEAT_MAX or cols > HEAT_MAX:
+        note = f"downsampled from {'×'.join(map(str, tensors[0].shape))}: each cell is the mean of a block"
+        grid = torch.nn.functional.adaptive_avg_pool2d(grid, (min(rows, HEAT_MAX), min(cols, HEAT_MAX)))
+    n, r, c = grid.shape
+    grids = grid.numpy()
+    limits = np.abs(grids).max(axis=(1, 2))
+    normal = (limits > 0) & (limits < math.inf)  # else (all zero, nan, inf): `_cells` one by one
+    letters = np.round(grids / np.where(normal, limits, 1.0)[:, None, None] * LEVELS) + (ord(FIRST_LEVEL) + LEVELS)
+    text = letters.astype(np.uint8).tobytes().decode("ascii") if normal.all() else ""
+    heats = []
+    for k in range(n):
+        if normal[k]:
+            cells, limit = (text[k * r * c : (k + 1) * r * c] if text else _letters(letters[k])), float(limits[k])
+        else:
+            cells, limit = _cells(grids[k].reshape(-1))
+        heat = {"rows": r, "cols": c, "cells": cells, "limit": format_number(limit)}
+        heats.append({**heat, "note": note} if note else heat)
+    return heats
+
+
+def _letters(levels: np.ndarray) -> str:
+    return levels.astype(np.uint8).tobytes().decode("ascii")
+
+
+def _block(t, summary: str = "", heats: list | None = None) -> dict | None:
+    """A value's or gradient's panel; `summary` is its badge text when the caller has it already.
+
+    With `heats`, a heatmap the panel shows is left out and (the block, the tensor) appended to
+    `heats` instead, for `heat_maps` to make with the others."""
     if t is None:
         return None
     block: dict = {"summary": summary or format_tensor(t)}
@@ -125,7 +186,10 @@ def _block(t, summary: str = "") -> dict | None:
         flat = t.reshape(-1).double().tolist()
         block["table"] = _table(flat, 0 if t.dim() == 1 and count > 10 else _grid_shape(t)[1])
     if (t.dim() == 2 and count > 1) or count > TABLE_MAX:
-        block["heat"] = _heat(t)
+        if heats is None:
+            block["heat"] = _heat(t)
+        else:
+            heats.append((block, t))
     return block
 
 
@@ -139,10 +203,11 @@ def spoken_shape(shape) -> str:
     return " by ".join(map(str, shape))
 
 
-def tensor_entry(G, n, name: str, texts: tuple[str, str] = ("", "")) -> dict:
+def tensor_entry(G, n, name: str, texts: tuple[str, str] = ("", ""), heats: list | None = None) -> dict:
     """A tensor's panel; the page says it as `tensor {name}, {spoken_shape(shape)}` (dtype float32 unless given).
 
-    `texts` are the value's and gradient's badge texts when the caller has them (a view's box)."""
+    `texts` are the value's and gradient's badge texts when the caller has them (a view's box);
+    `heats` collects its heatmaps for `heat_maps`, as `_block` does."""
     attrs = G.nodes[n]
     value = attrs["value"]
     dtype = str(getattr(value, "dtype", "")).replace("torch.", "")
@@ -151,8 +216,8 @@ def tensor_entry(G, n, name: str, texts: tuple[str, str] = ("", "")) -> dict:
         "role": attrs["kind"],
         "name": name,
         "shape": shape,
-        "value": _block(value, texts[0]),
-        "grad": _block(attrs.get("grad"), texts[1]),
+        "value": _block(value, texts[0], heats),
+        "grad": _block(attrs.get("grad"), texts[1], heats),
     }
     return entry if dtype == "float32" else {**entry, "dtype": dtype}
 
@@ -217,6 +282,7 @@ def inspect_payload(G, view: View, frames: list[dict]) -> dict:
             for n in f["nodes"]:
                 reached.setdefault(n, k)
     nodes = {}
+    heats: list[tuple[dict, torch.Tensor]] = []  # (block, tensor): made together, `heat_maps`
     for n in view.boxes:  # in the graph's order
         if n not in G:  # a folded module, the hidden middle
             continue
@@ -225,5 +291,7 @@ def inspect_payload(G, view: View, frames: list[dict]) -> dict:
             nodes[n] = op_entry(G, n, names, scalar, reached.get(n))
         else:
             box = view.boxes.get(n)  # the view has its badge texts already (not a constant's)
-            nodes[n] = tensor_entry(G, n, names[n], (box.value, box.grad) if box is not None else ("", ""))
+            nodes[n] = tensor_entry(G, n, names[n], (box.value, box.grad) if box is not None else ("", ""), heats)
+    for (block, _), heat in zip(heats, heat_maps([t for _, t in heats]), strict=True):
+        block["heat"] = heat  # the block's last key, as `_block` puts it
     return {"palette": palette(), "nodes": nodes}

@@ -10,6 +10,7 @@ drawing there, with a line saying how to make it play.
 from __future__ import annotations
 
 import base64
+import os
 import re
 import uuid
 from pathlib import Path
@@ -66,15 +67,16 @@ def compact_source(name: str, text: str) -> str:
 def _read_static(name: str) -> str:
     """A file of the player, compacted, read once per change of the file (the package is read-only
     in use, but an editable install may change it between calls)."""
-    path = STATIC / name
-    stamp = path.stat().st_mtime_ns
+    path = _PATHS.get(name) or _PATHS.setdefault(name, os.fspath(STATIC / name))  # a str: `os.stat` is quick
+    stamp = os.stat(path).st_mtime_ns
     cached = _STATIC_CACHE.get(name)
     if cached is None or cached[0] != stamp:
-        cached = _STATIC_CACHE[name] = (stamp, compact_source(name, path.read_text(encoding="utf-8")))
+        cached = _STATIC_CACHE[name] = (stamp, compact_source(name, Path(path).read_text(encoding="utf-8")))
     return cached[1]
 
 
 _STATIC_CACHE: dict[str, tuple[int, str]] = {}
+_PATHS: dict[str, str] = {}
 
 
 def _still(svg: str, inline: bool) -> str:

@@ -141,7 +141,7 @@ def _ellipse(e: Ellipse) -> _El:
 
 
 def _text(t: Text) -> _El:
-    cls = " ".join(c for c in (t.cls, "ag-empty" if t.hidden else "") if c)
+    cls = _with_empty(t.cls) if t.hidden else t.cls
     paint: Paint = (("fill", t.colour),)
     paint += (("text-anchor", t.anchor),) if t.anchor != "start" else ()
     paint += (("font-size", f"{t.size:g}"),) if t.size != S.FONT_SIZE else ()
@@ -206,6 +206,16 @@ def _group_attrs(g: Group, cls: str) -> str:
     return attrs
 
 
+def _with_empty(cls: str) -> str:
+    return f"{cls} ag-empty" if cls else "ag-empty"
+
+
+@functools.lru_cache(maxsize=4096)
+def _selector(cls: str) -> str:
+    """The selector (below the root) of a group with classes `cls`, its states left out."""
+    return " ." + ".".join(c for c in cls.split() if c not in _STATES)
+
+
 @functools.lru_cache(maxsize=4096)
 def _role(parent: str, cls: str) -> str:
     """The selector of a shape with classes `cls` right inside an element with classes `parent`."""
@@ -226,14 +236,21 @@ def _badge_use(items, defs: dict[str, str]) -> list:
     plain = tint.stroke == "none" and not tint.dash and tint.fill_opacity == S.BADGE_TINT
     if not (plain and key.anchor == "start" and not (key.bold or key.italic or key.hidden)):
         return list(items)
+    name, symbol = _badge_symbol(tint.h, tint.rx, key.x - tint.x, key.y - tint.y, key.size, key.opacity, key.text)
+    defs.setdefault(name, symbol)
+    return [f'<use href="#{name}" x="{_f(tint.x)}" y="{_f(tint.y)}" width="{_f(tint.w)}"/>', *rest]
+
+
+@functools.lru_cache(maxsize=1024)
+def _badge_symbol(h: float, rx: float, dx: float, dy: float, size: float, opacity: float, text: str) -> tuple[str, str]:
+    """A badge symbol's name and definition (a drawing's badges share a few: made once)."""
     body = (
-        f'<rect width="100%" height="{_f(tint.h)}" rx="{tint.rx:g}"/>'
-        f'<text class="ag-key" x="{_f(key.x - tint.x)}" y="{_f(key.y - tint.y)}" style="fill:var(--ag-text)" fill-opacity="1" '
-        f'font-size="{key.size:g}" opacity="{key.opacity:g}" dominant-baseline="central">{escape(visible(key.text))}</text>'
+        f'<rect width="100%" height="{_f(h)}" rx="{rx:g}"/>'
+        f'<text class="ag-key" x="{_f(dx)}" y="{_f(dy)}" style="fill:var(--ag-text)" fill-opacity="1" '
+        f'font-size="{size:g}" opacity="{opacity:g}" dominant-baseline="central">{escape(visible(text))}</text>'
     )
     name = "ag-b" + hashlib.sha1(body.encode()).hexdigest()[:6]
-    defs.setdefault(name, f'<symbol id="{name}" overflow="visible">{body}</symbol>')
-    return [f'<use href="#{name}" x="{_f(tint.x)}" y="{_f(tint.y)}" width="{_f(tint.w)}"/>', *rest]
+    return name, f'<symbol id="{name}" overflow="visible">{body}</symbol>'
 
 
 def _group(g: Group, out: list, placeholders: bool, defs: dict[str, str], parent: str = "") -> None:
@@ -242,19 +259,20 @@ def _group(g: Group, out: list, placeholders: bool, defs: dict[str, str], parent
     badges and texts are left out."""
     if g.hidden and not placeholders:
         return
-    cls = " ".join(c for c in (g.cls, "ag-empty" if g.hidden else "") if c)
+    cls = _with_empty(g.cls) if g.hidden else g.cls
     attrs = _group_attrs(g, cls)
     if attrs:
         out.append(f"<g{attrs}>")
-        parent = " ." + ".".join(c for c in g.cls.split() if c not in _STATES) if g.cls else parent + " *"
+        parent = _selector(g.cls) if g.cls else parent + " *"
     items = _edge_shapes(g.items) if g.role == "edge" else _badge_use(g.items, defs) if g.role == "badge" else g.items
     for item in items:
-        if isinstance(item, str):
+        kind = item.__class__
+        if kind is str:
             out.append(item)
-        elif isinstance(item, Group):
+        elif kind is Group:
             _group(item, out, placeholders, defs, parent)
-        elif isinstance(item, _El) or placeholders or not (isinstance(item, Text) and item.hidden):
-            el = item if isinstance(item, _El) else _SHAPES[type(item)](item)
+        elif kind is _El or placeholders or not (kind is Text and item.hidden):
+            el = item if kind is _El else _SHAPES[kind](item)
             el.role = _role(parent, item.cls)
             out.append(el)
     if attrs:
@@ -325,10 +343,16 @@ def _cls(cls: str) -> str:
 
 def _emit(e: _El, paint: Paint, classes: dict[Paint, str]) -> str:
     short = classes.get(paint) if paint and e.cls not in _KEEP_PAINT else None
-    cls = " ".join(c for c in (e.cls, short) if c)
-    attrs = "" if short else "".join(f' {a}="{v}"' for a, v in paint)
-    head = f"<{e.tag}{_cls(cls)} {e.attrs}{attrs}"
+    if short:
+        head = f'<{e.tag} class="{e.cls} {short}" {e.attrs}' if e.cls else f'<{e.tag} class="{short}" {e.attrs}'
+    else:
+        head = f"<{e.tag}{_cls(e.cls)} {e.attrs}{_paint_attrs(paint) if paint else ''}"
     return f"{head}/>" if e.body is None else f"{head}>{e.body}</{e.tag}>"
+
+
+@functools.lru_cache(maxsize=4096)
+def _paint_attrs(paint: Paint) -> str:
+    return "".join(f' {a}="{v}"' for a, v in paint)
 
 
 def scene_to_svg(scene: Scene, placeholders: bool = True) -> str:
@@ -352,7 +376,7 @@ def _scene_to_svg(scene: Scene, placeholders: bool) -> str:
     paints = {id(e): _own_paint(e, defaults) for e in shapes}
     classes = _paint_classes([paints[id(e)] for e in shapes if e.cls not in _KEEP_PAINT])
     scope, css = _paint_css(defaults, classes)
-    body = ["".join(e if isinstance(e, str) else _emit(e, paints[id(e)][0], classes) for e in line) for line in lines]
+    body = ["".join([e if e.__class__ is str else _emit(e, paints[id(e)][0], classes) for e in line]) for line in lines]
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="ag-graph{" " + scope if scope else ""}" viewBox="0 0 '
         f'{_f(scene.width)} {_f(scene.height)}" width="{_f(scene.width * S.ZOOM)}" '

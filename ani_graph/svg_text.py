@@ -18,11 +18,20 @@ from .escapes import visible
 
 def _f(x: float) -> str:
     """A coordinate as drawn: one decimal, without a trailing ".0" or a leading "0"."""
-    s = f"{x:.1f}"
-    s = s[:-2] if s.endswith(".0") else s
-    if s == "-0":
-        return "0"
-    return s.replace("0.", ".", 1) if s.startswith(("0.", "-0.")) else s
+    s = _F.get(x)
+    if s is None:
+        s = f"{x:.1f}"
+        s = s[:-2] if s.endswith(".0") else s
+        if s == "-0":
+            s = "0"
+        elif s.startswith(("0.", "-0.")):
+            s = s.replace("0.", ".", 1)
+        if len(_F) < 65536:  # positions, widths and heights repeat across a drawing (and the next)
+            _F[x] = s  # equal floats write alike (0.0 and -0.0 both as "0")
+    return s
+
+
+_F: dict[float, str] = {}
 
 
 def _tenths(t: int) -> str:
@@ -57,14 +66,15 @@ def _path_d(points, close: bool = False, then=None) -> str:
         corners = _joined([n for (ax, ay), (bx, by) in zip(q, q[1:], strict=False) for n in (t(bx - ax), t(by - ay))])
         return d + ("l" + corners if corners else "") + "z"
     ends = len(q) - (1 if then else 0)
-    for i in range(1, ends - 2, 3):
-        ax, ay = q[i - 1]
-        (bx, by), (cx, cy), (ex, ey) = q[i : i + 3]
-        d += "c" + _joined((t(bx - ax), t(by - ay), t(cx - ax), t(cy - ay), t(ex - ax), t(ey - ay)))
+    # every step's numbers, joined once: a letter starts each step, so only numbers meet a comma
+    steps = [
+        f"c{t(bx - ax)},{t(by - ay)},{t(cx - ax)},{t(cy - ay)},{t(ex - ax)},{t(ey - ay)}"
+        for (ax, ay), (bx, by), (cx, cy), (ex, ey) in (q[i - 1 : i + 3] for i in range(1, ends - 2, 3))
+    ]
     if then:
         (ax, ay), (bx, by) = q[-2], q[-1]
-        d += "l" + _joined((t(bx - ax), t(by - ay)))
-    return d
+        steps.append(f"l{t(bx - ax)},{t(by - ay)}")
+    return d + "".join(steps).replace(",-", "-")
 
 
 @functools.lru_cache(maxsize=65536)

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from ani_graph.format import format_number, format_numbers, format_shape, format_tensor, texts_kept
+from ani_graph.format import _mean, format_number, format_numbers, format_shape, format_tensor, summary_text, texts_kept
 
 
 @pytest.mark.parametrize(
@@ -118,6 +118,43 @@ def test_kept_texts_write_each_tensor_once_and_only_inside_the_block():
     with texts_kept(store):
         kept = [format_tensor(t), format_tensor(u), format_tensor(u, 20), format_tensor(t), format_tensor(1.5)]
     assert kept == [*alone, alone[0], "1.5"]
-    assert len(store) == 3 and all(entry[0] is t or entry[0] is u for entry in store.values())
+    # three texts, and u's mean (both of u's texts summarise it)
+    assert len(store) == 4 and all(entry[0] is t or entry[0] is u for entry in store.values())
     format_tensor(torch.zeros(2))
-    assert len(store) == 3  # outside the block nothing is kept
+    assert len(store) == 4  # outside the block nothing is kept
+
+
+def test_a_summary_mean_is_torchs_float64_mean_whatever_the_layout_and_dtype():
+    gen = torch.Generator().manual_seed(0)
+    base = torch.randn(400, 300, generator=gen) * 3 + 0.7
+    cases = [
+        base,
+        base.double(),
+        base.t(),
+        base[::3, 1::2],
+        base[:1].expand(50, -1),
+        base.half(),
+        base[:20, :20].bfloat16(),
+    ]
+    cases += [torch.randint(-9, 9, (10, 10), generator=gen)]
+    for t in cases:
+        want = float(t.mean(dtype=torch.float64))
+        assert _mean(t, t.numel()) == want  # the same float, to the last bit
+        assert format_tensor(t) == summary_text(t.shape, want)
+
+
+def test_tensors_on_the_same_memory_share_a_summary_but_not_across_a_change_or_a_sign():
+    gen = torch.Generator().manual_seed(1)
+    base = torch.randn(30, 20, generator=gen)
+    other_object = base.view(30, 20)  # the same memory, another tensor object
+    column = base[:, 1:]  # another place: another mean
+    negated = torch._neg_view(base)  # the same memory read with the sign bit
+    with texts_kept({}):
+        texts = [format_tensor(t) for t in (base, other_object, column, negated)]
+        base.mul_(-3.0)  # a write bumps the version: the old mean is not reused
+        after = format_tensor(base.view(30, 20))
+    want = [summary_text(t.shape, float(t.mean(dtype=torch.float64))) for t in (base / -3.0, base / -3.0)]
+    assert texts[:2] == want
+    assert texts[2] == summary_text(column.shape, float((column / -3.0).mean(dtype=torch.float64)))
+    assert texts[3] == summary_text(base.shape, float((base / 3.0).mean(dtype=torch.float64)))
+    assert after == summary_text(base.shape, float(base.mean(dtype=torch.float64)))

@@ -152,3 +152,29 @@ def test_heatmap_cells_are_the_rounded_share_of_the_limit_even_at_halves_and_non
         heat = g.animate().inspect_data()["nodes"][g.node_id("w")]["value"]["heat"]
         assert (heat["rows"], heat["cols"]) == tuple(value.shape)
         assert cell_levels(heat) == reference_levels(value.double())
+
+
+def test_heatmaps_made_in_batches_have_the_cells_limits_and_notes_of_each_tensor_alone():
+    from torch.nn.functional import adaptive_avg_pool2d
+
+    from ani_graph.inspect_data import heat_maps
+
+    gen = torch.Generator().manual_seed(1)
+    big = [torch.randn(20, 130, generator=gen) * (k + 1) for k in range(3)]  # pooled: a note each
+    small = [torch.randn(4, 6, generator=gen, dtype=torch.float64) for _ in range(3)]
+    odd = [torch.zeros(4, 6), torch.tensor([[float("nan")] * 6] * 4), torch.full((4, 6), float("inf"))]
+    tensors = [*big, *small, *odd, torch.randn(3, 7, generator=gen).neg(), torch.randn(300, generator=gen)]
+    heats = heat_maps(tensors)
+    for t, heat in zip(tensors, heats, strict=True):
+        grid = t.double().reshape(-1, t.shape[-1])
+        if grid.shape[0] > HEAT_MAX or grid.shape[1] > HEAT_MAX:
+            grid = adaptive_avg_pool2d(grid[None], (min(grid.shape[0], HEAT_MAX), min(grid.shape[1], HEAT_MAX)))[0]
+            assert heat["note"].startswith("downsampled from " + "×".join(map(str, t.shape)))
+        else:
+            assert "note" not in heat
+        assert (heat["rows"], heat["cols"]) == tuple(grid.shape)
+        assert cell_levels(heat) == reference_levels(grid)
+        limit = grid.abs().max().item()
+        assert heat["limit"] == ("nan" if limit != limit else "inf" if limit == float("inf") else heat["limit"])
+        if 0 < limit < float("inf"):
+            assert abs(float(heat["limit"].replace("−", "-")) - limit) <= 5e-4 * limit

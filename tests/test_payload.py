@@ -72,3 +72,18 @@ def test_the_deflated_block_is_exactly_the_packed_json_lone_surrogates_escaped()
         raw = zlib.decompress(base64.b64decode(json.loads(encode(data))))
         assert raw == compact_json(pack(data)).encode("utf-8")
     assert compact_json(["\ud800", "é"]) == '["\\ud800","é"]'
+
+
+def test_a_block_above_a_megabyte_is_deflated_faster_and_reads_back_the_same():
+    import random
+
+    from ani_graph.payload import FAST_ABOVE, FAST_LEVEL, LEVEL, _packed_json
+
+    rng = random.Random(0)
+    cells = ["".join(rng.choice("abcdefghijklmnopqrstu") for _ in range(1280)) for _ in range(900)]
+    data = {"nodes": {f"t{k}": {"heat": {"cells": c}} for k, c in enumerate(cells)}}
+    packed = _packed_json(data)
+    assert len(packed) > FAST_ABOVE
+    block = json.loads(encode(data))
+    assert base64.b64decode(block) == zlib.compress(packed, FAST_LEVEL) != zlib.compress(packed, LEVEL)
+    assert unpack(block) == data
