@@ -7,12 +7,6 @@ that was 40% of the time. The objects are not garbage, so the collections find n
 Reference counting still frees everything that is not in a cycle while paused, and the
 collector runs again, as it was, as soon as the last paused stage ends.
 
-What was made while paused is then handed to the oldest generation at once (`gc.freeze()` and
-`gc.unfreeze()` move the lists, without walking them), instead of the young generation's next
-collection walking all of it (~50 ms for a 48-layer transformer's page, each time a stage ends):
-the stages' results live as long as the graph. A cycle among them is still found, by the next
-full collection. When the program has frozen objects of its own, they are left alone (no move).
-
 >>> import gc
 >>> with paused_gc():
 ...     gc.isenabled()
@@ -46,7 +40,4 @@ def paused_gc() -> Iterator[None]:
         with _LOCK:
             _state["depth"] -= 1
             if _state["depth"] == 0 and _state["was_enabled"]:
-                if gc.get_freeze_count() == 0:  # else unfreezing would thaw the program's frozen objects
-                    gc.freeze()
-                    gc.unfreeze()
                 gc.enable()
