@@ -167,7 +167,7 @@ class TorchGraph(Drawing):
             rec.materialize()
             out_ids = self._name_outputs(rec, outputs)
             grads, shares = rec.gradients_by_node(found)
-            self._assemble(rec, out_ids, upstream, grads, shares)
+            self._assemble(rec, out_ids, upstream, grads, shares, own=True)  # the recording ends here
         self._pending = None
 
     def __getattr__(self, name: str) -> Any:
@@ -177,8 +177,10 @@ class TorchGraph(Drawing):
             return getattr(self, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
-    def _assemble(self, rec: Recorder, out_ids: list[str], upstream: list, grads: dict, shares: dict) -> None:
-        G, given = to_networkx(rec, out_ids, upstream, grads, shares)
+    def _assemble(
+        self, rec: Recorder, out_ids: list[str], upstream: list, grads: dict, shares: dict, own: bool = False
+    ) -> None:
+        G, given = to_networkx(rec, out_ids, upstream, grads, shares, own=own)
         self.nx = G
         self._input_ids = list(rec.trace.inputs)
         self._output_ids = out_ids

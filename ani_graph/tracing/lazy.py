@@ -36,7 +36,7 @@ import torch
 
 from ..summary import keep
 from .intercept import flatten
-from .op_nodes import add_op
+from .op_nodes import add_op, add_single_op
 from .values import storage_key
 
 MISSING = object()  # not seen yet, where None is a value (a leaf's grad_fn)
@@ -109,6 +109,13 @@ def replay(rec, log: list) -> list:
     ops: list[str | None] = []
     op_of = rec._fns.op_of
     for info, flat_in, before_fns, flat_out, out_fns, module, call_args in log:
+        if len(flat_out) == 1 and not info.get("custom"):  # one result: the common call, in one pass
+            fn = out_fns[0]
+            made_one = fn is not None and op_of(fn) is None
+            ops.append(
+                add_single_op(rec, info, flat_in, before_fns, flat_out[0], fn, call_args, module) if made_one else None
+            )
+            continue
         made = [t for t, fn in zip(flat_out, out_fns) if fn is not None and op_of(fn) is None]
         if not made:
             ops.append(None)
