@@ -164,6 +164,7 @@ class TorchGraph(Drawing):
         assert self._pending is not None
         rec, outputs, upstream, found = self._pending
         with paused_gc():  # many small objects, none of them garbage (`gcpause`)
+            rec._values.sharing = False  # the recording is over: no write can reach a value any more
             rec.materialize()
             out_ids = self._name_outputs(rec, outputs)
             grads, shares = rec.gradients_by_node(found)
