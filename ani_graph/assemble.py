@@ -13,6 +13,7 @@ import networkx as nx
 import torch
 
 from .summary import keep
+from .walk import plain
 
 
 def name_outputs(rec, out_ids: list[str], outputs: list[torch.Tensor]) -> None:
@@ -52,14 +53,25 @@ def to_networkx(
     # the trace's own dicts get the gradients; a copied graph keeps what they held when it was built
     # (a later graph of the same recording overwrites them in its trace, never in this graph)
     nodes = rec.trace.nodes
-    for nid, attrs in nodes.items():
-        if attrs["kind"] != "op":
-            attrs["grad"] = grads.get(nid)
+    if own:  # assembled once: every tensor node and input edge still holds the None gradient it was made with
+        for nid, g in grads.items():
+            nodes[nid]["grad"] = g
+    else:
+        for nid, attrs in nodes.items():
+            if attrs["kind"] != "op":
+                attrs["grad"] = grads.get(nid)
     for u, v, attrs in rec.trace.edges:
         if "arg" in attrs:  # the value an op read is that of the tensor version it read
             attrs["value"] = nodes[u]["value"]
-            attrs["grad"] = shares.get((u, v))
+            if not own:
+                attrs["grad"] = shares.get((u, v))
     G = _digraph(nodes, rec.trace.edges, own)
+    if own:
+        succ = plain(G)[1]
+        for (u, v), g in shares.items():
+            edge = succ[u].get(v) if u in succ else None
+            if edge is not None and "arg" in edge:
+                edge["grad"] = g
     G.graph["module_types"] = dict(rec.trace.module_types)
     for nid, g in given.items():  # the gradient fed into this output from outside (grad_outputs)
         G.nodes[nid]["upstream"] = keep(g, rec.value_limit)
