@@ -5,10 +5,7 @@ lists and tuples. Each allocation counts toward a collection, and with a large h
 live objects (the graph, its tensors) every full collection walks all of it: on the chain
 that was 40% of the time. The objects are not garbage, so the collections find nothing.
 Reference counting still frees everything that is not in a cycle while paused, and the
-collector runs again, as it was, as soon as the last paused stage ends. What the stages
-made then joins the oldest generation at once (`gc.freeze` then `gc.unfreeze`, unless the
-program froze objects of its own): the young collections would only walk it twice more to
-find it alive, and full collections still walk it, as they walk every long-lived object.
+collector runs again, as it was, as soon as the last paused stage ends.
 
 >>> import gc
 >>> with paused_gc():
@@ -43,7 +40,4 @@ def paused_gc() -> Iterator[None]:
         with _LOCK:
             _state["depth"] -= 1
             if _state["depth"] == 0 and _state["was_enabled"]:
-                if gc.get_freeze_count() == 0:  # the program froze nothing: promote, skip the young walks
-                    gc.freeze()
-                    gc.unfreeze()
                 gc.enable()

@@ -8,16 +8,12 @@ attributes, and a repeated edge merged into the first). The one-pass replay of a
 
 from __future__ import annotations
 
-import gc
-import weakref
-
 import networkx as nx
 import pytest
 import torch
 
 from ani_graph import TorchGraph
 from ani_graph.assemble import _digraph
-from ani_graph.gcpause import paused_gc
 from ani_graph.tracing import Recorder
 
 
@@ -79,30 +75,3 @@ def test_the_graph_of_a_recording_is_the_api_graph():
     leaf = torch.tensor(0.5, requires_grad=True)
     (expected,) = torch.autograd.grad(chain(leaf), [leaf])
     assert torch.allclose(g.grad("x"), expected)
-
-
-class _Cycle:
-    def __init__(self) -> None:
-        self.me = self
-
-
-def test_what_a_paused_stage_made_is_old_and_its_garbage_still_collected():
-    """After the outermost pause, its objects sit in the oldest generation (no young walk finds them);
-    a cycle that became garbage inside is still freed by a full collection; a program's own frozen
-    objects stay frozen."""
-    gc.collect()
-    with paused_gc():
-        kept = [{"i": [i]} for i in range(1000)]
-        ref = weakref.ref(_Cycle())  # a cycle, garbage at once
-    assert gc.get_count()[0] < 1000  # not waiting for a young collection
-    assert ref() is not None
-    gc.collect()
-    assert ref() is None and len(kept) == 1000
-    gc.freeze()
-    try:
-        frozen = gc.get_freeze_count()
-        with paused_gc():
-            _ = [{"i": [i]} for i in range(100)]
-        assert gc.get_freeze_count() == frozen  # the program's freeze is left as it was
-    finally:
-        gc.unfreeze()
