@@ -15,6 +15,7 @@ import torch
 from ani_graph import TorchGraph
 from ani_graph.assemble import _digraph
 from ani_graph.tracing import Recorder
+from ani_graph.view import owner_module, owner_modules
 
 
 def _by_api(nodes, edges):
@@ -75,3 +76,27 @@ def test_the_graph_of_a_recording_is_the_api_graph():
     leaf = torch.tensor(0.5, requires_grad=True)
     (expected,) = torch.autograd.grad(chain(leaf), [leaf])
     assert torch.allclose(g.grad("x"), expected)
+
+
+def _owner_by_api(G, n):
+    """What a node's module was before `view.owner_modules`: read through networkx's views."""
+    a = G.nodes[n]
+    if a["kind"] == "op":
+        return a["module"]
+    if a["kind"] == "intermediate":
+        preds = list(G.predecessors(n))
+        return G.nodes[preds[0]]["module"] if preds else None
+    if a["kind"] in ("param", "constant"):
+        mods = {G.nodes[s]["module"] for s in G.successors(n)}
+        return mods.pop() if len(mods) == 1 else None
+    return None
+
+
+def test_every_nodes_module_in_one_pass_is_the_one_read_node_by_node():
+    net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2))
+    g = TorchGraph(lambda x: net(x).sum() * 2, [torch.randn(2, 3)])
+    found = owner_modules(g.nx)
+    assert found == {n: _owner_by_api(g.nx, n) for n in g.nx}
+    assert found == {n: owner_module(g.nx, n) for n in g.nx}
+    ops = {a["module"] for _, a in g.nx.nodes(data=True) if a["kind"] == "op" and a["module"]}
+    assert {m for m in found.values() if m} == ops and {"0", "2"} <= ops  # both Linear layers are there
