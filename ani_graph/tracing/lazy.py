@@ -3,8 +3,9 @@
 While a lazy recorder records (`Recorder(lazy=True)`, what `TorchGraph` uses), a call
 whose tensors need grad is run and logged as it came (`log_call`): no node dicts, no
 labels, no walk over backward nodes. The graph is built from the log later
-(`replay`), by the same code the eager recorder runs at call time (`op_nodes`), so
-node ids, edges and attributes come out the same. What the eager code reads from the
+(`replay`), by the code the eager recorder runs at call time (`op_nodes.add_op`; a call
+with one result, nearly every call, by its one-pass form `add_single_op`), so node ids,
+edges and attributes come out the same (`tests/test_lazy_trace.py` compares them). What the eager code reads from the
 tensors at call time is kept in the log (each input's `grad_fn` before the call, each
 output's after it, the module running), and the rest does not change while nothing is
 written in place.
