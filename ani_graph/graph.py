@@ -164,10 +164,11 @@ class TorchGraph(Drawing):
         assert self._pending is not None
         rec, outputs, upstream, found = self._pending
         with paused_gc():  # many small objects, none of them garbage (`gcpause`)
+            rec._values.sharing = False  # the recording is over: no write can reach a value any more
             rec.materialize()
             out_ids = self._name_outputs(rec, outputs)
             grads, shares = rec.gradients_by_node(found)
-            self._assemble(rec, out_ids, upstream, grads, shares)
+            self._assemble(rec, out_ids, upstream, grads, shares, own=True)  # the recording ends here
         self._pending = None
 
     def __getattr__(self, name: str) -> Any:
@@ -177,8 +178,10 @@ class TorchGraph(Drawing):
             return getattr(self, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
-    def _assemble(self, rec: Recorder, out_ids: list[str], upstream: list, grads: dict, shares: dict) -> None:
-        G, given = to_networkx(rec, out_ids, upstream, grads, shares)
+    def _assemble(
+        self, rec: Recorder, out_ids: list[str], upstream: list, grads: dict, shares: dict, own: bool = False
+    ) -> None:
+        G, given = to_networkx(rec, out_ids, upstream, grads, shares, own=own)
         self.nx = G
         self._input_ids = list(rec.trace.inputs)
         self._output_ids = out_ids

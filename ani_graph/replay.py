@@ -109,7 +109,10 @@ class OpCall:
             count = counter[0]
         if count != len(slots):
             return None  # tensors hidden where the tracer does not look (a dict): cannot replay
-        return cls(fn, stripped_args, stripped_kwargs, tuple(slots), inplace)
+        # what the frozen dataclass's `__init__` sets, set at once (one per op: 10,000 on a long chain)
+        call = object.__new__(cls)
+        call.__dict__.update(fn=fn, args=stripped_args, kwargs=stripped_kwargs, slots=tuple(slots), inplace=inplace)
+        return call
 
     def run(self, tensors: Sequence[torch.Tensor]) -> list[torch.Tensor]:
         """Call the op with `tensors` in its slots; returns its tensor results, in order.

@@ -29,7 +29,7 @@ from .format import format_tensor
 from .heatmap import GAP, Heat, check_tensors, gradient_steps, heat_of
 from .names import display_names
 from .style import CHAR_WIDTH, FONT_SIZE, LINE_HEIGHT, math_to_text
-from .walk import program_ends, topological_order
+from .walk import plain, program_ends, topological_order
 
 MAX_NODES = 300  # boxes drawn before modules fold
 MAX_RANKS = 48  # boxes along the longest path before modules fold: a slide is only so wide
@@ -104,16 +104,29 @@ def check_view_options(depth, max_nodes) -> None:
 
 def owner_module(G, n) -> str | None:
     """The module a node belongs to, for folding; inputs and outputs belong to none."""
-    a = G.nodes[n]
-    if a["kind"] == "op":
+    nodes, succ, pred = plain(G)
+    return _owner(nodes, succ, pred, n)
+
+
+def _owner(nodes: dict, succ: dict, pred: dict, n) -> str | None:
+    a = nodes[n]
+    kind = a["kind"]
+    if kind == "op":
         return a["module"]
-    if a["kind"] == "intermediate":
-        preds = list(G.predecessors(n))
-        return G.nodes[preds[0]]["module"] if preds else None
-    if a["kind"] in ("param", "constant"):
-        mods = {G.nodes[s]["module"] for s in G.successors(n)}
+    if kind == "intermediate":
+        for p in pred[n]:  # the op that made it
+            return nodes[p]["module"]
+        return None
+    if kind == "param" or kind == "constant":
+        mods = {nodes[s]["module"] for s in succ[n]}
         return mods.pop() if len(mods) == 1 else None
     return None
+
+
+def owner_modules(G) -> dict[str, str | None]:
+    """`owner_module` of every node, in one pass over networkx's own dicts."""
+    nodes, succ, pred = plain(G)
+    return {n: _owner(nodes, succ, pred, n) for n in nodes}
 
 
 def _fold(module: str | None, depth: int | None) -> str | None:
@@ -128,7 +141,7 @@ def fold_map(G, depth: int | None, modules: dict | None = None) -> dict[str, str
     """Graph node -> box id, with modules deeper than `depth` folded into `m:<path>` boxes
     (`modules`: each node's `owner_module`, when already known)."""
     if modules is None:
-        modules = {n: owner_module(G, n) for n in G.nodes}
+        modules = owner_modules(G)
     boxes: dict[str | None, str | None] = {}  # module -> the box it folds into, once per module
     owner = {}
     for n, mod in modules.items():
@@ -182,9 +195,11 @@ def choose_fold(G, depth=None, max_nodes=MAX_NODES) -> tuple[dict[str, str], int
         owner = {n: n for n in G.nodes}
         if _fits(G, owner, max_nodes):
             return owner, None, ""
-    modules = [a["module"] for _, a in G.nodes(data=True) if a["kind"] == "op" and a["module"]]
-    owners = {n: owner_module(G, n) for n in G.nodes}
-    for d in range(max((m.count(".") for m in modules), default=-1), -1, -1):
+    deepest = max(
+        (a["module"].count(".") for a in plain(G)[0].values() if a["kind"] == "op" and a["module"]), default=-1
+    )
+    owners = owner_modules(G) if deepest >= 0 else {}  # no module to fold: none needed
+    for d in range(deepest, -1, -1):
         owner = fold_map(G, d, owners)
         if _fits(G, owner, max_nodes):
             note = (

@@ -3,8 +3,9 @@
 While a lazy recorder records (`Recorder(lazy=True)`, what `TorchGraph` uses), a call
 whose tensors need grad is run and logged as it came (`log_call`): no node dicts, no
 labels, no walk over backward nodes. The graph is built from the log later
-(`replay`), by the same code the eager recorder runs at call time (`op_nodes`), so
-node ids, edges and attributes come out the same. What the eager code reads from the
+(`replay`), by the code the eager recorder runs at call time (`op_nodes.add_op`; a call
+with one result, nearly every call, by its one-pass form `add_single_op`), so node ids,
+edges and attributes come out the same (`tests/test_lazy_trace.py` compares them). What the eager code reads from the
 tensors at call time is kept in the log (each input's `grad_fn` before the call, each
 output's after it, the module running), and the rest does not change while nothing is
 written in place.
@@ -36,7 +37,7 @@ import torch
 
 from ..summary import keep
 from .intercept import flat_operands, flatten
-from .op_nodes import add_op, after_call
+from .op_nodes import add_op, add_single_op, after_call
 from .values import storage_key
 
 MISSING = object()  # not seen yet, where None is a value (a leaf's grad_fn)
@@ -168,6 +169,13 @@ def replay(rec, log: list) -> list:
     ops: list[str | None] = []
     op_of = rec._fns.op_of
     for info, flat_in, before_fns, flat_out, out_fns, module, call_args in log:
+        if len(flat_out) == 1 and not info.get("custom"):  # one result: the common call, in one pass
+            fn = out_fns[0]
+            made_one = fn is not None and op_of(fn) is None
+            ops.append(
+                add_single_op(rec, info, flat_in, before_fns, flat_out[0], fn, call_args, module) if made_one else None
+            )
+            continue
         made = [t for t, fn in zip(flat_out, out_fns) if fn is not None and op_of(fn) is None]
         if not made:
             ops.append(None)

@@ -61,6 +61,63 @@ def add_op(rec, info, flat_in, before, made, changed, flat_out, call_args=((), {
             arg += 1
 
 
+def add_single_op(rec, info, flat_in: list, before_fns: list, out: torch.Tensor, fn, call_args, module) -> str:
+    """`add_op` for a logged call that made one tensor, `out`, whose `grad_fn` was `fn` (the common call).
+
+    What `add_op` does for such a call, in one pass: the same node ids, edges and attributes.
+    `before_fns` holds the `grad_fn` of each tensor operand before the call, in order.
+    """
+    op_id = f"op{rec._n_ops}"
+    rec._n_ops += 1
+    node_of, edges = rec._node_of, rec.trace.edges
+    operands, slots, k = [], [], 0
+    takes_numbers = info["takes_numbers"]
+    for x in flat_in:
+        if isinstance(x, torch.Tensor):
+            nid = node_of.get(id(x))
+            if nid is None:
+                nid = rec._node_for(x, before_fns[k])
+            k += 1
+            operands.append(nid)
+            slots.append(nid)
+        elif takes_numbers and is_number(x):
+            operands.append(rec._number_node(x))
+    if info.get("reflected") and len(operands) >= 2:
+        operands[0], operands[1] = operands[1], operands[0]
+    args, kwargs = call_args
+    inplace = bool(info.get("inplace"))
+    again = inplace or kwargs.get("inplace") is True or "out" in kwargs
+    rec.trace.calls[op_id] = OpCall.capture(info.get("fn"), args, kwargs, slots, again)
+    attrs = rec.trace.nodes[op_id] = {
+        "kind": "op",
+        "op": info["op"],
+        "label": info["label"],
+        "module": module,
+        "backward": [],
+        "inplace": inplace,
+    }
+    seen = set()
+    for arg, nid in enumerate(operands):
+        if nid not in seen:  # x * x: one edge, both contributions summed into it
+            seen.add(nid)
+            edges.append((nid, op_id, {"arg": arg, "grad": None}))
+    old = node_of.get(id(out))
+    if old is not None:
+        rec._superseded.add(old)
+    made = rec._new_tensor_node(out, "intermediate", out.detach(), fn=fn)
+    rec._n_outs[op_id] = 1
+    edges.append((op_id, made, {"out": 0}))
+    attrs["backward"], boundary = rec._fns.claim(op_id, [fn], node_of)
+    rec._boundaries[op_id] = boundary
+    arg = len(operands)
+    for _, _, target in boundary:  # as in `add_op`: a tensor the call did not name
+        if target not in seen:
+            seen.add(target)
+            edges.append((target, op_id, {"arg": arg, "grad": None}))
+            arg += 1
+    return op_id
+
+
 def _operands(rec, info: dict, flat_in: list, before: list) -> tuple[list[str], list[str]]:
     """The nodes an op reads, in the order the code writes them, as they were before the call;
     and the nodes of its tensor arguments alone, in order."""

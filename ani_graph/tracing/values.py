@@ -38,6 +38,9 @@ class ValueKeeper:
         self._nodes = nodes
         self._limit = limit
         self._sharing: dict[int | None, list[str]] = {}  # storage -> node ids whose value lives there
+        # False once nothing more is recorded (`TorchGraph` builds its graph after the block): no write
+        # can reach a value then, so none is tracked (reading a storage gives each tensor one more object)
+        self.sharing = True
 
     def keep(self, nid: str, t: torch.Tensor | None, value):
         """The value to store for node `nid`, made from tensor `t` (None for a Python number)."""
@@ -45,7 +48,7 @@ class ValueKeeper:
             return keep(value, self._limit)
         if value.numel() > self._limit:
             return TensorSummary.of(value)  # too large to keep: statistics only
-        if t is not None:
+        if t is not None and self.sharing:
             key = storage_key(t)
             if key is None:
                 return value.clone()
