@@ -366,12 +366,15 @@ function stepper(ui, drawing, frames, view) {
   const last = Math.max(frames.length - 1, 0);
   let current = -1;
   // the drawing may arrive with lights on; the player starts from none
-  let lit = Array.from(ui.svg.querySelectorAll(".ag-lit"));
-  let fresh = []; // badges whose text this frame wrote, highlighted until the next step
+  let lit = new Map(Array.from(ui.svg.querySelectorAll(".ag-lit"), (e) => [e, ""])); // element -> its flow class
+  let fresh = new Set(); // badges whose text this frame wrote, highlighted until the next step
   const setSlot = (key, text) => {
     const s = drawing.slot(key);
     if (!s) return;
-    if (s.text.textContent !== text) s.text.textContent = text;
+    const t = s.text.firstChild;
+    // the text node changes in place: a step makes no garbage nodes for a big jump to collect
+    if (t && t.nodeType === 3 && !t.nextSibling) { if (t.data !== text) t.data = text; }
+    else if (s.text.textContent !== text) s.text.textContent = text;
     s.holder.classList.toggle("ag-empty", text === "");
     if (s.steps.length) {
       const hit = s.steps.find((h) => h.getAttribute("data-text") === text);
@@ -388,21 +391,34 @@ function stepper(ui, drawing, frames, view) {
     for (let i = Math.min(k, current) + 1; i <= Math.max(k, current); i++) for (const key of texts.touched[i]) keys.add(key);
     for (const key of keys) setSlot(key, texts.textAt(key, k));
   };
+  // Only what changes between two frames is touched: a box lit in both keeps its classes (a
+  // class taken off and put back would still restyle it, and restart its glow). What a step
+  // lights or writes comes in with a short motion (class ag-motion: the glow rises, the text
+  // fades in), unless it is a crowd: hundreds of glows rising at once are no motion a reader
+  // can follow, and each would be a running transition the next step has to end.
+  const motion = (els) => (els.length <= MOTION_MAX ? ["ag-motion"] : []);
   const light = (k, f) => {
-    for (const e of lit) e.classList.remove("ag-lit", "ag-flow-fwd", "ag-flow-back", "ag-flow-tan", "ag-flow-upd");
-    for (const e of fresh) e.classList.remove("ag-fresh");
-    lit = [];
-    fresh = [];
+    const nowFresh = new Set();
     for (const key of texts.touched[k]) {
       // a backward pass begins with every value on the drawing: that is context, not news
       if (f.phase === "backward" && key.endsWith(',"value"]')) continue;
       const s = drawing.slot(key);
-      if (s) { s.holder.classList.add("ag-fresh"); fresh.push(s.holder); }
+      if (s) nowFresh.add(s.holder);
     }
+    for (const e of fresh) if (!nowFresh.has(e)) e.classList.remove("ag-fresh", "ag-motion");
+    const written = [...nowFresh].filter((e) => !fresh.has(e));
+    for (const e of written) e.classList.add("ag-fresh", ...motion(written));
+    fresh = nowFresh;
     const flow = FLOWS[f.phase] || "ag-flow-fwd";
     const nodes = (f.nodes || []).map(drawing.node).filter(Boolean);
     const edges = (f.edges || []).map(([u, v]) => drawing.edge(u, v)).filter(Boolean);
-    for (const g of [...nodes, ...edges]) { g.classList.add("ag-lit", flow); lit.push(g); }
+    const nowLit = new Map([...nodes, ...edges].map((g) => [g, flow]));
+    for (const [e, was] of lit) {
+      if (nowLit.get(e) !== was) e.classList.remove("ag-lit", "ag-motion", ...Object.values(FLOWS));
+    }
+    const rising = [...nowLit.keys()].filter((g) => lit.get(g) !== flow);
+    for (const g of rising) g.classList.add("ag-lit", flow, ...motion(rising));
+    lit = nowLit;
     view.follow(nodes);
   };
   const show = (k) => {
@@ -512,7 +528,8 @@ function wireControls(ui, model, steps, play, view) {
 
 const PHASES = { forward: "forward: values", backward: "backward: gradients", tangent: "forward mode: tangents",
   update: "update: parameters" };
-const FLOWS = { backward: "ag-flow-back", tangent: "ag-flow-tan", update: "ag-flow-upd" };
+const FLOWS = { forward: "ag-flow-fwd", backward: "ag-flow-back", tangent: "ag-flow-tan", update: "ag-flow-upd" };
+const MOTION_MAX = 24; // more boxes or badges than this, lit or written by one step, appear at once
 
 function mount(el, model) {
   const frames = model.get("frames") || [];

@@ -81,7 +81,7 @@ function quizMode(ui, model, steps, play, hooks) {
     q.input.value = "";
     q.ask.hidden = false;
     q.status.textContent = "Predict " + item.prompt + ", then press Enter.";
-    ui.root.classList.add("ag-asking");
+    for (const e of [ui.root, ui.caption]) e.classList.add("ag-asking"); // styled on the caption (quiz.css)
     asked = ui.svg.querySelector('.ag-node[data-node="' + CSS.escape(item.node) + '"]');
     if (asked) asked.classList.add("ag-asked");
     if (ui.root.contains(document.activeElement)) q.input.focus();
@@ -93,7 +93,7 @@ function quizMode(ui, model, steps, play, hooks) {
     const hadFocus = q.ask.contains(document.activeElement);
     open = -1;
     q.ask.hidden = true;
-    ui.root.classList.remove("ag-asking");
+    for (const e of [ui.root, ui.caption]) e.classList.remove("ag-asking");
     if (asked) asked.classList.remove("ag-asked");
     save();
     play.go(item.frame); // the step plays: its caption and badges show the number
