@@ -21,7 +21,7 @@ import torch
 
 from ..summary import keep
 from .backward import _autograd_grads, _share_hook
-from .grad_fns import BackwardNodes, boundary_edges
+from .grad_fns import boundary_edges
 
 
 def log_gradients(
@@ -40,8 +40,8 @@ def log_gradients(
     """
     readers: dict[int, list[int]] = {}  # id(tensor) -> the log entries that read it
     targets: dict[int, torch.Tensor] = {id(t): t for t in inputs if t.requires_grad}
-    book = BackwardNodes()  # (id(grad_fn), output_nr) -> id(tensor); the log keeps the nodes alive
-    made_by, tensor = book.made_by, torch.Tensor
+    made_by: dict[tuple[int, int], int] = {}  # (id(grad_fn), output_nr) -> id(tensor); the log keeps the nodes alive
+    tensor = torch.Tensor
     for i, entry in enumerate(log):
         for x in entry[1]:
             if isinstance(x, tensor) and x.requires_grad:
@@ -66,7 +66,7 @@ def log_gradients(
     try:
         claimed: dict[int, int] = {}  # id(backward node) -> the log entry that made it
         for i in sorted({i for tid in hooked for i in readers.get(tid, ())}):
-            for fn, edges in boundary_edges(log[i][4], claimed, i, book.made_by, id):
+            for fn, edges in boundary_edges(log[i][4], claimed, i, made_by, id):
                 pairs = [(index, tid) for index, tid in edges if tid in hooked]
                 if pairs:
                     handles.append(fn.register_hook(_share_hook(i, pairs, shares)))

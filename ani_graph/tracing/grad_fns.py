@@ -55,8 +55,8 @@ def boundary_edges(starts: list, seen: dict, mark: object, made_by: dict, leaf_o
 class BackwardNodes:
     """The backward nodes met while recording, by the op that made them and the tensor they make.
 
-    `made_by` maps `(id(grad_fn), output_nr)` to the tensor that output is, under whatever key
-    the owner uses for tensors (a node id here, `id(tensor)` in `deferred`).
+    `made_by` maps `(id(grad_fn), output_nr)` to the node id of the tensor that output is
+    (`deferred.log_gradients` keeps the same map by `id(tensor)`, for `boundary_edges` too).
     """
 
     def __init__(self):

@@ -41,19 +41,30 @@ def add_op(rec, info, flat_in, before, made, changed, flat_out, call_args=((), {
     }
     if info.get("custom"):  # a custom Function's node carries its own rule (read by `ops.info_of`)
         rec.trace.nodes[op_id].update(custom=True, rule=info["rule"], source=info.get("source", ""))
-    seen = set()
-    for arg, nid in enumerate(operands):
-        if nid in seen:  # x * x: one edge, both contributions summed into it
-            continue
-        seen.add(nid)
-        rec.trace.edges.append((nid, op_id, {"arg": arg, "grad": None}))
+    seen = _input_edges(rec, op_id, operands)
     outs = _add_outputs(rec, op_id, made + changed, flat_out, fns)
     starts = [t.grad_fn for t in outs] if fns is None else [fns.get(id(t), t.grad_fn) for t in outs]
+    _backward_edges(rec, op_id, starts, seen, len(operands))
+
+
+def _input_edges(rec, op_id: str, operands: list[str]) -> set[str]:
+    """An edge from each operand node into the op, once per node; returns the nodes linked."""
+    seen: set[str] = set()
+    edges = rec.trace.edges
+    for arg, nid in enumerate(operands):
+        if nid not in seen:  # x * x: one edge, both contributions summed into it
+            seen.add(nid)
+            edges.append((nid, op_id, {"arg": arg, "grad": None}))
+    return seen
+
+
+def _backward_edges(rec, op_id: str, starts: list, seen: set[str], arg: int) -> None:
+    """Claim the backward nodes the op made (from its outputs' `grad_fn`s, `starts`) and keep its
+    boundaries. Every recorded tensor this op's backward hands a gradient to is one of its
+    inputs, even one the call did not name (the base of a view it wrote through): those get an
+    edge too, numbered on from `arg`."""
     rec.trace.nodes[op_id]["backward"], boundary = rec._fns.claim(op_id, starts, rec._node_of)
     rec._boundaries[op_id] = boundary
-    # every recorded tensor this op's backward hands a gradient to is one of its inputs,
-    # even one the call did not name (the base of a view it wrote through)
-    arg = len(operands)
     for _, _, target in boundary:
         if target not in seen:
             seen.add(target)
@@ -69,7 +80,7 @@ def add_single_op(rec, info, flat_in: list, before_fns: list, out: torch.Tensor,
     """
     op_id = f"op{rec._n_ops}"
     rec._n_ops += 1
-    node_of, edges = rec._node_of, rec.trace.edges
+    node_of = rec._node_of
     operands, slots, k = [], [], 0
     takes_numbers = info["takes_numbers"]
     for x in flat_in:
@@ -88,7 +99,7 @@ def add_single_op(rec, info, flat_in: list, before_fns: list, out: torch.Tensor,
     inplace = bool(info.get("inplace"))
     again = inplace or kwargs.get("inplace") is True or "out" in kwargs
     rec.trace.calls[op_id] = OpCall.capture(info.get("fn"), args, kwargs, slots, again)
-    attrs = rec.trace.nodes[op_id] = {
+    rec.trace.nodes[op_id] = {
         "kind": "op",
         "op": info["op"],
         "label": info["label"],
@@ -96,25 +107,14 @@ def add_single_op(rec, info, flat_in: list, before_fns: list, out: torch.Tensor,
         "backward": [],
         "inplace": inplace,
     }
-    seen = set()
-    for arg, nid in enumerate(operands):
-        if nid not in seen:  # x * x: one edge, both contributions summed into it
-            seen.add(nid)
-            edges.append((nid, op_id, {"arg": arg, "grad": None}))
+    seen = _input_edges(rec, op_id, operands)
     old = node_of.get(id(out))
     if old is not None:
         rec._superseded.add(old)
     made = rec._new_tensor_node(out, "intermediate", out.detach(), fn=fn)
     rec._n_outs[op_id] = 1
-    edges.append((op_id, made, {"out": 0}))
-    attrs["backward"], boundary = rec._fns.claim(op_id, [fn], node_of)
-    rec._boundaries[op_id] = boundary
-    arg = len(operands)
-    for _, _, target in boundary:  # as in `add_op`: a tensor the call did not name
-        if target not in seen:
-            seen.add(target)
-            edges.append((target, op_id, {"arg": arg, "grad": None}))
-            arg += 1
+    rec.trace.edges.append((op_id, made, {"out": 0}))
+    _backward_edges(rec, op_id, [fn], seen, len(operands))
     return op_id
 
 
