@@ -191,6 +191,21 @@ def run_python(code: str) -> subprocess.CompletedProcess:
     )
 
 
+def test_the_readme_module_map_names_every_module():
+    """README's "Layout" section is the module map: a module it does not name is a map gone stale."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Layout") :]
+    section = section[: section.find("\n## ", 1) if "\n## " in section[1:] else len(section)]
+    unnamed = [
+        where(path)
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.name != "__init__.py"
+        and f"`{path.name}`" not in section
+        and f"{path.parent.name}/{path.name}" not in section
+    ]
+    assert not unnamed, f"README.md's Layout section does not name: {', '.join(unnamed)}"
+
+
 def test_importing_the_package_loads_no_drawing_or_widget_library():
     code = (
         "import sys, torch, ani_graph\n"

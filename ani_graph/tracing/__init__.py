@@ -15,6 +15,8 @@ One job per module:
 - `op_nodes`: what one recorded call adds: the op node, its operands, outputs and boundaries;
 - `lazy`: the cheap forward `TorchGraph` uses: one raw tuple per call, replayed into the trace later;
 - `deferred`: gradients and the needed per-edge shares computed from that log, before any node exists;
+- `cuts`: `detach()` drawn as a cut edge;
+- `user_backward`: the user's own backward seen inside `record()`;
 - `recorder`: the `Recorder`, the node and op bookkeeping that ties these together.
 """
 
