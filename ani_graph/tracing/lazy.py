@@ -36,7 +36,7 @@ from __future__ import annotations
 import torch
 
 from ..summary import keep
-from .intercept import flat_operands, flatten
+from .intercept import flat_operands, flatten, writes
 from .op_nodes import add_op, add_single_op, after_call
 from .values import storage_key
 
@@ -66,7 +66,7 @@ def record_torch_call(rec, func, info: dict, args: tuple, kwargs: dict):
     `out=`, no `inplace=True`). Anything else goes to `record_call`.
     """
     call = (lambda: func(*args, **kwargs)) if kwargs else (lambda: func(*args))
-    if rec._log is None or info["inplace"] or info["op"] == "backward":
+    if rec._log is None or info["op"] == "backward" or writes(info, kwargs):
         return rec.record_call(call, info, args, kwargs)
     nested = False  # whether an argument is a list or a tuple
     for a in args:
@@ -74,8 +74,6 @@ def record_torch_call(rec, func, info: dict, args: tuple, kwargs: dict):
             nested = True
             break
     if kwargs:
-        if "out" in kwargs or kwargs.get("inplace") is True:
-            return rec.record_call(call, info, args, kwargs)
         flat_in = flat_operands(args, kwargs, info["skip"])
     else:
         flat_in = flatten(args, []) if nested else list(args)

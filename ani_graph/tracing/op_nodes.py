@@ -14,7 +14,7 @@ import torch
 
 from ..replay import OpCall
 from .cuts import note_detach
-from .intercept import flatten, is_number
+from .intercept import flatten, is_number, writes
 
 _UNSET = object()  # "not given", where None is a value (a leaf's grad_fn)
 
@@ -29,8 +29,7 @@ def add_op(rec, info, flat_in, before, made, changed, flat_out, call_args=((), {
     rec._n_ops += 1
     operands, slots = _operands(rec, info, flat_in, before)
     # how to call the op again, with the nodes its tensors had before any in-place change
-    inplace = bool(info.get("inplace")) or call_args[1].get("inplace") is True or "out" in call_args[1]
-    rec.trace.calls[op_id] = OpCall.capture(info.get("fn"), *call_args, slots, inplace)
+    rec.trace.calls[op_id] = OpCall.capture(info.get("fn"), *call_args, slots, writes(info, call_args[1]))
     rec.trace.nodes[op_id] = {
         "kind": "op",
         "op": info["op"],
@@ -97,8 +96,7 @@ def add_single_op(rec, info, flat_in: list, before_fns: list, out: torch.Tensor,
         operands[0], operands[1] = operands[1], operands[0]
     args, kwargs = call_args
     inplace = bool(info.get("inplace"))
-    again = inplace or kwargs.get("inplace") is True or "out" in kwargs
-    rec.trace.calls[op_id] = OpCall.capture(info.get("fn"), args, kwargs, slots, again)
+    rec.trace.calls[op_id] = OpCall.capture(info.get("fn"), args, kwargs, slots, writes(info, kwargs))
     rec.trace.nodes[op_id] = {
         "kind": "op",
         "op": info["op"],

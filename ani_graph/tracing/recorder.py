@@ -29,7 +29,7 @@ from .deferred import by_node, log_gradients
 from .explain import backward_in_func, explain, leaf_in_place
 from .functions import PATCH
 from .grad_fns import BackwardNodes
-from .intercept import CallInterceptor, flat_operands, number_value
+from .intercept import CallInterceptor, flat_operands, number_value, writes
 from .lazy import EAGER, LOGGED, deferrable, leaf_copies, log_call, record_torch_call, replay, writes_recorded
 from .naming import MODULE_HOOKS, LocalNames, ModuleNames, name_from_locals
 from .op_nodes import _UNSET, after_call, refresh
@@ -281,16 +281,16 @@ class Recorder:
             return call()
         tensors_in = [x for x in flat_in if isinstance(x, torch.Tensor)]
         # a custom Function may change its input in place (`mark_dirty`): keep the value it read
-        writes = info.get("inplace") or info.get("custom") or kwargs.get("inplace") is True or "out" in kwargs
+        may_write = writes(info, kwargs)
         if not any(t.requires_grad for t in tensors_in):
             # no backward node can come out of this call: it makes no op
-            if writes:
+            if may_write:
                 if self._log is not None and writes_recorded(self, tensors_in):
                     self.materialize()
                 self._values.copy_before_write(tensors_in)
             return call()
         if self._log is not None:
-            if not writes:
+            if not may_write:
                 done, result, before = log_call(self, call, info, flat_in, tensors_in, (args, kwargs))
                 if done == LOGGED:
                     return result
@@ -303,7 +303,7 @@ class Recorder:
             nid = node_of.get(id(t))
             if nid is not None and (fn := t.grad_fn) is not None and fn is not fn_at[nid][0]:
                 self._refresh(t)
-        if writes:
+        if may_write:
             self._values.copy_before_write(tensors_in)
         # grad_fn before the call tells an in-place change apart from a plain read
         before = [(t, t.grad_fn) for t in tensors_in]
