@@ -109,7 +109,7 @@ def add_single_op(rec, info, flat_in: list, before_fns: list, out: torch.Tensor,
     old = node_of.get(id(out))
     if old is not None:
         rec._superseded.add(old)
-    made = rec._new_tensor_node(out, "intermediate", out.detach(), fn=fn)
+    made = rec._new_tensor_node(out, "intermediate", out.detach(), fn=fn, logged=True)
     rec._n_outs[op_id] = 1
     rec.trace.edges.append((op_id, made, {"out": 0}))
     _backward_edges(rec, op_id, [fn], seen, len(operands))
@@ -153,8 +153,10 @@ def _add_outputs(rec, op_id: str, tensors: list[torch.Tensor], flat_out: list, f
         old = rec._node_of.get(id(t))
         if old is not None:
             rec._superseded.add(old)
-        fn = t.grad_fn if fns is None else fns.get(id(t), t.grad_fn)
-        nid = rec._new_tensor_node(t, "intermediate", t.detach(), fn=fn)
+        if fns is None:
+            nid = rec._new_tensor_node(t, "intermediate", t.detach())
+        else:  # a logged call: its outputs are in the log's map already
+            nid = rec._new_tensor_node(t, "intermediate", t.detach(), fn=fns.get(id(t), t.grad_fn), logged=True)
         add_out_edge(rec, op_id, nid, position.get(id(t)))
     return outs
 

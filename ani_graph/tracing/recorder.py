@@ -25,7 +25,7 @@ from ..summary import VALUE_LIMIT
 from . import active
 from .backward import gradients, one_reader
 from .cuts import add_cut
-from .deferred import by_node, log_gradients
+from .deferred import by_node, log_gradients, made_by_of
 from .explain import backward_in_func, explain, leaf_in_place
 from .functions import PATCH
 from .grad_fns import BackwardNodes
@@ -98,6 +98,7 @@ class Recorder:
         self._leaf_copies: dict[int, object] = {}  # id(leaf) -> its value when the block ended
         self.entry_ops: list = []  # op id (or None) per logged call, once replayed
         self._log_storages: tuple[set, int] = (set(), 0)  # storages the log's tensors use, up to an entry
+        self._log_made_by: dict | None = None  # the log's (id(grad_fn), output_nr) -> id(tensor), once built
 
     # ----- before and around the forward pass ------------------------------------------
     def add_input(self, t: torch.Tensor, name: str) -> str:
@@ -191,8 +192,10 @@ class Recorder:
         """Whether `tensor` has a node here: an input, or read or made while recording."""
         return id(tensor) in self._node_of or id(tensor) in self._seen
 
-    def _new_tensor_node(self, t: torch.Tensor | None, kind: str, value, name=None, fn=_UNSET) -> str:
-        """A tensor node for `t` (None for a Python number), which becomes `t`'s current node."""
+    def _new_tensor_node(self, t: torch.Tensor | None, kind: str, value, name=None, fn=_UNSET, logged=False) -> str:
+        """A tensor node for `t` (None for a Python number), which becomes `t`'s current node.
+
+        `logged`: `t` was made by a call of the lazy log, whose map `BackwardNodes` has adopted."""
         nid = f"t{self._n_tensors}"
         self._n_tensors += 1
         requires_grad = False
@@ -204,7 +207,7 @@ class Recorder:
             self._node_of[id(t)] = nid
             self._tensor_of[nid] = t
             self._fn_at[nid] = (fn, self._n_ops)
-            if fn is not None:
+            if fn is not None and not logged:
                 self._fns.add_tensor(nid, fn, t.output_nr)
             requires_grad = t.requires_grad
         value = self._values.keep(nid, t, value) if copy is None else copy
@@ -326,7 +329,11 @@ class Recorder:
         log, self._log = self._log, None
         if log is None:
             return
+        self._fns.adopt(made_by_of(log) if self._log_made_by is None else self._log_made_by)
+        self._log_made_by = None
         self.entry_ops = replay(self, log)
+        if self._mode is not None:  # recording goes on eagerly: a write may give a logged tensor a new node
+            self._fns.pin(self._node_of)
         for local_vars in self._pending_locals:
             self.name_from_locals(local_vars)
         self._pending_locals = []
@@ -378,7 +385,10 @@ class Recorder:
         """Gradients and the needed shares from the log, before any node exists (see `deferred`)."""
         assert self._log is not None
         inputs = [self._tensor_of[nid] for nid in self.trace.inputs]
-        return log_gradients(self._log, inputs, outputs, grad_outputs, retain_graph=retain_graph, explain=explain)
+        self._log_made_by = made_by_of(self._log)
+        return log_gradients(
+            self._log, self._log_made_by, inputs, outputs, grad_outputs, retain_graph=retain_graph, explain=explain
+        )
 
     def gradients_by_node(self, found: tuple[dict, dict]) -> tuple[dict, dict]:
         """`log_gradients`' results by node id and op id, as `backward` returns them (after `materialize`)."""
