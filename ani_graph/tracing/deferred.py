@@ -100,11 +100,11 @@ def by_node(rec, found: tuple[dict, dict]) -> tuple[dict, dict]:
     grads = {}
     for nid, t in rec._gradient_targets():
         g = grads_by_id.get(id(t))
-        grads[nid] = keep(None if g is None else g.detach(), limit)
+        grads[nid] = None if g is None else keep(g.detach() if g.requires_grad else g, limit)
     node_of, ops = rec._node_of, rec.entry_ops
     shares = {}
     for (tid, i), g in shares_by_id.items():
         op_id, nid = ops[i], node_of.get(tid)
         if op_id is not None and nid is not None:
-            shares[(nid, op_id)] = keep(g.detach(), limit)
+            shares[(nid, op_id)] = keep(g.detach() if g.requires_grad else g, limit)
     return grads, shares

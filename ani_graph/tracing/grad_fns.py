@@ -101,6 +101,32 @@ class BackwardNodes:
             fn = fn.next_functions[0][0]
         return op_id
 
+    def claim_one(self, op_id: str, fn, node_of: dict[int, str]) -> tuple[list[str], list]:
+        """`claim` of an op that made one backward node, `fn`, whose every edge hands its gradient
+        to a recorded tensor (or to nothing): the common op, without the walk. Anything else: `claim`."""
+        if fn is None or id(fn) in self._op_of:
+            return self.claim(op_id, [fn], node_of)
+        made_by, boundary = self.made_by, []
+        for index, (nxt, nr) in enumerate(fn.next_functions):
+            if nxt is None:
+                continue
+            target = made_by.get((id(nxt), nr))
+            if target is not None:
+                if type(target) is not str:
+                    target = node_of.get(target)
+                    if target is None:  # not a recorded tensor: the walk goes on into it
+                        return self.claim(op_id, [fn], node_of)
+            elif type(nxt).__name__ == "AccumulateGrad":
+                target = node_of.get(id(nxt.variable))
+                if target is None:
+                    continue
+            else:  # a backward node of the op's own: walk
+                return self.claim(op_id, [fn], node_of)
+            boundary.append((fn, index, target))
+        self._op_of[id(fn)] = op_id
+        self._keep.append(fn)
+        return [type(fn).__name__], boundary
+
     def claim(self, op_id: str, starts: list, node_of: dict[int, str]) -> tuple[list[str], list]:
         """The class names of the backward nodes op `op_id` made from its outputs' `grad_fn`s
         (`starts`), and its boundaries (backward node, index, tensor node id)."""

@@ -62,7 +62,13 @@ def _backward_edges(rec, op_id: str, starts: list, seen: set[str], arg: int) -> 
     boundaries. Every recorded tensor this op's backward hands a gradient to is one of its
     inputs, even one the call did not name (the base of a view it wrote through): those get an
     edge too, numbered on from `arg`."""
-    rec.trace.nodes[op_id]["backward"], boundary = rec._fns.claim(op_id, starts, rec._node_of)
+    names, boundary = rec._fns.claim(op_id, starts, rec._node_of)
+    _boundary_edges(rec, op_id, names, boundary, seen, arg)
+
+
+def _boundary_edges(rec, op_id: str, names: list[str], boundary: list, seen: set[str], arg: int) -> None:
+    """Keep what `claim` found for the op (`_backward_edges`), and link the inputs it did not name."""
+    rec.trace.nodes[op_id]["backward"] = names
     rec._boundaries[op_id] = boundary
     for _, _, target in boundary:
         if target not in seen:
@@ -112,7 +118,8 @@ def add_single_op(rec, info, flat_in: list, before_fns: list, out: torch.Tensor,
     made = rec._new_tensor_node(out, "intermediate", out.detach(), fn=fn, logged=True)
     rec._n_outs[op_id] = 1
     rec.trace.edges.append((op_id, made, {"out": 0}))
-    _backward_edges(rec, op_id, [fn], seen, len(operands))
+    names, boundary = rec._fns.claim_one(op_id, fn, node_of)
+    _boundary_edges(rec, op_id, names, boundary, seen, len(operands))
     return op_id
 
 
