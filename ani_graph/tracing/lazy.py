@@ -206,15 +206,16 @@ def replay(rec, log: list) -> list:
     return ops
 
 
-def leaf_copies(log: list, limit: int) -> dict[int, object]:
+def leaf_copies(log: list, limit: int, has_node: dict) -> dict[int, object]:
     """id(tensor) -> its value now, for every leaf the log read: they outlive the recording
-    (parameters, the caller's tensors), and a later optimizer step must not change the drawing."""
+    (parameters, the caller's tensors), and a later optimizer step must not change the drawing.
+    Leaves that have a node already (`has_node`: the inputs) get their copy with it."""
     copies: dict[int, object] = {}
     for entry in log:
         if None not in entry[2]:  # no leaf among its operands
             continue
         for x, fn in zip((x for x in entry[1] if isinstance(x, torch.Tensor)), entry[2]):
-            if fn is None and id(x) not in copies and x.is_leaf:
+            if fn is None and id(x) not in copies and id(x) not in has_node and x.is_leaf:
                 value = x.detach()
                 small = value.layout == torch.strided and not value.is_meta and value.numel() <= limit
                 copies[id(x)] = value.clone() if small else keep(value, limit)

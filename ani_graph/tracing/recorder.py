@@ -158,7 +158,7 @@ class Recorder:
             active.remove(self, self._stack)
             # leaves (parameters, the caller's tensors) outlive the graph: keep their values as they are now
             if self._log is not None:
-                self._leaf_copies = leaf_copies(self._log, self.value_limit)
+                self._leaf_copies = leaf_copies(self._log, self.value_limit, self._node_of)
             self._values.copy_now({nid for nid, t in self._tensor_of.items() if t.is_leaf})
             try:
                 MODULE_HOOKS.release()
@@ -334,8 +334,9 @@ class Recorder:
         self.entry_ops = replay(self, log)
         if self._mode is not None:  # recording goes on eagerly: a write may give a logged tensor a new node
             self._fns.pin(self._node_of)
+        taken = None  # the names nodes hold, gathered once for every pending dict
         for local_vars in self._pending_locals:
-            self.name_from_locals(local_vars)
+            taken = name_from_locals(self.trace.nodes, self._node_of, local_vars, taken)
         self._pending_locals = []
 
     def _name_of(self, t: torch.Tensor) -> str | None:
