@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import torch
 
+from ..format import format_tensor
 from ..replay import OpCall
 from .cuts import note_detach
-from .intercept import flatten, is_number, writes
+from .intercept import flatten, is_number, number_value, writes
 
 _UNSET = object()  # "not given", where None is a value (a leaf's grad_fn)
 
@@ -97,7 +98,7 @@ def add_single_op(rec, info, flat_in: list, before_fns: list, out: torch.Tensor,
             operands.append(nid)
             slots.append(nid)
         elif takes_numbers and is_number(x):
-            operands.append(rec._number_node(x))
+            operands.append(number_node(rec, x))
     if info.get("reflected") and len(operands) >= 2:
         operands[0], operands[1] = operands[1], operands[0]
     args, kwargs = call_args
@@ -123,6 +124,28 @@ def add_single_op(rec, info, flat_in: list, before_fns: list, out: torch.Tensor,
     return op_id
 
 
+def number_node(rec, x) -> str:
+    """A constant node for a Python number an op read (one value tensor and label per number)."""
+    key = (type(x), x, torch.get_default_dtype())
+    known = rec._numbers.get(key) if x else None  # 0.0 and -0.0 are equal keys but not equal values
+    if known is None:
+        value = number_value(x)
+        known = rec._numbers[key] = (value, format_tensor(value))
+    nid = f"t{rec._n_tensors}"
+    rec._n_tensors += 1
+    value, label = known
+    rec.trace.nodes[nid] = {
+        "kind": "constant",
+        "name": None,
+        "label": label,
+        "value": value,
+        "grad": None,
+        "shape": (),
+        "requires_grad": False,
+    }
+    return nid
+
+
 def _operands(rec, info: dict, flat_in: list, before: list) -> tuple[list[str], list[str]]:
     """The nodes an op reads, in the order the code writes them, as they were before the call;
     and the nodes of its tensor arguments alone, in order."""
@@ -137,7 +160,7 @@ def _operands(rec, info: dict, flat_in: list, before: list) -> tuple[list[str], 
             operands.append(nid)
             slots.append(nid)
         elif info["takes_numbers"] and is_number(x):
-            operands.append(rec._number_node(x))
+            operands.append(number_node(rec, x))
     if info.get("reflected") and len(operands) >= 2:  # `2 - x` arrives as x.__rsub__(2)
         operands[0], operands[1] = operands[1], operands[0]
     return operands, slots

@@ -29,7 +29,7 @@ from .deferred import by_node, log_gradients, made_by_of
 from .explain import backward_in_func, explain, leaf_in_place
 from .functions import PATCH
 from .grad_fns import BackwardNodes
-from .intercept import CallInterceptor, flat_operands, number_value, writes
+from .intercept import CallInterceptor, flat_operands, writes
 from .lazy import EAGER, LOGGED, deferrable, leaf_copies, log_call, record_torch_call, replay, writes_recorded
 from .naming import MODULE_HOOKS, LocalNames, ModuleNames, name_from_locals
 from .op_nodes import _UNSET, after_call, refresh
@@ -220,27 +220,6 @@ class Recorder:
             "grad": None,
             "shape": tuple(value.shape),
             "requires_grad": requires_grad,
-        }
-        return nid
-
-    def _number_node(self, x) -> str:
-        """A constant node for a Python number an op read (one value tensor and label per number)."""
-        key = (type(x), x, torch.get_default_dtype())
-        known = self._numbers.get(key) if x else None  # 0.0 and -0.0 are equal keys but not equal values
-        if known is None:
-            value = number_value(x)
-            known = self._numbers[key] = (value, format_tensor(value))
-        nid = f"t{self._n_tensors}"
-        self._n_tensors += 1
-        value, label = known
-        self.trace.nodes[nid] = {
-            "kind": "constant",
-            "name": None,
-            "label": label,
-            "value": value,
-            "grad": None,
-            "shape": (),
-            "requires_grad": False,
         }
         return nid
 
