@@ -89,7 +89,11 @@ def _parameters(target) -> list[inspect.Parameter]:
     if params is None:
         if len(_PARAMETERS) >= 256:  # code made on the fly (exec) should not pile up
             _PARAMETERS.clear()
-        params = _PARAMETERS[key] = list(inspect.signature(target).parameters.values())
+        # kept without default values and annotations (only whether there is a default counts): no user objects
+        params = _PARAMETERS[key] = [
+            p.replace(default=p.empty if p.default is p.empty else None, annotation=p.empty)
+            for p in inspect.signature(target).parameters.values()
+        ]
     return params
 
 

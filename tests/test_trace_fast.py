@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
 import torch
 
 from ani_graph import TorchGraph, ops
@@ -108,3 +109,25 @@ def test_the_logs_backward_node_map_is_built_once_and_claims_as_the_eager_one(mo
     found = autograd_grads(f, [x, w])
     for name, want in zip(["x", "w"], found):
         assert torch.allclose(g.grad(name), want)
+
+
+def test_input_names_read_once_per_code_keep_no_defaults_and_follow_the_defaults_count():
+    from ani_graph.inputs import _PARAMETERS, input_names
+
+    def make(default):
+        def f(x, a=default):
+            return x * a
+
+        return f
+
+    big = torch.ones(3)
+    assert input_names(make(big), 2) == ["x", "a"]
+    assert input_names(make(2.0), 1) == ["x"]  # same code, same count of defaults: read from the cache
+    kept = [p for params in _PARAMETERS.values() for p in params]
+    assert all(p.default is p.empty or p.default is None for p in kept)  # no tensor held by the cache
+
+    def g(x, a):
+        return x * a
+
+    with pytest.raises(TypeError, match=r"2 positional argument\(s\) \(x, a\)"):
+        input_names(g, 1)
