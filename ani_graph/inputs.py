@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import numbers
+import types
 
 import torch
 
@@ -75,6 +76,27 @@ def to_input(obj, name: str) -> torch.Tensor:
     return _to_tensor(obj, f"input {name!r}").requires_grad_(True)
 
 
+_PARAMETERS: dict = {}  # (code, number of defaults, keyword-only defaults) -> a plain function's parameters
+
+
+def _parameters(target) -> list[inspect.Parameter]:
+    """`inspect.signature(target)`'s parameters; a plain function's are read once per code object
+    (what they are depends only on its code and which arguments have defaults)."""
+    if type(target) is not types.FunctionType or "__wrapped__" in target.__dict__ or "__signature__" in target.__dict__:
+        return list(inspect.signature(target).parameters.values())
+    key = (target.__code__, len(target.__defaults__ or ()), tuple(target.__kwdefaults__ or ()))
+    params = _PARAMETERS.get(key)
+    if params is None:
+        if len(_PARAMETERS) >= 256:  # code made on the fly (exec) should not pile up
+            _PARAMETERS.clear()
+        # kept without default values and annotations (only whether there is a default counts): no user objects
+        params = _PARAMETERS[key] = [
+            p.replace(default=p.empty if p.default is p.empty else None, annotation=p.empty)
+            for p in inspect.signature(target).parameters.values()
+        ]
+    return params
+
+
 def input_names(func, count: int) -> list[str]:
     """Names for `count` positional arguments of `func`, checked against its signature.
 
@@ -87,7 +109,7 @@ def input_names(func, count: int) -> list[str]:
     """
     target = func.forward if isinstance(func, torch.nn.Module) else func
     try:
-        params = list(inspect.signature(target).parameters.values())
+        params = _parameters(target)
     except (TypeError, ValueError):
         return [f"x{i}" for i in range(count)]
     positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
 import torch
 
 from ani_graph import TorchGraph, ops
+from ani_graph import graph as graph_module
+from ani_graph.tracing import recorder as recorder_module
 from ani_graph.tracing.grad_fns import BackwardNodes, boundary_edges
-from ani_graph.tracing.intercept import describe_call, request_of
+from ani_graph.tracing.intercept import describe_call, request_of, writes
 
 from .conftest import autograd_grads
 
@@ -74,3 +77,57 @@ def test_buffers_come_back_and_modules_without_buffers_cost_no_copy():
     kept = {type(m).__name__: k for m, k in rec_snapshot._buffers.values()}
     assert kept["Linear"] == {} and kept["Sequential"] == {}
     assert set(kept["BatchNorm1d"]) == {"running_mean", "running_var", "num_batches_tracked"}
+
+
+def test_one_predicate_tells_a_call_that_may_write_to_its_operands():
+    x = torch.ones(2)
+    assert not writes(request_of(torch.mul, (x, x), {}), {})
+    assert writes(request_of(torch.Tensor.mul_, (x, x), {}), {})
+    assert writes(request_of(torch.mul, (x, x), {}), {"out": x})
+    assert writes(request_of(torch.nn.functional.relu, (x,), {}), {"inplace": True})
+    assert not writes(request_of(torch.nn.functional.relu, (x,), {}), {"inplace": False})
+    assert writes({"op": "Sigmoid", "custom": True}, {})  # a custom Function may `mark_dirty` its input
+
+
+def test_the_logs_backward_node_map_is_built_once_and_claims_as_the_eager_one(monkeypatch):
+    calls = []
+    real = recorder_module.made_by_of
+    monkeypatch.setattr(recorder_module, "made_by_of", lambda log: calls.append(len(log)) or real(log))
+
+    def f(x, w):
+        h = x * w
+        return (h * h + h.sin() + w).sum()
+
+    x, w = torch.tensor([0.5, -1.0]), torch.tensor([2.0, 0.3])
+    g = TorchGraph(f, [x, w])
+    assert calls == [6]  # the deferred backward built it (x·w, h·h, sin, +, +, sum)
+    edges = sorted((u, v) for u, v in g.nx.edges)
+    assert calls == [6]  # the replay took the same map
+    monkeypatch.setattr(graph_module.Recorder, "deferrable", lambda self, outputs: False)
+    eager = TorchGraph(f, [x, w])
+    assert sorted((u, v) for u, v in eager.nx.edges) == edges
+    found = autograd_grads(f, [x, w])
+    for name, want in zip(["x", "w"], found):
+        assert torch.allclose(g.grad(name), want)
+
+
+def test_input_names_read_once_per_code_keep_no_defaults_and_follow_the_defaults_count():
+    from ani_graph.inputs import _PARAMETERS, input_names
+
+    def make(default):
+        def f(x, a=default):
+            return x * a
+
+        return f
+
+    big = torch.ones(3)
+    assert input_names(make(big), 2) == ["x", "a"]
+    assert input_names(make(2.0), 1) == ["x"]  # same code, same count of defaults: read from the cache
+    kept = [p for params in _PARAMETERS.values() for p in params]
+    assert all(p.default is p.empty or p.default is None for p in kept)  # no tensor held by the cache
+
+    def g(x, a):
+        return x * a
+
+    with pytest.raises(TypeError, match=r"2 positional argument\(s\) \(x, a\)"):
+        input_names(g, 1)

@@ -24,8 +24,21 @@ from .backward import _autograd_grads, _share_hook
 from .grad_fns import boundary_edges
 
 
+def made_by_of(log: list) -> dict[tuple[int, int], int]:
+    """`(id(grad_fn), output_nr)` -> id(tensor) for every tensor the log made (the log keeps the nodes
+    alive). The first tensor met keeps the key, as the eager recorder's `BackwardNodes` does.
+    Built once per log: `log_gradients` walks it, and the replay claims backward nodes with it."""
+    made_by: dict[tuple[int, int], int] = {}
+    for entry in log:
+        for t, fn in zip(entry[3], entry[4]):
+            if fn is not None:
+                made_by.setdefault((id(fn), t.output_nr), id(t))
+    return made_by
+
+
 def log_gradients(
     log: list,
+    made_by: dict[tuple[int, int], int],
     inputs: list[torch.Tensor],
     outputs: list[torch.Tensor],
     grad_outputs: list,
@@ -35,12 +48,11 @@ def log_gradients(
 ) -> tuple[dict, dict]:
     """Every logged tensor's gradient, and the shares the hooked ops sent back.
 
-    Returns `(grads, shares)`: id(tensor) -> gradient (or None), and (id(tensor), log entry)
-    -> that call's contribution to the tensor's gradient.
+    `made_by` is `made_by_of(log)`. Returns `(grads, shares)`: id(tensor) -> gradient (or None),
+    and (id(tensor), log entry) -> that call's contribution to the tensor's gradient.
     """
     readers: dict[int, list[int]] = {}  # id(tensor) -> the log entries that read it
     targets: dict[int, torch.Tensor] = {id(t): t for t in inputs if t.requires_grad}
-    made_by: dict[tuple[int, int], int] = {}  # (id(grad_fn), output_nr) -> id(tensor); the log keeps the nodes alive
     tensor = torch.Tensor
     for i, entry in enumerate(log):
         for x in entry[1]:
@@ -54,7 +66,6 @@ def log_gradients(
         for t, fn in zip(entry[3], entry[4]):
             if fn is not None:
                 targets.setdefault(id(t), t)
-                made_by[(id(fn), t.output_nr)] = id(t)
     for t in outputs:
         if t.requires_grad:
             targets.setdefault(id(t), t)
@@ -89,11 +100,11 @@ def by_node(rec, found: tuple[dict, dict]) -> tuple[dict, dict]:
     grads = {}
     for nid, t in rec._gradient_targets():
         g = grads_by_id.get(id(t))
-        grads[nid] = keep(None if g is None else g.detach(), limit)
+        grads[nid] = None if g is None else keep(g.detach() if g.requires_grad else g, limit)
     node_of, ops = rec._node_of, rec.entry_ops
     shares = {}
     for (tid, i), g in shares_by_id.items():
         op_id, nid = ops[i], node_of.get(tid)
         if op_id is not None and nid is not None:
-            shares[(nid, op_id)] = keep(g.detach(), limit)
+            shares[(nid, op_id)] = keep(g.detach() if g.requires_grad else g, limit)
     return grads, shares

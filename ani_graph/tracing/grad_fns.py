@@ -21,7 +21,9 @@ from typing import Any
 import torch
 
 
-def boundary_edges(starts: list, seen: dict, mark: object, made_by: dict, leaf_of: Callable[[torch.Tensor], Any]):
+def boundary_edges(
+    starts: list, seen: dict, mark: object, made_by: dict, leaf_of: Callable[[torch.Tensor], Any], resolve=None
+):
     """Walk back from `starts` over backward nodes not in `seen`; per node, the edges that reach a tensor.
 
     Each node walked is put in `seen` (as `mark`) and yielded as `(node, [(index, target)])`:
@@ -29,6 +31,7 @@ def boundary_edges(starts: list, seen: dict, mark: object, made_by: dict, leaf_o
     to. An edge reaches a recorded tensor when `made_by` maps `(id(grad_fn), output_nr)` to it,
     or when it reaches a leaf's `AccumulateGrad` whose variable `leaf_of` knows (None: it does
     not, and the edge is dropped); any other edge leads to a node the walk goes on into.
+    `resolve`, when given, turns what `made_by` holds into the target (None: not recorded).
     """
     stack = [fn for fn in starts if fn is not None]
     while stack:  # iterative: one op can make a chain of backward nodes
@@ -41,6 +44,8 @@ def boundary_edges(starts: list, seen: dict, mark: object, made_by: dict, leaf_o
             if nxt is None:
                 continue
             target = made_by.get((id(nxt), nr))  # the output of a recorded tensor's grad_fn
+            if target is not None and resolve is not None:
+                target = resolve(target)
             if target is None:
                 if type(nxt).__name__ != "AccumulateGrad":
                     stack.append(nxt)
@@ -55,8 +60,9 @@ def boundary_edges(starts: list, seen: dict, mark: object, made_by: dict, leaf_o
 class BackwardNodes:
     """The backward nodes met while recording, by the op that made them and the tensor they make.
 
-    `made_by` maps `(id(grad_fn), output_nr)` to the node id of the tensor that output is
-    (`deferred.log_gradients` keeps the same map by `id(tensor)`, for `boundary_edges` too).
+    `made_by` maps `(id(grad_fn), output_nr)` to the node id of the tensor that output is, or,
+    for the tensors of a lazy log (`adopt`), to `id(tensor)`: the map `deferred.made_by_of` built
+    once for the backward, read through the recorder's `node_of` (no write in a log moves it).
     """
 
     def __init__(self):
@@ -68,6 +74,18 @@ class BackwardNodes:
         """The tensor under `key` is output `output_nr` of backward node `fn` (its tensor's grad_fn now)."""
         self.made_by[(id(fn), output_nr)] = key
         self._keep.append(fn)
+
+    def adopt(self, log_made_by: dict) -> None:
+        """Take a lazy log's map (`deferred.made_by_of`) as this one; the entries here keep theirs."""
+        log_made_by.update(self.made_by)
+        self.made_by = log_made_by
+
+    def pin(self, node_of: dict[int, str]) -> None:
+        """Turn the adopted entries into node ids now (before recording goes on eagerly, when a
+        write may give a logged tensor a new node)."""
+        self.made_by = {
+            key: nid for key, v in self.made_by.items() if (nid := v if type(v) is str else node_of.get(v)) is not None
+        }
 
     def op_of(self, fn) -> str | None:
         """The op that made backward node `fn`, if we recorded it."""
@@ -83,13 +101,42 @@ class BackwardNodes:
             fn = fn.next_functions[0][0]
         return op_id
 
+    def claim_one(self, op_id: str, fn, node_of: dict[int, str]) -> tuple[list[str], list]:
+        """`claim` of an op that made one backward node, `fn`, whose every edge hands its gradient
+        to a recorded tensor (or to nothing): the common op, without the walk. Anything else: `claim`."""
+        if fn is None or id(fn) in self._op_of:
+            return self.claim(op_id, [fn], node_of)
+        made_by, boundary = self.made_by, []
+        for index, (nxt, nr) in enumerate(fn.next_functions):
+            if nxt is None:
+                continue
+            target = made_by.get((id(nxt), nr))
+            if target is not None:
+                if type(target) is not str:
+                    target = node_of.get(target)
+                    if target is None:  # not a recorded tensor: the walk goes on into it
+                        return self.claim(op_id, [fn], node_of)
+            elif type(nxt).__name__ == "AccumulateGrad":
+                target = node_of.get(id(nxt.variable))
+                if target is None:
+                    continue
+            else:  # a backward node of the op's own: walk
+                return self.claim(op_id, [fn], node_of)
+            boundary.append((fn, index, target))
+        self._op_of[id(fn)] = op_id
+        self._keep.append(fn)
+        return [type(fn).__name__], boundary
+
     def claim(self, op_id: str, starts: list, node_of: dict[int, str]) -> tuple[list[str], list]:
         """The class names of the backward nodes op `op_id` made from its outputs' `grad_fn`s
         (`starts`), and its boundaries (backward node, index, tensor node id)."""
         names: list[str] = []
         boundary: list[tuple[Any, int, str]] = []
         keep = self._keep
-        for fn, edges in boundary_edges(starts, self._op_of, op_id, self.made_by, lambda v: node_of.get(id(v))):
+        resolve = lambda v: v if type(v) is str else node_of.get(v)  # noqa: E731
+        for fn, edges in boundary_edges(
+            starts, self._op_of, op_id, self.made_by, lambda v: node_of.get(id(v)), resolve
+        ):
             keep.append(fn)
             names.append(type(fn).__name__)
             boundary.extend((fn, index, target) for index, target in edges)

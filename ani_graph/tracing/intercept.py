@@ -170,6 +170,14 @@ def flat_operands(args, kwargs: dict, skip=()) -> list:
     return out
 
 
+def writes(info: dict, kwargs: dict) -> bool:
+    """Whether a call may write to its operands: an in-place op, `out=`, `inplace=True`, or a
+    custom Function (which may change an input and `mark_dirty` it)."""
+    return bool(info.get("inplace") or info.get("custom")) or (
+        bool(kwargs) and ("out" in kwargs or kwargs.get("inplace") is True)
+    )
+
+
 def is_number(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 

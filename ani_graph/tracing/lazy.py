@@ -36,7 +36,7 @@ from __future__ import annotations
 import torch
 
 from ..summary import keep
-from .intercept import flat_operands, flatten
+from .intercept import flat_operands, flatten, writes
 from .op_nodes import add_op, add_single_op, after_call
 from .values import storage_key
 
@@ -65,37 +65,50 @@ def record_torch_call(rec, func, info: dict, args: tuple, kwargs: dict):
     The common case: the log is kept and the call says it writes nothing (not in place, no
     `out=`, no `inplace=True`). Anything else goes to `record_call`.
     """
-    call = (lambda: func(*args, **kwargs)) if kwargs else (lambda: func(*args))
-    if rec._log is None or info["inplace"] or info["op"] == "backward":
-        return rec.record_call(call, info, args, kwargs)
+    if rec._log is None or info["op"] == "backward" or writes(info, kwargs):
+        return rec.record_call(_bound(func, args, kwargs), info, args, kwargs)
     nested = False  # whether an argument is a list or a tuple
     for a in args:
         if type(a) is list or type(a) is tuple:
             nested = True
             break
     if kwargs:
-        if "out" in kwargs or kwargs.get("inplace") is True:
-            return rec.record_call(call, info, args, kwargs)
         flat_in = flat_operands(args, kwargs, info["skip"])
     else:
         flat_in = flatten(args, []) if nested else list(args)
-    tensors_in = []
-    grad = False
+    # each tensor operand with its grad_fn now; `odd`: one was made by unseen work or changed since seen
+    seen, tensors_in, before_fns, grad, odd = rec._seen, [], [], False, False
     for a in flat_in:
         if isinstance(a, torch.Tensor):
             tensors_in.append(a)
+            fn = a.grad_fn
+            before_fns.append(fn)
             grad = grad or a.requires_grad
+            known = seen.get(id(a), MISSING)
+            if known is not fn and (known is not MISSING or fn is not None):
+                odd = True
     if not grad:  # no backward node can come out of this call: it makes no op
-        return call()
-    before_fns = _grad_fns_before(rec._seen, tensors_in)
-    if before_fns is None:  # the eager path, which `record_call` takes after replaying the log
-        return rec.record_call(call, info, args, kwargs)
-    result = _run(rec, call, tensors_in)
+        return func(*args, **kwargs) if kwargs else func(*args)
+    if odd:  # the eager path, which `record_call` takes after replaying the log
+        return rec.record_call(_bound(func, args, kwargs), info, args, kwargs)
+    rec._locals.look_for_frame()
+    try:
+        result = func(*args, **kwargs) if kwargs else func(*args)
+    except RuntimeError as err:
+        better = _worded(rec, err, tensors_in)
+        if better is err:
+            raise
+        raise better from err
     done, result, before = _log_result(rec, info, flat_in, tensors_in, before_fns, result, (args, kwargs), nested)
     if done == EAGER:
         rec.materialize()
         return after_call(rec, info, flat_in, tensors_in, before, result, (args, kwargs))
     return result
+
+
+def _bound(func, args: tuple, kwargs: dict):
+    """The call as a function of nothing (what `record_call` runs)."""
+    return (lambda: func(*args, **kwargs)) if kwargs else (lambda: func(*args))
 
 
 def _grad_fns_before(seen: dict, tensors_in: list) -> list | None:
@@ -119,11 +132,17 @@ def _run(rec, call, tensors_in: list):
     try:
         return call()
     except RuntimeError as err:
-        rec.materialize()
-        better = rec.call_error(err, tensors_in)
-        if better is None:
+        better = _worded(rec, err, tensors_in)
+        if better is err:
             raise
         raise better from err
+
+
+def _worded(rec, err: RuntimeError, tensors_in: list) -> RuntimeError:
+    """PyTorch's error of a call that failed, or the recorder's wording of it (an error on a leaf)."""
+    rec.materialize()
+    better = rec.call_error(err, tensors_in)
+    return err if better is None else better
 
 
 def _log_result(
@@ -187,15 +206,16 @@ def replay(rec, log: list) -> list:
     return ops
 
 
-def leaf_copies(log: list, limit: int) -> dict[int, object]:
+def leaf_copies(log: list, limit: int, has_node: dict) -> dict[int, object]:
     """id(tensor) -> its value now, for every leaf the log read: they outlive the recording
-    (parameters, the caller's tensors), and a later optimizer step must not change the drawing."""
+    (parameters, the caller's tensors), and a later optimizer step must not change the drawing.
+    Leaves that have a node already (`has_node`: the inputs) get their copy with it."""
     copies: dict[int, object] = {}
     for entry in log:
         if None not in entry[2]:  # no leaf among its operands
             continue
         for x, fn in zip((x for x in entry[1] if isinstance(x, torch.Tensor)), entry[2]):
-            if fn is None and id(x) not in copies and x.is_leaf:
+            if fn is None and id(x) not in copies and id(x) not in has_node and x.is_leaf:
                 value = x.detach()
                 small = value.layout == torch.strided and not value.is_meta and value.numel() <= limit
                 copies[id(x)] = value.clone() if small else keep(value, limit)

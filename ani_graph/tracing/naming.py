@@ -177,18 +177,24 @@ class LocalNames:
         return dict(frame.f_locals) if frame is not None else {}
 
 
-def name_from_locals(nodes: dict[str, dict], node_of: dict[int, str], local_vars: dict) -> None:
+def name_from_locals(
+    nodes: dict[str, dict], node_of: dict[int, str], local_vars: dict, taken: set[str] | None = None
+) -> set[str]:
     """Give unnamed nodes the local variable names that hold them, where unambiguous.
 
-    `node_of` maps `id(tensor)` to the node of the tensor's current version.
+    `node_of` maps `id(tensor)` to the node of the tensor's current version. `taken` is the
+    set of names the nodes hold (gathered here when not given); returned with the new ones,
+    for the next dict of variables.
 
     >>> h, g = torch.ones(1), torch.zeros(1)
     >>> nodes = {"t0": {"name": None, "label": ""}, "t1": {"name": None, "label": ""}}
-    >>> name_from_locals(nodes, {id(h): "t0", id(g): "t1"}, {"h": h, "g": g, "g2": g})
+    >>> sorted(name_from_locals(nodes, {id(h): "t0", id(g): "t1"}, {"h": h, "g": g, "g2": g}))
+    ['h']
     >>> nodes["t0"]["name"], nodes["t1"]["name"]
     ('h', None)
     """
-    taken = {a["name"] for a in nodes.values() if a.get("name")}
+    if taken is None:
+        taken = {a["name"] for a in nodes.values() if a.get("name")}
     names_of: dict[str, list[str]] = {}
     for var, obj in local_vars.items():
         # at a notebook's top level the "locals" are globals(), whose keys can be any string
@@ -200,6 +206,7 @@ def name_from_locals(nodes: dict[str, dict], node_of: dict[int, str], local_vars
             continue
         attrs["name"] = attrs["label"] = names[0]
         taken.add(names[0])
+    return taken
 
 
 def _unwrap(func):

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import torch
 
+from ..format import format_tensor
 from ..replay import OpCall
 from .cuts import note_detach
-from .intercept import flatten, is_number
+from .intercept import flatten, is_number, number_value, writes
 
 _UNSET = object()  # "not given", where None is a value (a leaf's grad_fn)
 
@@ -29,8 +30,7 @@ def add_op(rec, info, flat_in, before, made, changed, flat_out, call_args=((), {
     rec._n_ops += 1
     operands, slots = _operands(rec, info, flat_in, before)
     # how to call the op again, with the nodes its tensors had before any in-place change
-    inplace = bool(info.get("inplace")) or call_args[1].get("inplace") is True or "out" in call_args[1]
-    rec.trace.calls[op_id] = OpCall.capture(info.get("fn"), *call_args, slots, inplace)
+    rec.trace.calls[op_id] = OpCall.capture(info.get("fn"), *call_args, slots, writes(info, call_args[1]))
     rec.trace.nodes[op_id] = {
         "kind": "op",
         "op": info["op"],
@@ -63,7 +63,13 @@ def _backward_edges(rec, op_id: str, starts: list, seen: set[str], arg: int) -> 
     boundaries. Every recorded tensor this op's backward hands a gradient to is one of its
     inputs, even one the call did not name (the base of a view it wrote through): those get an
     edge too, numbered on from `arg`."""
-    rec.trace.nodes[op_id]["backward"], boundary = rec._fns.claim(op_id, starts, rec._node_of)
+    names, boundary = rec._fns.claim(op_id, starts, rec._node_of)
+    _boundary_edges(rec, op_id, names, boundary, seen, arg)
+
+
+def _boundary_edges(rec, op_id: str, names: list[str], boundary: list, seen: set[str], arg: int) -> None:
+    """Keep what `claim` found for the op (`_backward_edges`), and link the inputs it did not name."""
+    rec.trace.nodes[op_id]["backward"] = names
     rec._boundaries[op_id] = boundary
     for _, _, target in boundary:
         if target not in seen:
@@ -92,13 +98,12 @@ def add_single_op(rec, info, flat_in: list, before_fns: list, out: torch.Tensor,
             operands.append(nid)
             slots.append(nid)
         elif takes_numbers and is_number(x):
-            operands.append(rec._number_node(x))
+            operands.append(number_node(rec, x))
     if info.get("reflected") and len(operands) >= 2:
         operands[0], operands[1] = operands[1], operands[0]
     args, kwargs = call_args
     inplace = bool(info.get("inplace"))
-    again = inplace or kwargs.get("inplace") is True or "out" in kwargs
-    rec.trace.calls[op_id] = OpCall.capture(info.get("fn"), args, kwargs, slots, again)
+    rec.trace.calls[op_id] = OpCall.capture(info.get("fn"), args, kwargs, slots, writes(info, kwargs))
     rec.trace.nodes[op_id] = {
         "kind": "op",
         "op": info["op"],
@@ -111,11 +116,34 @@ def add_single_op(rec, info, flat_in: list, before_fns: list, out: torch.Tensor,
     old = node_of.get(id(out))
     if old is not None:
         rec._superseded.add(old)
-    made = rec._new_tensor_node(out, "intermediate", out.detach(), fn=fn)
+    made = rec._new_tensor_node(out, "intermediate", out.detach(), fn=fn, logged=True)
     rec._n_outs[op_id] = 1
     rec.trace.edges.append((op_id, made, {"out": 0}))
-    _backward_edges(rec, op_id, [fn], seen, len(operands))
+    names, boundary = rec._fns.claim_one(op_id, fn, node_of)
+    _boundary_edges(rec, op_id, names, boundary, seen, len(operands))
     return op_id
+
+
+def number_node(rec, x) -> str:
+    """A constant node for a Python number an op read (one value tensor and label per number)."""
+    key = (type(x), x, torch.get_default_dtype())
+    known = rec._numbers.get(key) if x else None  # 0.0 and -0.0 are equal keys but not equal values
+    if known is None:
+        value = number_value(x)
+        known = rec._numbers[key] = (value, format_tensor(value))
+    nid = f"t{rec._n_tensors}"
+    rec._n_tensors += 1
+    value, label = known
+    rec.trace.nodes[nid] = {
+        "kind": "constant",
+        "name": None,
+        "label": label,
+        "value": value,
+        "grad": None,
+        "shape": (),
+        "requires_grad": False,
+    }
+    return nid
 
 
 def _operands(rec, info: dict, flat_in: list, before: list) -> tuple[list[str], list[str]]:
@@ -132,7 +160,7 @@ def _operands(rec, info: dict, flat_in: list, before: list) -> tuple[list[str], 
             operands.append(nid)
             slots.append(nid)
         elif info["takes_numbers"] and is_number(x):
-            operands.append(rec._number_node(x))
+            operands.append(number_node(rec, x))
     if info.get("reflected") and len(operands) >= 2:  # `2 - x` arrives as x.__rsub__(2)
         operands[0], operands[1] = operands[1], operands[0]
     return operands, slots
@@ -155,8 +183,10 @@ def _add_outputs(rec, op_id: str, tensors: list[torch.Tensor], flat_out: list, f
         old = rec._node_of.get(id(t))
         if old is not None:
             rec._superseded.add(old)
-        fn = t.grad_fn if fns is None else fns.get(id(t), t.grad_fn)
-        nid = rec._new_tensor_node(t, "intermediate", t.detach(), fn=fn)
+        if fns is None:
+            nid = rec._new_tensor_node(t, "intermediate", t.detach())
+        else:  # a logged call: its outputs are in the log's map already
+            nid = rec._new_tensor_node(t, "intermediate", t.detach(), fn=fns.get(id(t), t.grad_fn), logged=True)
         add_out_edge(rec, op_id, nid, position.get(id(t)))
     return outs
 

@@ -25,11 +25,11 @@ from ..summary import VALUE_LIMIT
 from . import active
 from .backward import gradients, one_reader
 from .cuts import add_cut
-from .deferred import by_node, log_gradients
+from .deferred import by_node, log_gradients, made_by_of
 from .explain import backward_in_func, explain, leaf_in_place
 from .functions import PATCH
 from .grad_fns import BackwardNodes
-from .intercept import CallInterceptor, flat_operands, number_value
+from .intercept import CallInterceptor, flat_operands, writes
 from .lazy import EAGER, LOGGED, deferrable, leaf_copies, log_call, record_torch_call, replay, writes_recorded
 from .naming import MODULE_HOOKS, LocalNames, ModuleNames, name_from_locals
 from .op_nodes import _UNSET, after_call, refresh
@@ -98,6 +98,7 @@ class Recorder:
         self._leaf_copies: dict[int, object] = {}  # id(leaf) -> its value when the block ended
         self.entry_ops: list = []  # op id (or None) per logged call, once replayed
         self._log_storages: tuple[set, int] = (set(), 0)  # storages the log's tensors use, up to an entry
+        self._log_made_by: dict | None = None  # the log's (id(grad_fn), output_nr) -> id(tensor), once built
 
     # ----- before and around the forward pass ------------------------------------------
     def add_input(self, t: torch.Tensor, name: str) -> str:
@@ -157,7 +158,7 @@ class Recorder:
             active.remove(self, self._stack)
             # leaves (parameters, the caller's tensors) outlive the graph: keep their values as they are now
             if self._log is not None:
-                self._leaf_copies = leaf_copies(self._log, self.value_limit)
+                self._leaf_copies = leaf_copies(self._log, self.value_limit, self._node_of)
             self._values.copy_now({nid for nid, t in self._tensor_of.items() if t.is_leaf})
             try:
                 MODULE_HOOKS.release()
@@ -191,8 +192,10 @@ class Recorder:
         """Whether `tensor` has a node here: an input, or read or made while recording."""
         return id(tensor) in self._node_of or id(tensor) in self._seen
 
-    def _new_tensor_node(self, t: torch.Tensor | None, kind: str, value, name=None, fn=_UNSET) -> str:
-        """A tensor node for `t` (None for a Python number), which becomes `t`'s current node."""
+    def _new_tensor_node(self, t: torch.Tensor | None, kind: str, value, name=None, fn=_UNSET, logged=False) -> str:
+        """A tensor node for `t` (None for a Python number), which becomes `t`'s current node.
+
+        `logged`: `t` was made by a call of the lazy log, whose map `BackwardNodes` has adopted."""
         nid = f"t{self._n_tensors}"
         self._n_tensors += 1
         requires_grad = False
@@ -204,7 +207,7 @@ class Recorder:
             self._node_of[id(t)] = nid
             self._tensor_of[nid] = t
             self._fn_at[nid] = (fn, self._n_ops)
-            if fn is not None:
+            if fn is not None and not logged:
                 self._fns.add_tensor(nid, fn, t.output_nr)
             requires_grad = t.requires_grad
         value = self._values.keep(nid, t, value) if copy is None else copy
@@ -217,27 +220,6 @@ class Recorder:
             "grad": None,
             "shape": tuple(value.shape),
             "requires_grad": requires_grad,
-        }
-        return nid
-
-    def _number_node(self, x) -> str:
-        """A constant node for a Python number an op read (one value tensor and label per number)."""
-        key = (type(x), x, torch.get_default_dtype())
-        known = self._numbers.get(key) if x else None  # 0.0 and -0.0 are equal keys but not equal values
-        if known is None:
-            value = number_value(x)
-            known = self._numbers[key] = (value, format_tensor(value))
-        nid = f"t{self._n_tensors}"
-        self._n_tensors += 1
-        value, label = known
-        self.trace.nodes[nid] = {
-            "kind": "constant",
-            "name": None,
-            "label": label,
-            "value": value,
-            "grad": None,
-            "shape": (),
-            "requires_grad": False,
         }
         return nid
 
@@ -281,16 +263,16 @@ class Recorder:
             return call()
         tensors_in = [x for x in flat_in if isinstance(x, torch.Tensor)]
         # a custom Function may change its input in place (`mark_dirty`): keep the value it read
-        writes = info.get("inplace") or info.get("custom") or kwargs.get("inplace") is True or "out" in kwargs
+        may_write = writes(info, kwargs)
         if not any(t.requires_grad for t in tensors_in):
             # no backward node can come out of this call: it makes no op
-            if writes:
+            if may_write:
                 if self._log is not None and writes_recorded(self, tensors_in):
                     self.materialize()
                 self._values.copy_before_write(tensors_in)
             return call()
         if self._log is not None:
-            if not writes:
+            if not may_write:
                 done, result, before = log_call(self, call, info, flat_in, tensors_in, (args, kwargs))
                 if done == LOGGED:
                     return result
@@ -303,7 +285,7 @@ class Recorder:
             nid = node_of.get(id(t))
             if nid is not None and (fn := t.grad_fn) is not None and fn is not fn_at[nid][0]:
                 self._refresh(t)
-        if writes:
+        if may_write:
             self._values.copy_before_write(tensors_in)
         # grad_fn before the call tells an in-place change apart from a plain read
         before = [(t, t.grad_fn) for t in tensors_in]
@@ -326,9 +308,14 @@ class Recorder:
         log, self._log = self._log, None
         if log is None:
             return
+        self._fns.adopt(made_by_of(log) if self._log_made_by is None else self._log_made_by)
+        self._log_made_by = None
         self.entry_ops = replay(self, log)
+        if self._mode is not None:  # recording goes on eagerly: a write may give a logged tensor a new node
+            self._fns.pin(self._node_of)
+        taken = None  # the names nodes hold, gathered once for every pending dict
         for local_vars in self._pending_locals:
-            self.name_from_locals(local_vars)
+            taken = name_from_locals(self.trace.nodes, self._node_of, local_vars, taken)
         self._pending_locals = []
 
     def _name_of(self, t: torch.Tensor) -> str | None:
@@ -378,7 +365,10 @@ class Recorder:
         """Gradients and the needed shares from the log, before any node exists (see `deferred`)."""
         assert self._log is not None
         inputs = [self._tensor_of[nid] for nid in self.trace.inputs]
-        return log_gradients(self._log, inputs, outputs, grad_outputs, retain_graph=retain_graph, explain=explain)
+        self._log_made_by = made_by_of(self._log)
+        return log_gradients(
+            self._log, self._log_made_by, inputs, outputs, grad_outputs, retain_graph=retain_graph, explain=explain
+        )
 
     def gradients_by_node(self, found: tuple[dict, dict]) -> tuple[dict, dict]:
         """`log_gradients`' results by node id and op id, as `backward` returns them (after `materialize`)."""
