@@ -284,7 +284,10 @@ def _tensor_box(G, n, name, members, cluster, extra: dict[str, list[str]], order
         widths += [h.width + GAP + text_width(h.text + m, FONT_SIZE - 1) + 15 for m in marks]
     box = Box(n, a["kind"], title, None, value, grad, value_row, grad_row, 0.0, 0.0, members, cluster, tangent_row,
               heats["value"], heats["grad"], steps)  # fmt: skip
-    return replace(box, width=max(40.0, max(widths) + 18), height=sum(box.row_heights()) + 10)
+    # sized in place: the box is ours until returned, and `replace` would build it a second time
+    object.__setattr__(box, "width", max(40.0, max(widths) + 18))
+    object.__setattr__(box, "height", sum(box.row_heights()) + 10)
+    return box
 
 
 def _other_box(G, box, members, cluster) -> Box:
