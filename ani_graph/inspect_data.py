@@ -210,8 +210,8 @@ def tensor_entry(G, n, name: str, texts: tuple[str, str] = ("", ""), heats: list
 
 def _local(G, u, op, share) -> str | None:
     """The local derivative's number, where one can be read off: share / upstream."""
-    outs = list(G.successors(op))
-    g_out = G.nodes[outs[0]]["grad"] if len(outs) == 1 else None
+    outs = G._succ[op]  # networkx's own dict (`walk.plain`): no view object per lookup
+    g_out = G._node[next(iter(outs))]["grad"] if len(outs) == 1 else None
     if not isinstance(share, torch.Tensor) or not isinstance(g_out, torch.Tensor):
         return None
     if g_out.numel() == 1 and float(g_out) != 0 and share.numel() <= C.SMALL:
