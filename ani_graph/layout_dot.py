@@ -108,9 +108,12 @@ def run_dot(source: str) -> DotOut:
     # could leave stderr pointing at /dev/null
     with _ONE_AT_A_TIME, _QuietStderr():
         graph = _read(source, gv)
+        if graph is None:
+            raise RuntimeError("graphviz could not read the drawing's DOT text; please report the graph")
         try:
             gvc = _context(gv)
-            gv.gvLayout(gvc, graph, b"dot")
+            if gv.gvLayout(gvc, graph, b"dot") != 0:
+                raise RuntimeError("graphviz's dot could not lay this drawing out; please report the graph")
             gv.gvRender(gvc, graph, b"dot", None)  # attach pos/lp/bb, write nothing
             out = _positions(graph, gv)
             gv.gvFreeLayout(gvc, graph)
@@ -119,14 +122,18 @@ def run_dot(source: str) -> DotOut:
     return out
 
 
-_FILE: list = []  # one scratch file per process for graphviz to read the text from
-_GVC: list = []  # one graphviz context per process
+_SCRATCH: dict = {"pid": None}  # per process (a forked child shares its parent's file offset)
+
+
+def _scratch(gv) -> dict:
+    """This process's scratch file for graphviz to read the text from, and its graphviz context."""
+    if _SCRATCH["pid"] != os.getpid():
+        _SCRATCH.update(pid=os.getpid(), file=tempfile.TemporaryFile(), gvc=gv.gvContextWithBuiltins())
+    return _SCRATCH
 
 
 def _read(source: str, gv):
-    if not _FILE:
-        _FILE.append(tempfile.TemporaryFile())
-    fh = _FILE[0]
+    fh = _scratch(gv)["file"]
     fh.seek(0)
     fh.truncate()
     fh.write(source.encode("utf-8"))
@@ -135,9 +142,7 @@ def _read(source: str, gv):
 
 
 def _context(gv):
-    if not _GVC:
-        _GVC.append(gv.gvContextWithBuiltins())
-    return _GVC[0]
+    return _scratch(gv)["gvc"]
 
 
 def _text(obj, key: bytes, gv) -> str:
