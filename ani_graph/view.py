@@ -229,7 +229,10 @@ def elide(G, keep: int) -> dict[str, str]:
         a = G.nodes[n]
         if a["kind"] in ("constant", "param") and G.succ[n] and not any(s in shown for s in G.succ[n]):
             shown.discard(n)
-    return {n: (n if n in shown else ELIDED) for n in G}
+    owner = dict.fromkeys(G._node, ELIDED)  # in the graph's order (networkx's own dict: no Python step per node)
+    for n in shown:
+        owner[n] = n
+    return owner
 
 
 # ----- texts ----------------------------------------------------------------------------------------
