@@ -47,6 +47,7 @@ from .style import math_to_text
 from .view import View
 
 TABLE_MAX = 100  # elements shown in full as a table
+_FLOATS = (torch.float32, torch.float64)  # dtypes whose `tolist` gives Python floats as they are
 HEAT_MAX = 64  # rows and columns of a heatmap; a larger tensor shows a downsampled view
 LEVELS = 10  # palette steps on each side of 0
 FIRST_LEVEL = "a"  # a heatmap's cells are one letter each: "a" the palette's first colour, "u" its last
@@ -169,7 +170,8 @@ def _block(t, summary: str = "", heats: list | None = None) -> dict | None:
     t = t.detach()
     count = t.numel()
     if 1 < count <= TABLE_MAX:  # one number is its summary
-        flat = t.reshape(-1).double().tolist()
+        # float32's and float64's own `tolist` gives the same Python floats, without a float64 copy
+        flat = (t if t.dtype in _FLOATS else t.double()).reshape(-1).tolist()
         block["table"] = _table(flat, 0 if t.dim() == 1 and count > 10 else _grid_shape(t)[1])
     if (t.dim() == 2 and count > 1) or count > TABLE_MAX:
         if heats is None:
