@@ -121,10 +121,11 @@ def _heats(tensors: list, rows: int, cols: int) -> list[dict]:
 
     A grid's limit is its largest magnitude; a nan makes the limit nan and every cell the middle
     of the scale, an infinite limit puts its finite cells at 0 and ±inf at the ends."""
-    if len(tensors) == 1:
-        grid = tensors[0].detach().reshape(1, rows, cols).double()
-    else:
-        grid = torch.stack([t.detach().reshape(rows, cols) for t in tensors]).double()  # one dtype: one conversion
+    plain = [t.detach() if t.requires_grad else t for t in tensors]  # `_block`'s are plain already
+    if len(plain) == 1:
+        grid = plain[0].reshape(1, rows, cols).double()
+    else:  # one shape (`heat_maps` groups them so): one stack, one reshape, one conversion
+        grid = torch.stack(plain).reshape(len(plain), rows, cols).double()
     note = ""
     if rows > HEAT_MAX or cols > HEAT_MAX:
         note = f"downsampled from {'×'.join(map(str, tensors[0].shape))}: each cell is the mean of a block"
@@ -167,7 +168,8 @@ def _block(t, summary: str = "", heats: list | None = None) -> dict | None:
     block: dict = {"summary": summary or format_tensor(t)}
     if not isinstance(t, torch.Tensor) or t.dtype.is_complex or t.numel() == 0:
         return block  # a summary of a huge tensor: statistics only
-    t = t.detach()
+    if t.requires_grad:  # a graph's values and gradients mostly are not: no alias to make
+        t = t.detach()
     count = t.numel()
     if 1 < count <= TABLE_MAX:  # one number is its summary
         # float32's and float64's own `tolist` gives the same Python floats, without a float64 copy
