@@ -201,7 +201,13 @@ def step_numbers(G, op, share, g_out) -> str | None:
 
 
 def rule_fields(G, op, names, scalar: str) -> dict[str, str]:
-    """The names a rule template of `op` is filled with (see `ops` for the fields)."""
+    """The names a rule template of `op` is filled with (see `ops` for the fields); within
+    `format.texts_kept`, found once per op (its rule, each share's caption and its panel ask), so
+    the dict is shared: read it, do not change it."""
+    return kept(("fields", id(G), op, scalar, id(names)), names, lambda: _rule_fields(G, op, names, scalar))
+
+
+def _rule_fields(G, op, names, scalar: str) -> dict[str, str]:
     fields = {}
     for u, d in G._pred[op].items():
         i = d.get("arg", 0)
