@@ -184,7 +184,7 @@ def backward_start(G, upstream: dict, names, scalar: str, definition: str) -> st
 
 def step_numbers(G, op, share, g_out) -> str | None:
     """`upstream · local = share` with numbers, where the local derivative can be read off."""
-    if g_out is None or G.out_degree(op) != 1 or not hasattr(share, "shape") or not hasattr(g_out, "shape"):
+    if g_out is None or len(G._succ[op]) != 1 or not hasattr(share, "shape") or not hasattr(g_out, "shape"):
         return None
     if isinstance(share, TensorSummary) or isinstance(g_out, TensorSummary):
         return None  # a summary (above the value limit) has statistics, not elements to divide
@@ -194,14 +194,20 @@ def step_numbers(G, op, share, g_out) -> str | None:
         upstream = factor(format_tensor(g_out))
         local_text = factor(format_tensor(float(local)) if _is_scalar(share) else format_tensor(local))
         return f"{upstream} · {local_text} = {format_tensor(share)}"
-    elementwise = info_of(G.nodes[op]).elementwise
+    elementwise = info_of(G._node[op]).elementwise
     if elementwise and share.numel() <= SMALL and share.shape == g_out.shape and bool((g_out != 0).all()):
         return f"{format_tensor(g_out)} ⊙ {format_tensor(share / g_out)} = {format_tensor(share)}"
     return None
 
 
 def rule_fields(G, op, names, scalar: str) -> dict[str, str]:
-    """The names a rule template of `op` is filled with (see `ops` for the fields)."""
+    """The names a rule template of `op` is filled with (see `ops` for the fields); within
+    `format.texts_kept`, found once per op (its rule, each share's caption and its panel ask), so
+    the dict is shared: read it, do not change it."""
+    return kept(("fields", id(G), op, scalar, id(names)), names, lambda: _rule_fields(G, op, names, scalar))
+
+
+def _rule_fields(G, op, names, scalar: str) -> dict[str, str]:
     fields = {}
     for u, d in G._pred[op].items():
         i = d.get("arg", 0)

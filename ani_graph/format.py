@@ -17,6 +17,7 @@ be read as arithmetic.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import struct
@@ -166,14 +167,34 @@ def exact_digits(x: float, digits: int = 4, dtype=None) -> int:
     >>> exact_digits(float(torch.tensor(100.25)), 4, torch.float32)
     5
     """
-    if isinstance(x, bool) or not math.isfinite(x) or f"{x:.{digits}g}" == f"{x:.17g}":
+    if isinstance(x, bool):
         return digits
-    single = str(dtype) in ("torch.float32", "float32")
+    single = dtype is not None and _is_single(dtype)
+    key = (x, digits, single)
+    found = _EXACT.get(key)  # the values of a drawing come back in its frames, captions and panels
+    if found is None:
+        found = _exact_digits(x, digits, single)
+        if len(_EXACT) < 4096:
+            _EXACT[key] = found
+    return found
+
+
+_EXACT: dict[tuple[float, int, bool], int] = {}  # (x, digits, single) -> digits; −0.0 and 0.0 give the same
+
+
+def _exact_digits(x: float, digits: int, single: bool) -> int:
+    if not math.isfinite(x) or f"{x:.{digits}g}" == f"{x:.17g}":
+        return digits
     for more in (digits + 1, digits + 2):
         back = float(f"{x:.{more}g}")
         if (_single(back) if single else back) == x:
             return more
     return digits
+
+
+@functools.cache
+def _is_single(dtype) -> bool:
+    return str(dtype) in ("torch.float32", "float32")
 
 
 def _single(x: float) -> float:

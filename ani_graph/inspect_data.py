@@ -47,6 +47,7 @@ from .style import math_to_text
 from .view import View
 
 TABLE_MAX = 100  # elements shown in full as a table
+_FLOATS = (torch.float32, torch.float64)  # dtypes whose `tolist` gives Python floats as they are
 HEAT_MAX = 64  # rows and columns of a heatmap; a larger tensor shows a downsampled view
 LEVELS = 10  # palette steps on each side of 0
 FIRST_LEVEL = "a"  # a heatmap's cells are one letter each: "a" the palette's first colour, "u" its last
@@ -82,34 +83,8 @@ def _table(flat: list[float], cols: int) -> list[list[str]]:
     return [texts[i : i + step] for i in range(0, len(texts), step)]
 
 
-def _cells(grid: np.ndarray) -> tuple[str, float]:
-    """A grid's cells (float64, row-major) as one letter each (see `cell_levels`), and its limit.
-
-    A nan makes the limit nan, and every cell the middle of the scale."""
-    limit = float(np.abs(grid).max()) if grid.size else 0.0
-    middle = ord(FIRST_LEVEL) + LEVELS
-    if limit > 0 and limit < math.inf:  # every cell finite and within ±limit: no clamp
-        letters = np.round(grid / limit * LEVELS) + middle
-    elif limit == math.inf:  # inf / inf is nan, which counts as 0, as do finite cells / inf
-        with np.errstate(invalid="ignore"):
-            letters = np.nan_to_num(grid / limit * LEVELS).round().clip(-LEVELS, LEVELS) + middle
-    else:  # all zero, or a nan
-        letters = np.full(grid.shape, middle)
-    return letters.astype(np.uint8).tobytes().decode("ascii"), limit
-
-
 def _heat(t: torch.Tensor) -> dict:
-    rows, cols = _grid_shape(t)
-    note = ""
-    grid = t.reshape(1, rows, cols).double()
-    if rows > HEAT_MAX or cols > HEAT_MAX:
-        shape = "×".join(map(str, t.shape))
-        grid = torch.nn.functional.adaptive_avg_pool2d(grid, (min(rows, HEAT_MAX), min(cols, HEAT_MAX)))
-        rows, cols = grid.shape[1:]
-        note = f"downsampled from {shape}: each cell is the mean of a block"
-    cells, limit = _cells(grid.reshape(-1).cpu().resolve_neg().numpy())  # numpy: ~1 µs per step on small grids
-    heat = {"rows": rows, "cols": cols, "cells": cells, "limit": format_number(limit)}
-    return {**heat, "note": note} if note else heat
+    return _heats([t], *_grid_shape(t))[0]
 
 
 BATCH_ELEMENTS = 1 << 22  # float64 elements stacked at most for one batch of heatmaps (32 MB)
@@ -135,39 +110,52 @@ def heat_maps(tensors: list) -> list[dict]:
         step = max(1, BATCH_ELEMENTS // (rows * cols))
         for k in range(0, len(members), step):
             batch = members[k : k + step]
-            for i, heat in zip(batch, _heat_batch([tensors[i] for i in batch], rows, cols), strict=True):
+            for i, heat in zip(batch, _heats([tensors[i] for i in batch], rows, cols), strict=True):
                 out[i] = heat
     return out
 
 
-def _heat_batch(tensors: list, rows: int, cols: int) -> list[dict]:
-    """`_heat` of tensors of one shape (as `rows`×`cols` grids), stacked."""
-    if len(tensors) == 1:
-        return [_heat(tensors[0])]
-    grid = torch.stack([t.detach().reshape(rows, cols) for t in tensors]).double()  # one dtype: one conversion
+def _heats(tensors: list, rows: int, cols: int) -> list[dict]:
+    """The heatmaps of tensors of one shape (as `rows`×`cols` grids), stacked: each grid pooled to at
+    most `HEAT_MAX` × `HEAT_MAX` (with a note saying so), then one letter per cell (`cell_levels`).
+
+    A grid's limit is its largest magnitude; a nan makes the limit nan and every cell the middle
+    of the scale, an infinite limit puts its finite cells at 0 and ±inf at the ends."""
+    plain = [t.detach() if t.requires_grad else t for t in tensors]  # `_block`'s are plain already
+    if len(plain) == 1:
+        grid = plain[0].reshape(1, rows, cols).double()
+    else:  # one shape (`heat_maps` groups them so): one stack, one reshape, one conversion
+        grid = torch.stack(plain).reshape(len(plain), rows, cols).double()
     note = ""
     if rows > HEAT_MAX or cols > HEAT_MAX:
         note = f"downsampled from {'×'.join(map(str, tensors[0].shape))}: each cell is the mean of a block"
         grid = torch.nn.functional.adaptive_avg_pool2d(grid, (min(rows, HEAT_MAX), min(cols, HEAT_MAX)))
     n, r, c = grid.shape
-    grids = grid.numpy()
+    grids = grid.cpu().resolve_neg().numpy()  # numpy: ~1 µs per step on small grids
     limits = np.abs(grids).max(axis=(1, 2))
-    normal = (limits > 0) & (limits < math.inf)  # else (all zero, nan, inf): `_cells` one by one
-    letters = np.round(grids / np.where(normal, limits, 1.0)[:, None, None] * LEVELS) + (ord(FIRST_LEVEL) + LEVELS)
-    text = letters.astype(np.uint8).tobytes().decode("ascii") if normal.all() else ""
+    middle = ord(FIRST_LEVEL) + LEVELS
+    normal = (limits > 0) & (limits < math.inf)
+    letters = np.round(grids / np.where(normal, limits, 1.0)[:, None, None] * LEVELS) + middle
+    if not normal.all():
+        for odd in np.flatnonzero(~normal):
+            if limits[odd] == math.inf:  # inf / inf is nan, which counts as 0, as do finite cells / inf
+                with np.errstate(invalid="ignore"):
+                    letters[odd] = (
+                        np.nan_to_num(grids[odd] / limits[odd] * LEVELS).round().clip(-LEVELS, LEVELS) + middle
+                    )
+            else:  # all zero, or a nan
+                letters[odd] = middle
+    text = letters.astype(np.uint8).tobytes().decode("ascii")
     heats = []
     for k in range(n):
-        if normal[k]:
-            cells, limit = (text[k * r * c : (k + 1) * r * c] if text else _letters(letters[k])), float(limits[k])
-        else:
-            cells, limit = _cells(grids[k].reshape(-1))
-        heat = {"rows": r, "cols": c, "cells": cells, "limit": format_number(limit)}
+        heat = {
+            "rows": r,
+            "cols": c,
+            "cells": text[k * r * c : (k + 1) * r * c],
+            "limit": format_number(float(limits[k])),
+        }
         heats.append({**heat, "note": note} if note else heat)
     return heats
-
-
-def _letters(levels: np.ndarray) -> str:
-    return levels.astype(np.uint8).tobytes().decode("ascii")
 
 
 def _block(t, summary: str = "", heats: list | None = None) -> dict | None:
@@ -180,10 +168,12 @@ def _block(t, summary: str = "", heats: list | None = None) -> dict | None:
     block: dict = {"summary": summary or format_tensor(t)}
     if not isinstance(t, torch.Tensor) or t.dtype.is_complex or t.numel() == 0:
         return block  # a summary of a huge tensor: statistics only
-    t = t.detach()
+    if t.requires_grad:  # a graph's values and gradients mostly are not: no alias to make
+        t = t.detach()
     count = t.numel()
     if 1 < count <= TABLE_MAX:  # one number is its summary
-        flat = t.reshape(-1).double().tolist()
+        # float32's and float64's own `tolist` gives the same Python floats, without a float64 copy
+        flat = (t if t.dtype in _FLOATS else t.double()).reshape(-1).tolist()
         block["table"] = _table(flat, 0 if t.dim() == 1 and count > 10 else _grid_shape(t)[1])
     if (t.dim() == 2 and count > 1) or count > TABLE_MAX:
         if heats is None:
@@ -224,8 +214,8 @@ def tensor_entry(G, n, name: str, texts: tuple[str, str] = ("", ""), heats: list
 
 def _local(G, u, op, share) -> str | None:
     """The local derivative's number, where one can be read off: share / upstream."""
-    outs = list(G.successors(op))
-    g_out = G.nodes[outs[0]]["grad"] if len(outs) == 1 else None
+    outs = G._succ[op]  # networkx's own dict (`walk.plain`): no view object per lookup
+    g_out = G._node[next(iter(outs))]["grad"] if len(outs) == 1 else None
     if not isinstance(share, torch.Tensor) or not isinstance(g_out, torch.Tensor):
         return None
     if g_out.numel() == 1 and float(g_out) != 0 and share.numel() <= C.SMALL:

@@ -167,12 +167,15 @@ def row_of_boxes(view: View, full: Layout, rows: int) -> dict[str, int]:
         if b not in fed and b in consumers:
             x[b] = min(full.centres[c][0] for c in consumers[b])
     row = {b: min(rows - 1, int(x[b] / max(full.width, 1e-9) * rows)) for b in view.boxes}
-    for path, (x0, _, x1, _) in full.clusters.items():
-        if "." not in path:  # an outermost module: every box inside it, in one row
-            middle = min(rows - 1, int((x0 + x1) / 2 / max(full.width, 1e-9) * rows))
-            for b, box in view.boxes.items():
-                if box.cluster and (box.cluster == path or box.cluster.startswith(path + ".")):
-                    row[b] = middle
+    middles = {  # an outermost module: every box inside it, in one row
+        path: min(rows - 1, int((x0 + x1) / 2 / max(full.width, 1e-9) * rows))
+        for path, (x0, _, x1, _) in full.clusters.items()
+        if "." not in path
+    }
+    if middles:
+        for b, box in view.boxes.items():
+            if box.cluster and (top := box.cluster.partition(".")[0]) in middles:
+                row[b] = middles[top]
     return row
 
 

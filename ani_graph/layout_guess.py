@@ -49,10 +49,13 @@ def guess_rows(view: View, one_row: Layout, row: dict[str, int], gap: float = 36
         s = spans.setdefault(r, [x - b.width / 2, y - b.height / 2, x + b.width / 2, y + b.height / 2])
         s[0], s[1] = min(s[0], x - b.width / 2), min(s[1], y - b.height / 2)
         s[2], s[3] = max(s[2], x + b.width / 2), max(s[3], y + b.height / 2)
-    for path, (x0, y0, x1, y1) in one_row.clusters.items():  # a module's frame goes with its boxes
-        inside = [r for b, r in row.items() if view.boxes[b].cluster == path]
-        if inside:
-            s = spans[inside[0]]
+    first: dict[str, int] = {}  # a module's frame goes with its boxes: the row of its first one
+    for box, r in row.items():
+        if (path := view.boxes[box].cluster) is not None and path not in first:
+            first[path] = r
+    for path, (x0, y0, x1, y1) in one_row.clusters.items():
+        if path in first:
+            s = spans[first[path]]
             s[0], s[1], s[2], s[3] = min(s[0], x0), min(s[1], y0), max(s[2], x1), max(s[3], y1)
     width = max(s[2] - s[0] for s in spans.values())
     height = sum(s[3] - s[1] for s in spans.values()) + gap * (len(spans) - 1)
@@ -105,12 +108,16 @@ def rank_drawing(view: View, rankdir: str = "LR") -> Layout:
         extent, along = max(extent, at - NODESEP), along + step + RANKSEP
     width, height = (along - RANKSEP, extent) if across else (extent, along - RANKSEP)
     frames: dict[str, tuple[float, float, float, float]] = {}
+    inside: dict[str, list[tuple[float, float, float, float]]] = {}
+    for b, box in view.boxes.items():
+        if box.cluster is not None:
+            inside.setdefault(box.cluster, []).append(_box_rect(centres[b], box))
     for path in reversed(list(view.clusters)):  # innermost first: a frame holds its children's frames
-        rects = [_box_rect(centres[b], view.boxes[b]) for b in view.boxes if view.boxes[b].cluster == path]
-        rects += [c for p, c in frames.items() if view.clusters[p] == path]
-        if rects:
+        if rects := inside.get(path):  # its boxes' and (added below) its children's frames
             x0, y0 = min(q[0] for q in rects) - FRAME_MARGIN, min(q[1] for q in rects) - FRAME_MARGIN - FRAME_TITLE
             frames[path] = (x0, y0, max(q[2] for q in rects) + FRAME_MARGIN, max(q[3] for q in rects) + FRAME_MARGIN)
+            if (parent := view.clusters[path]) is not None:
+                inside.setdefault(parent, []).append(frames[path])
     x0, y0 = min([0.0] + [c[0] for c in frames.values()]), min([0.0] + [c[1] for c in frames.values()])
     x1 = max([width] + [c[2] for c in frames.values()])
     y1 = max([height] + [c[3] for c in frames.values()])

@@ -142,13 +142,19 @@ def _ellipse(e: Ellipse) -> _El:
 
 def _text(t: Text) -> _El:
     cls = _with_empty(t.cls) if t.hidden else t.cls
-    paint: Paint = (("fill", t.colour),)
-    paint += (("text-anchor", t.anchor),) if t.anchor != "start" else ()
-    paint += (("font-size", f"{t.size:g}"),) if t.size != S.FONT_SIZE else ()
-    paint += (("font-weight", "bold"),) if t.bold else ()
-    paint += (("font-style", "italic"),) if t.italic else ()
-    paint += (("opacity", f"{t.opacity:g}"),) if t.opacity != 1 else ()
+    paint = _text_paint(t.colour, t.anchor, t.size, t.bold, t.italic, t.opacity)
     return _El("text", cls, f'x="{_f(t.x)}" y="{_f(t.y)}"', paint, _text_body(t.text))
+
+
+@functools.lru_cache(maxsize=1024)
+def _text_paint(colour: str, anchor: str, size: float, bold: bool, italic: bool, opacity: float) -> Paint:
+    """A text's paint (a drawing's thousands of texts have a few): made once."""
+    paint: Paint = (("fill", colour),)
+    paint += (("text-anchor", anchor),) if anchor != "start" else ()
+    paint += (("font-size", f"{size:g}"),) if size != S.FONT_SIZE else ()
+    paint += (("font-weight", "bold"),) if bold else ()
+    paint += (("font-style", "italic"),) if italic else ()
+    return paint + ((("opacity", f"{opacity:g}"),) if opacity != 1 else ())
 
 
 def _curve(c: Curve, end=None) -> _El:

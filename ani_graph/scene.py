@@ -192,7 +192,7 @@ def _edge(view: View, lay: Layout, key, show: Show) -> Group:
     u, v = key
     spline = lay.splines[key]
     m = S.MARGIN
-    points = tuple((x + m, y + m) for x, y in spline.points)
+    points = tuple([(x + m, y + m) for x, y in spline.points])  # a list first: no generator to resume per point
     tip = None if spline.tip is None else _shift(spline.tip)
     lit = key in show.edges
     colour = _glow(show.phase) if lit else S.EDGE_COLOUR

@@ -66,9 +66,12 @@ def _path_d(points, close: bool = False, then=None) -> str:
         corners = _joined([n for (ax, ay), (bx, by) in zip(q, q[1:], strict=False) for n in (t(bx - ax), t(by - ay))])
         return d + ("l" + corners if corners else "") + "z"
     ends = len(q) - (1 if then else 0)
-    # every step's numbers, joined once: a letter starts each step, so only numbers meet a comma
+    # every step's numbers, joined once: a letter starts each step, so only numbers meet a comma;
+    # the numbers are read from `_TENTHS` first (a lookup, no call: a drawing's steps repeat)
+    s = _TENTHS.get
     steps = [
-        f"c{t(bx - ax)},{t(by - ay)},{t(cx - ax)},{t(cy - ay)},{t(ex - ax)},{t(ey - ay)}"
+        f"c{s(bx - ax) or t(bx - ax)},{s(by - ay) or t(by - ay)},{s(cx - ax) or t(cx - ax)},"
+        f"{s(cy - ay) or t(cy - ay)},{s(ex - ax) or t(ex - ax)},{s(ey - ay) or t(ey - ay)}"
         for (ax, ay), (bx, by), (cx, cy), (ex, ey) in (q[i - 1 : i + 3] for i in range(1, ends - 2, 3))
     ]
     if then:

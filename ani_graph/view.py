@@ -29,7 +29,7 @@ from .format import format_tensor
 from .heatmap import GAP, Heat, check_tensors, gradient_steps, heat_of
 from .names import display_names
 from .style import CHAR_WIDTH, FONT_SIZE, LINE_HEIGHT, math_to_text
-from .walk import plain, program_ends, topological_order
+from .walk import around, plain, program_ends, topological_order
 
 MAX_NODES = 300  # boxes drawn before modules fold
 MAX_RANKS = 48  # boxes along the longest path before modules fold: a slide is only so wide
@@ -229,7 +229,10 @@ def elide(G, keep: int) -> dict[str, str]:
         a = G.nodes[n]
         if a["kind"] in ("constant", "param") and G.succ[n] and not any(s in shown for s in G.succ[n]):
             shown.discard(n)
-    return {n: (n if n in shown else ELIDED) for n in G}
+    owner = dict.fromkeys(G._node, ELIDED)  # in the graph's order (networkx's own dict: no Python step per node)
+    for n in shown:
+        owner[n] = n
+    return owner
 
 
 # ----- texts ----------------------------------------------------------------------------------------
@@ -284,7 +287,10 @@ def _tensor_box(G, n, name, members, cluster, extra: dict[str, list[str]], order
         widths += [h.width + GAP + text_width(h.text + m, FONT_SIZE - 1) + 15 for m in marks]
     box = Box(n, a["kind"], title, None, value, grad, value_row, grad_row, 0.0, 0.0, members, cluster, tangent_row,
               heats["value"], heats["grad"], steps)  # fmt: skip
-    return replace(box, width=max(40.0, max(widths) + 18), height=sum(box.row_heights()) + 10)
+    # sized in place: the box is ours until returned, and `replace` would build it a second time
+    object.__setattr__(box, "width", max(40.0, max(widths) + 18))
+    object.__setattr__(box, "height", sum(box.row_heights()) + 10)
+    return box
 
 
 def _other_box(G, box, members, cluster) -> Box:
@@ -334,9 +340,13 @@ def _cluster_tree(cluster: dict[str, str | None]) -> dict[str, str | None]:
     return {p: (p.rsplit(".", 1)[0] if "." in p else None) for p in ordered}
 
 
-def _links(G, owner) -> dict[tuple[str, str], Link]:
+def _links(G, owner, shown: list[str] | None = None) -> dict[tuple[str, str], Link]:
+    """The arrows between boxes. With `shown` (the nodes drawn on their own when the rest is one
+    hidden box, `elide`), only the edges at those nodes are read: every arrow has one of them
+    at an end. They are read in the graph's order all the same, so the links come out alike."""
     members: dict[tuple[str, str], list] = {}
-    for u, nbrs in G.adjacency():
+    adjacency = G.adjacency() if shown is None else around(G, shown)
+    for u, nbrs in adjacency:
         bu = owner[u]
         for v in nbrs:
             if owner[v] != bu:
@@ -380,7 +390,7 @@ def build_view(G, depth=None, max_nodes=MAX_NODES, extra=(), tensors="text") -> 
             boxes[box] = _tensor_box(G, box, names[box], tuple(inner), where, more.get(box, {}), order)
         else:
             boxes[box] = _other_box(G, box, tuple(inner), where)
-    links = _links(G, owner)
+    links = _links(G, owner, [b for b in members if b != ELIDED] if ELIDED in members else None)
     if any(which == "tangent" for _, which, _ in extra):  # forward mode shows no gradient shares
         links = {k: replace(link, grad="") for k, link in links.items()}
     return View(boxes, links, owner, names, _cluster_tree(cluster), used_depth, note)

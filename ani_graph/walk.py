@@ -78,3 +78,13 @@ def plain(G) -> tuple[dict[str, dict], dict[str, dict], dict[str, dict]]:
     (`G._node`, `G._succ`, `G._pred`, the data structure its subclassing guide describes),
     read without a view object per lookup. Read only: changing them would corrupt the graph."""
     return G._node, G._succ, G._pred
+
+
+def around(G, nodes: list[str]):
+    """(node, its successors' dict) of `nodes` and of their predecessors, in the graph's own order,
+    as `G.adjacency()` would give them; when they are not few, simply `G.adjacency()`."""
+    succ, pred = G._succ, G._pred
+    ends = set(nodes).union(*(pred[n] for n in nodes))
+    if len(ends) * 8 > len(succ):  # not few: the whole walk costs about as much
+        return G.adjacency()
+    return ((u, succ[u]) for u in succ if u in ends)  # a set lookup per node, not a walk of its edges
