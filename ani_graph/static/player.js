@@ -113,6 +113,84 @@ function blockDrawing(svg) {
   }
 }
 
+// ----- a crowd of lit boxes: drawn in two layers, the boxes themselves untouched ---------------
+// Lighting a box restyles its shape (stroke, width, glow filter): tens of µs each in Chromium,
+// so a frame that lights hundreds at once (a fan's inputs and constants) made the step after
+// it, which un-lights them all, take 15-40 ms. A crowd (more boxes than MOTION_MAX) is drawn
+// instead by copies of the boxes' outlines in two layers: under the boxes, each outline's glow
+// alone (a filter that keeps only the shadow `drop-shadow` would cast: the box's own fill lies
+// over it, as over its own shadow), and over the boxes, the outline in the lit stroke, unfilled.
+// The picture is that of the lit boxes; ending a crowd only hides its two layers.
+const SVG_NS = "http://www.w3.org/2000/svg";
+// the blur of player.css's drop-shadow per flow; Chromium blurs a drop-shadow with this as the
+// Gaussian's deviation (compared pixel by pixel with the lit boxes)
+const GLOW_BLUR = { "ag-flow-fwd": 5, "ag-flow-back": 6, "ag-flow-tan": 5 };
+const CROWDS_KEPT = 8; // layers built for recent crowds, kept to show again without copying
+let crowdDrawings = 0;
+function crowdLayers(svg) {
+  const boxes = svg.querySelectorAll(".ag-node");
+  if (!boxes.length) return null;
+  const [first, last] = [boxes[0], boxes[boxes.length - 1]];
+  const tag = "ag-crowd" + (++crowdDrawings) + Math.random().toString(36).slice(2, 7); // ids unique on the page
+  const defs = document.createElementNS(SVG_NS, "defs");
+  defs.innerHTML = Object.entries(GLOW_BLUR).map(([flow, blur]) =>
+    `<filter id="${tag}-${flow}" x="-50%" y="-50%" width="200%" height="200%" color-interpolation-filters="sRGB">` +
+    `<feGaussianBlur in="SourceAlpha" stdDeviation="${blur}" result="a"/>` +
+    `<feFlood style="flood-color: var(--ag-glow-${flow.slice(8)})"/><feComposite in2="a" operator="in"/></filter>`).join("");
+  svg.prepend(defs);
+  const layer = (kind, flow) => {
+    const g = document.createElementNS(SVG_NS, "g");
+    g.setAttribute("class", "ag-crowd ag-crowd-" + kind + " ag-lit " + flow);
+    g.setAttribute("aria-hidden", "true");
+    return g;
+  };
+  const build = (flow, gs) => {
+    const under = layer("glow", flow), over = layer("ring", flow);
+    for (const g of gs) {
+      const shape = g.querySelector(":scope > .ag-shape");
+      if (!shape) continue;
+      const ring = shape.cloneNode(false);
+      ring.removeAttribute("id");
+      ring.setAttribute("data-for", g.getAttribute("data-node"));
+      over.append(ring);
+      if (!GLOW_BLUR[flow]) continue;
+      const glow = ring.cloneNode(false);
+      glow.setAttribute("filter", `url(#${tag}-${flow})`);
+      under.append(glow);
+    }
+    return [under, over];
+  };
+  const kept = new Map(); // key -> [under, over], the latest shown last
+  let shown = null, sweeping = false;
+  // a crowd's end only hides its layers (one restyle each); they leave the drawing when the
+  // page is idle, not in the step
+  const sweep = () => {
+    sweeping = false;
+    for (const layers of kept.values()) if (layers !== shown) for (const l of layers) l.remove();
+  };
+  const idle = window.requestIdleCallback ? (fn) => requestIdleCallback(fn, { timeout: 1000 }) : (fn) => setTimeout(fn, 250);
+  // show the crowd `gs` lit in `flow` (none: gs null); `key` names it for the cache
+  return (flow, gs, key) => {
+    const layers = gs ? kept.get(key) || build(flow, gs) : null;
+    if (layers === shown) return;
+    if (shown) {
+      for (const l of shown) l.style.opacity = "0";
+      if (!sweeping) { sweeping = true; idle(sweep); }
+    }
+    shown = layers;
+    if (!layers) return;
+    kept.delete(key);
+    kept.set(key, layers);
+    if (kept.size > CROWDS_KEPT) {
+      const [oldest] = kept.keys();
+      for (const l of kept.get(oldest)) l.remove();
+      kept.delete(oldest);
+    }
+    if (!layers[0].isConnected) { first.before(layers[0]); last.after(layers[1]); }
+    for (const l of layers) l.style.opacity = "";
+  };
+}
+
 // ----- elements by the ids the SVG promises -----------------------------------------------
 function indexDrawing(svg) {
   const nodes = new Map();
@@ -368,6 +446,7 @@ function stepper(ui, drawing, frames, view) {
   // the drawing may arrive with lights on; the player starts from none
   let lit = new Map(Array.from(ui.svg.querySelectorAll(".ag-lit"), (e) => [e, ""])); // element -> its flow class
   let fresh = new Set(); // badges whose text this frame wrote, highlighted until the next step
+  const crowds = crowdLayers(ui.svg);
   const setSlot = (key, text) => {
     const s = drawing.slot(key);
     if (!s) return;
@@ -412,7 +491,9 @@ function stepper(ui, drawing, frames, view) {
     const flow = FLOWS[f.phase] || "ag-flow-fwd";
     const nodes = (f.nodes || []).map(drawing.node).filter(Boolean);
     const edges = (f.edges || []).map(([u, v]) => drawing.edge(u, v)).filter(Boolean);
-    const nowLit = new Map([...nodes, ...edges].map((g) => [g, flow]));
+    const crowd = crowds && nodes.length > MOTION_MAX; // drawn in layers over and under the boxes
+    if (crowds) crowds(flow, crowd ? nodes : null, crowd ? flow + JSON.stringify(f.nodes) : null);
+    const nowLit = new Map([...(crowd ? [] : nodes), ...edges].map((g) => [g, flow]));
     for (const [e, was] of lit) {
       if (nowLit.get(e) !== was) e.classList.remove("ag-lit", "ag-motion", ...Object.values(FLOWS));
     }
