@@ -63,9 +63,8 @@ def test_a_crowd_is_drawn_in_two_layers_and_leaves_when_the_page_is_idle(page, t
     assert page.locator("svg.ag-graph [data-node]").count() == page.locator("svg.ag-graph .ag-node").count()
 
     page.locator("button[aria-label='Next step']").click()  # two boxes: lit by their own classes
-    assert sorted(page.locator("svg.ag-graph .ag-node.ag-lit").evaluate_all("(gs) => gs.map((g) => g.dataset.node)")) == (
-        sorted(anim.frames[1]["nodes"])
-    )
+    lit = page.locator("svg.ag-graph .ag-node.ag-lit").evaluate_all("(gs) => gs.map((g) => g.dataset.node)")
+    assert sorted(lit) == sorted(anim.frames[1]["nodes"])
     assert not any(layer["shown"] for layer in page.evaluate(LAYERS_JS))
     page.wait_for_function("() => !document.querySelector('svg.ag-graph .ag-crowd')")  # idle: taken out
 
