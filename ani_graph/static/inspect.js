@@ -99,6 +99,21 @@ function inspectOp(body, entry, reached) {
   body.append(list);
 }
 
+// the element a quiz asks about: its number in each table (rows hold the flat order, see
+// inspect_data._table) and its cell in each heatmap that has a cell per element
+function inspectMarkElement(body, element, count) {
+  for (const table of body.querySelectorAll(".ag-inspect-table")) {
+    const rows = table.tBodies[0].rows, cols = rows.length ? rows[0].querySelectorAll("td").length : 0;
+    const row = cols ? rows[Math.floor(element / cols)] : null;
+    const td = row ? row.querySelectorAll("td")[element % cols] : null;
+    if (td) { td.classList.add("ag-inspect-asked"); td.title = "the element the quiz asks about"; }
+  }
+  for (const grid of body.querySelectorAll(".ag-heat")) {
+    const cells = grid.querySelectorAll(".ag-heat-cell");
+    if (cells.length === count && element < count) cells[element].classList.add("ag-inspect-asked");
+  }
+}
+
 // what a screen reader says for a box: "tensor W1, 4 by 3", "operation × (mul)" (inspect_data.spoken_shape)
 function inspectLabel(entry) {
   if (entry.rule !== undefined) return "operation " + entry.label + " (" + entry.name + ")";
@@ -160,6 +175,8 @@ function inspectPanels(ui, model, drawing, steps) {
         inspectBlock("Value", entry.value, load().palette, entry.shape, shows(id, "value")),
         inspectBlock("Gradient", entry.grad, load().palette, entry.shape, shows(id, "grad")));
     }
+    const asked = g.getAttribute("data-asked-element"); // a quiz asks about this element (quiz.js)
+    if (asked !== null && !isOp) inspectMarkElement(body, Number(asked), entry.shape.reduce((a, b) => a * b, 1));
     dialog.append(head, body);
     // the panel takes the side of the drawing away from the box, so both stay in view
     dialog.classList.toggle("ag-inspect-left", box.left + box.width / 2 > room.left + room.width / 2);

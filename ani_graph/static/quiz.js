@@ -25,6 +25,25 @@ function quizPercent(tolerance) {
   return (p >= 1 ? String(+p.toFixed(2)) : String(+p.toPrecision(2))) + "%";
 }
 
+// how many elements a box's tensor has, from the inspect data (0: not known)
+function quizCount(model, node) {
+  const entry = ((model.get("inspect") || {}).nodes || {})[node];
+  return entry && entry.shape ? entry.shape.reduce((a, b) => a * b, 1) : 0;
+}
+
+// A question about one element of a bigger tensor marks that element: its cell in the box's
+// heatmaps (those with a cell per element, not a downsampled view), and, through the box's
+// data-asked-element, its number and cell in the inspect panel (inspect.js). null unmarks.
+function quizMarkElement(g, element, count) {
+  for (const c of g.querySelectorAll(".ag-cell.ag-asked-cell")) c.classList.remove("ag-asked-cell");
+  if (element === null) { g.removeAttribute("data-asked-element"); return; }
+  g.setAttribute("data-asked-element", String(element));
+  for (const grid of g.querySelectorAll(".ag-heat")) {
+    const cells = grid.querySelectorAll(".ag-cell");
+    if (cells.length === count && element < count) cells[element].classList.add("ag-asked-cell");
+  }
+}
+
 function quizPanel(ui, data) {
   const panel = makeElement("div", "ag-quiz", { role: "group", "aria-label": "Quiz" });
   const ask = makeElement("div", "ag-quiz-ask");
@@ -84,6 +103,7 @@ function quizMode(ui, model, steps, play, hooks) {
     for (const e of [ui.root, ui.caption]) e.classList.add("ag-asking"); // styled on the caption (quiz.css)
     asked = ui.svg.querySelector('.ag-node[data-node="' + CSS.escape(item.node) + '"]');
     if (asked) asked.classList.add("ag-asked");
+    if (asked && item.element !== null) quizMarkElement(asked, item.element, quizCount(model, item.node));
     if (ui.root.contains(document.activeElement)) q.input.focus();
   };
   const finish = (correct, message) => {
@@ -94,7 +114,7 @@ function quizMode(ui, model, steps, play, hooks) {
     open = -1;
     q.ask.hidden = true;
     for (const e of [ui.root, ui.caption]) e.classList.remove("ag-asking");
-    if (asked) asked.classList.remove("ag-asked");
+    if (asked) { asked.classList.remove("ag-asked"); quizMarkElement(asked, null, 0); }
     save();
     play.go(item.frame); // the step plays: its caption and badges show the number
     q.status.textContent = message;
