@@ -137,7 +137,6 @@ function crowdLayers(svg) {
     `<filter id="${tag}-${flow}" x="-50%" y="-50%" width="200%" height="200%" color-interpolation-filters="sRGB">` +
     `<feGaussianBlur in="SourceAlpha" stdDeviation="${blur}" result="a"/>` +
     `<feFlood style="flood-color: var(--ag-glow-${flow.slice(8)})"/><feComposite in2="a" operator="in"/></filter>`).join("");
-  svg.prepend(defs);
   const layer = (kind, flow) => {
     const g = document.createElementNS(SVG_NS, "g");
     g.setAttribute("class", "ag-crowd ag-crowd-" + kind + " ag-lit " + flow);
@@ -145,6 +144,7 @@ function crowdLayers(svg) {
     return g;
   };
   const build = (flow, gs) => {
+    if (!defs.isConnected) svg.prepend(defs); // a drawing that never shows a crowd stays as drawn
     const under = layer("glow", flow), over = layer("ring", flow);
     for (const g of gs) {
       const shape = g.querySelector(":scope > .ag-shape");
