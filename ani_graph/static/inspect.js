@@ -6,7 +6,8 @@
 function inspectTable(rows, shape) {
   const table = makeElement("table", "ag-inspect-table");
   const cols = rows.reduce((m, r) => Math.max(m, r.length), 0);
-  if (shape.length >= 2 || rows.length > 1) { // column numbers, then each row with its number
+  // column numbers, then each row with its number
+  if (shape.length >= 2 || rows.length > 1) {
     const head = table.createTHead().insertRow();
     head.append(makeElement("th", "ag-inspect-corner"));
     for (let j = 0; j < cols; j++) { const th = makeElement("th", "", { scope: "col" }); th.textContent = j; head.append(th); }
@@ -32,7 +33,8 @@ function inspectHeat(heat, palette, what) {
   grid.style.gridTemplateColumns = "repeat(" + heat.cols + ", " + size + "px)";
   grid.style.gridAutoRows = size + "px";
   const cells = document.createDocumentFragment();
-  for (let i = 0; i < heat.cells.length; i++) { // one letter per cell: "a" is palette[0] (inspect_data.py)
+  // one letter per cell: "a" is palette[0] (inspect_data.py)
+  for (let i = 0; i < heat.cells.length; i++) {
     const c = document.createElement("span");
     c.className = "ag-heat-cell";
     c.style.background = palette[heat.cells.charCodeAt(i) - 97];
@@ -122,10 +124,12 @@ function inspectPanels(ui, model, drawing, steps) {
   const dialog = makeElement("div", "ag-inspect", { role: "dialog", "aria-modal": "false", tabindex: "-1" });
   dialog.hidden = true;
   ui.root.append(dialog);
-  let from = null; // the node that opened the panel: focus goes back to it
+  // the node that opened the panel: focus goes back to it
+  let from = null;
   const shows = (id, which) => {
     const s = drawing.slot(JSON.stringify(["node", id, which]));
-    return !s || s.text.textContent !== ""; // no badge to go by: show it
+    // no badge to go by: show it
+    return !s || s.text.textContent !== "";
   };
   const close = () => {
     if (dialog.hidden) return;
@@ -160,6 +164,9 @@ function inspectPanels(ui, model, drawing, steps) {
         inspectBlock("Value", entry.value, load().palette, entry.shape, shows(id, "value")),
         inspectBlock("Gradient", entry.grad, load().palette, entry.shape, shows(id, "grad")));
     }
+    // a quiz asks about this element (quiz.js)
+    const asked = g.getAttribute("data-asked-element");
+    if (asked !== null && !isOp && typeof quizMarkPanel === "function") quizMarkPanel(body, Number(asked), entry.shape);
     dialog.append(head, body);
     // the panel takes the side of the drawing away from the box, so both stay in view
     dialog.classList.toggle("ag-inspect-left", box.left + box.width / 2 > room.left + room.width / 2);
@@ -177,11 +184,13 @@ function inspectPanels(ui, model, drawing, steps) {
     const g = ev.target.closest && ev.target.closest(".ag-node[data-node]");
     if (!g || (ev.key !== "Enter" && ev.key !== " ")) return;
     ev.preventDefault();
-    ev.stopPropagation(); // Space opens the panel here; it does not play
+    // Space opens the panel here; it does not play
+    ev.stopPropagation();
     open(g);
   });
   dialog.addEventListener("keydown", (ev) => {
-    ev.stopPropagation(); // keys in the panel are the panel's, not the player's shortcuts
+    // keys in the panel are the panel's, not the player's shortcuts
+    ev.stopPropagation();
     if (ev.key === "Escape") { ev.preventDefault(); close(); }
   });
   return { open, close };

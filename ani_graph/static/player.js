@@ -6,8 +6,10 @@
 // A frame (frames.py) has separate fields: phase, caption, rule, nodes, edges, badges
 // ({node: {value|grad|tangent: text}}) and edge_badges ([[u, v, text], ...]). Nothing is parsed.
 
-const MAX_ENLARGE = 1.8; // a small drawing grows up to this much over its natural size
-const SLACK = 24; // px kept free under the player when it sizes itself to the room it has
+// a small drawing grows up to this much over its natural size
+const MAX_ENLARGE = 1.8;
+// px kept free under the player when it sizes itself to the room it has
+const SLACK = 24;
 const ICONS = {
   prev: "M4 3h2v10H4zM14 3v10L7 8z",
   next: "M10 3h2v10h-2zM2 3v10l7-5z",
@@ -81,7 +83,8 @@ function setWords(line, text) {
   line.replaceChildren();
   (text || "").split(" ").forEach((word, i) => {
     if (i) line.append(" ");
-    if (word.length > 30) { line.append(word); return; } // a very long word may still break
+    // a very long word may still break
+    if (word.length > 30) { line.append(word); return; }
     const span = document.createElement("span");
     span.className = "ag-word";
     span.textContent = word;
@@ -94,9 +97,11 @@ function setWords(line, text) {
 // of a parent's children to restyle or lay out any one of them, so a step that lights five
 // boxes costs as much as the whole drawing. Wrapped in plain <g> blocks of about √n each (same
 // order, so the picture is the same), a change only walks its block and the list of blocks.
-const BLOCK_FROM = 128; // fewer top-level groups than this stay as they are
+// fewer top-level groups than this stay as they are
+const BLOCK_FROM = 128;
 function blockDrawing(svg) {
-  const runs = [[]]; // consecutive <g> children: only those are wrapped, so nothing changes order
+  // consecutive <g> children: only those are wrapped, so nothing changes order
+  const runs = [[]];
   for (const child of Array.from(svg.children)) {
     if (child.tagName.toLowerCase() === "g") runs[runs.length - 1].push(child);
     else if (runs[runs.length - 1].length) runs.push([]);
@@ -111,6 +116,87 @@ function blockDrawing(svg) {
       block.append(...run.slice(i, i + size));
     }
   }
+}
+
+// ----- a crowd of lit boxes: drawn in two layers, the boxes themselves untouched ---------------
+// Lighting a box restyles its shape (stroke, width, glow filter): tens of µs each in Chromium,
+// so a frame that lights hundreds at once (a fan's inputs and constants) made the step after
+// it, which un-lights them all, take 15-40 ms. A crowd (more boxes than MOTION_MAX) is drawn
+// instead by copies of the boxes' outlines in two layers: under the boxes, each outline's glow
+// alone (a filter that keeps only the shadow `drop-shadow` would cast: the box's own fill lies
+// over it, as over its own shadow), and over the boxes, the outline in the lit stroke, unfilled.
+// The picture is that of the lit boxes; ending a crowd only hides its two layers.
+const SVG_NS = "http://www.w3.org/2000/svg";
+// the blur of player.css's drop-shadow per flow; Chromium blurs a drop-shadow with this as the
+// Gaussian's deviation (compared pixel by pixel with the lit boxes)
+const GLOW_BLUR = { "ag-flow-fwd": 5, "ag-flow-back": 6, "ag-flow-tan": 5 };
+// layers built for recent crowds, kept to show again without copying
+const CROWDS_KEPT = 8;
+let crowdDrawings = 0;
+function crowdLayers(svg) {
+  const boxes = svg.querySelectorAll(".ag-node");
+  if (!boxes.length) return null;
+  const [first, last] = [boxes[0], boxes[boxes.length - 1]];
+  // ids unique on the page
+  const tag = "ag-crowd" + (++crowdDrawings) + Math.random().toString(36).slice(2, 7);
+  const defs = document.createElementNS(SVG_NS, "defs");
+  defs.innerHTML = Object.entries(GLOW_BLUR).map(([flow, blur]) =>
+    `<filter id="${tag}-${flow}" x="-50%" y="-50%" width="200%" height="200%" color-interpolation-filters="sRGB">` +
+    `<feGaussianBlur in="SourceAlpha" stdDeviation="${blur}" result="a"/>` +
+    `<feFlood style="flood-color: var(--ag-glow-${flow.slice(8)})"/><feComposite in2="a" operator="in"/></filter>`).join("");
+  const layer = (kind, flow) => {
+    const g = document.createElementNS(SVG_NS, "g");
+    g.setAttribute("class", "ag-crowd ag-crowd-" + kind + " ag-lit " + flow);
+    g.setAttribute("aria-hidden", "true");
+    return g;
+  };
+  const build = (flow, gs) => {
+    // a drawing that never shows a crowd stays as drawn
+    if (!defs.isConnected) svg.prepend(defs);
+    const under = layer("glow", flow), over = layer("ring", flow);
+    for (const g of gs) {
+      const shape = g.querySelector(":scope > .ag-shape");
+      if (!shape) continue;
+      const ring = shape.cloneNode(false);
+      ring.setAttribute("data-for", g.getAttribute("data-node"));
+      over.append(ring);
+      if (!GLOW_BLUR[flow]) continue;
+      const glow = ring.cloneNode(false);
+      glow.setAttribute("filter", `url(#${tag}-${flow})`);
+      under.append(glow);
+    }
+    return [under, over];
+  };
+  // key -> [under, over], the latest shown last
+  const kept = new Map();
+  let shown = null, sweeping = false;
+  // a crowd's end only hides its layers (one restyle each); they leave the drawing when the
+  // page is idle, not in the step
+  const sweep = () => {
+    sweeping = false;
+    for (const layers of kept.values()) if (layers !== shown) for (const l of layers) l.remove();
+  };
+  const idle = window.requestIdleCallback ? (fn) => requestIdleCallback(fn, { timeout: 1000 }) : (fn) => setTimeout(fn, 250);
+  // show the crowd `gs` lit in `flow` (none: gs null); `key` names it for the cache
+  return (flow, gs, key) => {
+    const layers = gs ? kept.get(key) || build(flow, gs) : null;
+    if (layers === shown) return;
+    if (shown) {
+      for (const l of shown) l.style.opacity = "0";
+      if (!sweeping) { sweeping = true; idle(sweep); }
+    }
+    shown = layers;
+    if (!layers) return;
+    kept.delete(key);
+    kept.set(key, layers);
+    if (kept.size > CROWDS_KEPT) {
+      const [oldest] = kept.keys();
+      for (const l of kept.get(oldest)) l.remove();
+      kept.delete(oldest);
+    }
+    if (!layers[0].isConnected) { first.before(layers[0]); last.after(layers[1]); }
+    for (const l of layers) l.style.opacity = "";
+  };
 }
 
 // ----- elements by the ids the SVG promises -----------------------------------------------
@@ -142,7 +228,8 @@ function indexDrawing(svg) {
     const total = steps.length ? holder.querySelector(".ag-heat:not([data-text])") : null;
     return { text: t, holder, steps, total };
   };
-  const slots = new Map(); // looked up once: a step then only touches the elements it changes
+  // looked up once: a step then only touches the elements it changes
+  const slots = new Map();
   const slot = (key) => {
     if (!slots.has(key)) slots.set(key, find(key));
     return slots.get(key);
@@ -152,7 +239,8 @@ function indexDrawing(svg) {
 
 // ----- per-key history, so seeking touches only what differs -------------------------------
 function textHistory(frames) {
-  const history = new Map(); // key -> [[frame, text], ...], frames in increasing order
+  // key -> [[frame, text], ...], frames in increasing order
+  const history = new Map();
   const touched = frames.map(() => []);
   const remember = (i, key, text) => {
     if (!history.has(key)) history.set(key, []);
@@ -166,7 +254,8 @@ function textHistory(frames) {
     for (const [u, v, text] of f.edge_badges || []) remember(i, JSON.stringify(["edge", u, v]), text);
   });
   const textAt = (key, k) => {
-    const h = history.get(key); // binary search: the last entry at or before frame k
+    // binary search: the last entry at or before frame k
+    const h = history.get(key);
     let lo = 0, hi = h.length;
     while (lo < hi) { const mid = (lo + hi) >> 1; if (h[mid][0] <= k) lo = mid + 1; else hi = mid; }
     return lo === 0 ? "" : h[lo - 1][1];
@@ -199,7 +288,8 @@ function roomHeight(el) {
 function stageSizer(ui, frames) {
   const box = ui.svg.viewBox.baseVal;
   const W = box.width || 600, H = box.height || 400;
-  const natural = (parseFloat(ui.svg.getAttribute("width")) || W) / W; // px per drawing unit
+  // px per drawing unit
+  const natural = (parseFloat(ui.svg.getAttribute("width")) || W) / W;
   // the few longest texts of a field: the one with most lines is among them
   const longest = (field) => [...new Set(frames.map((f) => f[field] || ""))].sort((a, b) => b.length - a.length).slice(0, 6);
   // the caption keeps the height of its tallest text, so nothing jumps between steps
@@ -218,11 +308,13 @@ function stageSizer(ui, frames) {
     ui.caption.style.minHeight = h + "px";
     return h;
   };
-  return () => { // the drawing's scale in px per unit, or 0 while the player has no room yet
+  // the drawing's scale in px per unit, or 0 while the player has no room yet
+  return () => {
     const width = ui.el.clientWidth;
     if (!width) return 0;
     const gap = parseFloat(getComputedStyle(ui.root).rowGap) || 8;
-    const extra = ui.extra ? ui.extra.offsetHeight + gap : 0; // the quiz's panel, when there is one
+    // the quiz's panel, when there is one
+    const extra = ui.extra ? ui.extra.offsetHeight + gap : 0;
     const below = captionHeight() + ui.controls.offsetHeight + extra + 2 * gap + SLACK;
     const room = Math.max(160, roomHeight(ui.el) - below);
     const scale = Math.min(width / W, room / H, MAX_ENLARGE * natural);
@@ -237,21 +329,26 @@ function zoomPan(ui, frames) {
   const box = ui.svg.viewBox.baseVal;
   const W = box.width || 600, H = box.height || 400;
   const resize = stageSizer(ui, frames);
-  let scale = 0; // px per unit at fit
-  let view = { x: 0, y: 0, w: W, h: H }; // the part of the drawing shown
+  // px per unit at fit
+  let scale = 0;
+  // the part of the drawing shown
+  let view = { x: 0, y: 0, w: W, h: H };
   let tween = 0;
   const zoomed = () => view.w < W - 0.5;
   const clamp = (v) => {
     const w = Math.min(W, Math.max(W / maxZoom(), v.w)), h = w * H / W;
     return { x: Math.min(Math.max(v.x, 0), W - w), y: Math.min(Math.max(v.y, 0), H - h), w, h };
   };
-  const maxZoom = () => Math.max(4, scale ? 40 / (11 * scale) : 4); // up to text about 40 px tall
+  // up to text about 40 px tall
+  const maxZoom = () => Math.max(4, scale ? 40 / (11 * scale) : 4);
   const apply = () => {
     ui.svg.setAttribute("viewBox", [view.x, view.y, view.w, view.h].map((v) => v.toFixed(2)).join(" "));
     ui.root.classList.toggle("ag-zoomed", zoomed());
-    ui.stage.classList.toggle("ag-zoomed", zoomed()); // styled here, not through the root (see show)
+    // styled here, not through the root (see show)
+    ui.stage.classList.toggle("ag-zoomed", zoomed());
   };
-  const moveTo = (target, smooth) => { // glide there, unless the reader asked for less motion
+  // glide there, unless the reader asked for less motion
+  const moveTo = (target, smooth) => {
     cancelAnimationFrame(tween);
     target = clamp(target);
     const still = !smooth || (window.matchMedia && matchMedia("(prefers-reduced-motion: reduce)").matches);
@@ -275,7 +372,8 @@ function zoomPan(ui, frames) {
     const h = w * H / W;
     moveTo({ x: view.x + fx * view.w - fx * w, y: view.y + fy * view.h - fy * h, w, h }, smooth);
   };
-  const panBy = (dxPx, dyPx) => { // move the drawing with the pointer, by screen pixels
+  // move the drawing with the pointer, by screen pixels
+  const panBy = (dxPx, dyPx) => {
     const rect = ui.svg.getBoundingClientRect();
     const k = view.w / (rect.width || 1);
     moveTo({ ...view, x: view.x - dxPx * k, y: view.y - dyPx * k }, false);
@@ -366,8 +464,11 @@ function stepper(ui, drawing, frames, view) {
   const last = Math.max(frames.length - 1, 0);
   let current = -1;
   // the drawing may arrive with lights on; the player starts from none
-  let lit = new Map(Array.from(ui.svg.querySelectorAll(".ag-lit"), (e) => [e, ""])); // element -> its flow class
-  let fresh = new Set(); // badges whose text this frame wrote, highlighted until the next step
+  // element -> its flow class
+  let lit = new Map(Array.from(ui.svg.querySelectorAll(".ag-lit"), (e) => [e, ""]));
+  // badges whose text this frame wrote, highlighted until the next step
+  let fresh = new Set();
+  const crowds = crowdLayers(ui.svg);
   const setSlot = (key, text) => {
     const s = drawing.slot(key);
     if (!s) return;
@@ -412,7 +513,10 @@ function stepper(ui, drawing, frames, view) {
     const flow = FLOWS[f.phase] || "ag-flow-fwd";
     const nodes = (f.nodes || []).map(drawing.node).filter(Boolean);
     const edges = (f.edges || []).map(([u, v]) => drawing.edge(u, v)).filter(Boolean);
-    const nowLit = new Map([...nodes, ...edges].map((g) => [g, flow]));
+    // drawn in layers over and under the boxes
+    const crowd = crowds && nodes.length > MOTION_MAX;
+    if (crowds) crowds(flow, crowd ? nodes : null, crowd ? flow + JSON.stringify(f.nodes) : null);
+    const nowLit = new Map([...(crowd ? [] : nodes), ...edges].map((g) => [g, flow]));
     for (const [e, was] of lit) {
       if (nowLit.get(e) !== was) e.classList.remove("ag-lit", "ag-motion", ...Object.values(FLOWS));
     }
@@ -427,10 +531,12 @@ function stepper(ui, drawing, frames, view) {
     if (k !== current) writeTexts(k);
     const f = frames[k];
     light(k, f);
-    // the phase's class goes on the root (for the page around it) and on the two parts it
-    // colours: a style rule keyed on the root's class would make Chromium look through
-    // every element of the drawing for its targets at each change of phase
-    for (const e of [ui.root, ui.caption, ui.controls]) {
+    // the phase's class goes on the root (for the page around it) and on the parts it colours,
+    // and no style rule has it above its target: Chromium keeps one list of what a class's
+    // change may restyle below it, whichever element it is on, so a rule like
+    // `.ag-controls.ag-backward .ag-phase` made the root's change look through every element
+    // of the drawing (~10 ms on 3,000 boxes at each change of phase)
+    for (const e of [ui.root, ui.caption, ui.controls, ui.slider, ui.phase]) {
       e.classList.toggle("ag-backward", f.phase === "backward");
       e.classList.toggle("ag-tangent", f.phase === "tangent");
       e.classList.toggle("ag-update", f.phase === "update");
@@ -450,7 +556,8 @@ function stepper(ui, drawing, frames, view) {
 function playback(ui, model, steps, hooks) {
   let timer = null;
   const setFrame = (k) => {
-    const now = steps.show(hooks.gate ? hooks.gate(steps.current(), k) : k); // a quiz may stop short and ask
+    // a quiz may stop short and ask
+    const now = steps.show(hooks.gate ? hooks.gate(steps.current(), k) : k);
     if (model.get("frame") !== now) {
       model.set("frame", now);
       model.save_changes();
@@ -459,7 +566,8 @@ function playback(ui, model, steps, hooks) {
   const stop = () => {
     if (timer !== null) clearInterval(timer);
     timer = null;
-    if (ui.play.getAttribute("aria-label") === "Play") return; // already showing it: a step changes nothing here
+    // already showing it: a step changes nothing here
+    if (ui.play.getAttribute("aria-label") === "Play") return;
     ui.play.innerHTML = icon("play");
     ui.play.setAttribute("aria-label", "Play");
     ui.play.title = "Play";
@@ -479,7 +587,8 @@ function playback(ui, model, steps, hooks) {
       if (now !== expected) { expected = now; return; }
       setFrame(steps.current() + 1);
       expected = steps.current();
-      if (steps.current() >= steps.last) { // stop on the last frame, ready to start over
+      // stop on the last frame, ready to start over
+      if (steps.current() >= steps.last) {
         stop();
         model.set("playing", false);
         model.save_changes();
@@ -508,7 +617,8 @@ function wireControls(ui, model, steps, play, view) {
   const pan = { ArrowLeft: [1, 0], ArrowRight: [-1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
   ui.root.addEventListener("keydown", (ev) => {
     const k = ev.key;
-    if (ev.shiftKey && pan[k]) view.panBy(pan[k][0] * 60, pan[k][1] * 60); // shift + arrows move a zoomed drawing
+    // shift + arrows move a zoomed drawing
+    if (ev.shiftKey && pan[k]) view.panBy(pan[k][0] * 60, pan[k][1] * 60);
     else if (k === "ArrowRight" || k === "ArrowDown") play.go(steps.current() + 1);
     else if (k === "ArrowLeft" || k === "ArrowUp") play.go(steps.current() - 1);
     else if (k === " " || k === "Spacebar") play.setPlaying(!play.playing());
@@ -529,7 +639,8 @@ function wireControls(ui, model, steps, play, view) {
 const PHASES = { forward: "forward: values", backward: "backward: gradients", tangent: "forward mode: tangents",
   update: "update: parameters" };
 const FLOWS = { forward: "ag-flow-fwd", backward: "ag-flow-back", tangent: "ag-flow-tan", update: "ag-flow-upd" };
-const MOTION_MAX = 24; // more boxes or badges than this, lit or written by one step, appear at once
+// more boxes or badges than this, lit or written by one step, appear at once
+const MOTION_MAX = 24;
 
 function mount(el, model) {
   const frames = model.get("frames") || [];
@@ -538,7 +649,8 @@ function mount(el, model) {
   const drawing = indexDrawing(ui.svg);
   const view = zoomPan(ui, frames);
   const steps = stepper(ui, drawing, frames, view);
-  const hooks = {}; // quiz.js and inspect.js, loaded before this file, hook in here
+  // quiz.js and inspect.js, loaded before this file, hook in here
+  const hooks = {};
   const play = playback(ui, model, steps, hooks);
   if (typeof quizMode === "function") quizMode(ui, model, steps, play, hooks);
   if (typeof inspectPanels === "function") inspectPanels(ui, model, drawing, steps);
@@ -551,7 +663,8 @@ function mount(el, model) {
   const refit = () => { if (ui.el.clientWidth !== width) { width = ui.el.clientWidth; view.layout(); } };
   const observer = typeof ResizeObserver !== "undefined" ? new ResizeObserver(refit) : null;
   if (observer) observer.observe(ui.el);
-  const onWindow = () => { if (!framed()) { width = -1; refit(); } }; // a frame resizes to fit us: no loop
+  // a frame resizes to fit us: no loop
+  const onWindow = () => { if (!framed()) { width = -1; refit(); } };
   window.addEventListener("resize", onWindow);
   if (model.get("playing")) play.setPlaying(true);
   return () => {

@@ -25,6 +25,41 @@ function quizPercent(tolerance) {
   return (p >= 1 ? String(+p.toFixed(2)) : String(+p.toPrecision(2))) + "%";
 }
 
+// how many elements a box's tensor has, from the inspect data (0: not known)
+function quizCount(model, node) {
+  const entry = ((model.get("inspect") || {}).nodes || {})[node];
+  return entry && entry.shape ? entry.shape.reduce((a, b) => a * b, 1) : 0;
+}
+
+// A question about one element of a bigger tensor marks that element: its cell in the box's
+// heatmaps (those with a cell per element, not a downsampled view), and, through the box's
+// data-asked-element, its number and cell in the inspect panel (inspect.js). null unmarks.
+function quizMarkElement(g, element, count) {
+  for (const c of g.querySelectorAll(".ag-cell.ag-asked-cell")) c.classList.remove("ag-asked-cell");
+  if (element === null) { g.removeAttribute("data-asked-element"); return; }
+  g.setAttribute("data-asked-element", String(element));
+  for (const grid of g.querySelectorAll(".ag-heat")) {
+    const cells = grid.querySelectorAll(".ag-cell");
+    if (cells.length === count && element < count) cells[element].classList.add("ag-asked-cell");
+  }
+}
+
+// in the inspect panel (inspect.js) of the box asked about: the element's number in each table (rows hold the flat order, see
+// inspect_data._table) and its cell in each heatmap that has a cell per element
+function quizMarkPanel(body, element, shape) {
+  const count = shape.reduce((a, b) => a * b, 1);
+  for (const table of body.querySelectorAll(".ag-inspect-table")) {
+    const rows = table.tBodies[0].rows, cols = rows.length ? rows[0].querySelectorAll("td").length : 0;
+    const row = cols ? rows[Math.floor(element / cols)] : null;
+    const td = row ? row.querySelectorAll("td")[element % cols] : null;
+    if (td) td.classList.add("ag-inspect-asked");
+  }
+  for (const grid of body.querySelectorAll(".ag-heat")) {
+    const cells = grid.querySelectorAll(".ag-heat-cell");
+    if (cells.length === count && element < count) cells[element].classList.add("ag-inspect-asked");
+  }
+}
+
 function quizPanel(ui, data) {
   const panel = makeElement("div", "ag-quiz", { role: "group", "aria-label": "Quiz" });
   const ask = makeElement("div", "ag-quiz-ask");
@@ -44,7 +79,8 @@ function quizPanel(ui, data) {
   const score = makeElement("div", "ag-quiz-score", { "aria-live": "polite" });
   panel.append(ask, status, score);
   ui.caption.after(panel);
-  ui.extra = panel; // the stage leaves room for it
+  // the stage leaves room for it
+  ui.extra = panel;
   return { panel, ask, prompt, input, check, reveal, form, status, score };
 }
 
@@ -53,7 +89,8 @@ function quizMode(ui, model, steps, play, hooks) {
   if (!data || !data.questions || !data.questions.length) return null;
   const questions = data.questions;
   const q = quizPanel(ui, data);
-  const results = new Map(); // question index -> {step, node, prompt, answer, correct, tries}
+  // question index -> {step, node, prompt, answer, correct, tries}
+  const results = new Map();
   let open = -1, tries = 0, resume = false, lastTyped = null, asked = null;
   const intro = questions.length + (questions.length === 1 ? " question" : " questions") +
     ": before each number is revealed, type what you predict (Enter checks).";
@@ -81,9 +118,11 @@ function quizMode(ui, model, steps, play, hooks) {
     q.input.value = "";
     q.ask.hidden = false;
     q.status.textContent = "Predict " + item.prompt + ", then press Enter.";
-    for (const e of [ui.root, ui.caption]) e.classList.add("ag-asking"); // styled on the caption (quiz.css)
+    // styled on the caption (quiz.css)
+    for (const e of [ui.root, ui.caption]) e.classList.add("ag-asking");
     asked = ui.svg.querySelector('.ag-node[data-node="' + CSS.escape(item.node) + '"]');
     if (asked) asked.classList.add("ag-asked");
+    if (asked && item.element !== null) quizMarkElement(asked, item.element, quizCount(model, item.node));
     if (ui.root.contains(document.activeElement)) q.input.focus();
   };
   const finish = (correct, message) => {
@@ -94,9 +133,10 @@ function quizMode(ui, model, steps, play, hooks) {
     open = -1;
     q.ask.hidden = true;
     for (const e of [ui.root, ui.caption]) e.classList.remove("ag-asking");
-    if (asked) asked.classList.remove("ag-asked");
+    if (asked) { asked.classList.remove("ag-asked"); quizMarkElement(asked, null, 0); }
     save();
-    play.go(item.frame); // the step plays: its caption and badges show the number
+    // the step plays: its caption and badges show the number
+    play.go(item.frame);
     q.status.textContent = message;
     showScore();
     if (hadFocus) ui.root.focus();
@@ -124,7 +164,8 @@ function quizMode(ui, model, steps, play, hooks) {
     }
   };
   q.input.addEventListener("keydown", (ev) => {
-    ev.stopPropagation(); // typing is not a player shortcut (space, arrows, +, −, 0)
+    // typing is not a player shortcut (space, arrows, +, −, 0)
+    ev.stopPropagation();
     if (ev.key === "Enter") { ev.preventDefault(); checkAnswer(); }
   });
   q.check.addEventListener("click", checkAnswer);
@@ -133,7 +174,8 @@ function quizMode(ui, model, steps, play, hooks) {
   });
   // stepping forward past an unanswered question stops on the frame before it and asks
   hooks.gate = (from, to) => {
-    if (open >= 0) return Math.max(Math.min(to, questions[open].frame - 1), Math.min(to, from)); // still asking
+    // still asking
+    if (open >= 0) return Math.max(Math.min(to, questions[open].frame - 1), Math.min(to, from));
     for (let i = 0; i < questions.length; i++) {
       const f = questions[i].frame;
       if (!results.has(i) && f > from && f <= to) {

@@ -1,7 +1,8 @@
 """What moves when the player steps: only the few boxes a step lights and the badges it writes get
 the arrival motion (class `ag-motion`: the glow's transition, the text's fade-in), a crowd lit by one
-frame appears at once, and a box lit in two frames in a row is left alone between them. The lit
-boxes, edges and fresh badges are still exactly the frame's."""
+frame appears at once (drawn in the crowd's own layers, the boxes untouched), and a box lit in two
+frames in a row is left alone between them. The lit boxes, edges and fresh badges are still exactly
+the frame's."""
 
 import json
 
@@ -16,7 +17,12 @@ STATE_JS = """() => {
     g.classList.contains("ag-edge") ? g.getAttribute("data-src") + "->" + g.getAttribute("data-dst") :
     (g.closest(".ag-node") || g.closest(".ag-edge")).getAttribute("data-node") || "edge").sort();
   const shape = document.querySelector("svg.ag-graph .ag-node.ag-lit .ag-shape");
-  return { lit: ids("svg.ag-graph .ag-lit"), motion: ids("svg.ag-graph .ag-lit.ag-motion"),
+  // a crowd's boxes are lit by the outlines in its ring layer, while that layer shows
+  const crowd = [...document.querySelectorAll("svg.ag-graph .ag-crowd-ring")]
+    .filter((l) => getComputedStyle(l).opacity !== "0")
+    .flatMap((l) => [...l.children].map((c) => c.getAttribute("data-for")));
+  const own = "svg.ag-graph .ag-node.ag-lit, svg.ag-graph .ag-edge.ag-lit";
+  return { lit: [...ids(own), ...crowd].sort(), crowd: crowd.sort(), motion: ids("svg.ag-graph .ag-lit.ag-motion"),
     fresh: ids("svg.ag-graph .ag-fresh"), freshMotion: ids("svg.ag-graph .ag-fresh.ag-motion"),
     glow: shape ? getComputedStyle(shape).transitionProperty : "" };
 }"""
@@ -51,7 +57,8 @@ def test_a_step_moves_its_own_few_boxes_and_a_crowd_appears_at_once(page, tmp_pa
     crowd = frame_ids(frames[0])
     assert len(crowd) > 24
     state = page.evaluate(STATE_JS)
-    assert state["lit"] == crowd and state["motion"] == []
+    assert state["lit"] == state["crowd"] == crowd and state["motion"] == []
+    assert page.locator("svg.ag-graph .ag-node.ag-lit").count() == 0  # no box itself was touched
 
     # the next step lights two boxes and two edges: exactly those, and all of them move in
     page.locator("button[aria-label='Next step']").click()
