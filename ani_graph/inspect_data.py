@@ -261,14 +261,18 @@ def op_entry(G, op, names, scalar: str, after: int | None) -> dict:
     return entry
 
 
-def inspect_payload(G, view: View, frames: list[dict]) -> dict:
-    """Every box's inspect panel (tensors and ops shown on their own; folded modules have none)."""
+def inspect_payload(G, view: View, frames: list[dict], step: int | None = None) -> dict:
+    """Every box's inspect panel (tensors and ops shown on their own; folded modules have none).
+
+    With `step`, `G` is that training step's graph and an op's gradient numbers count as reached
+    from that step's own first backward frame (frames carry a `step` field, see `update_frames`).
+    """
     names = view.names
     _, upstream = seeds(G)
     scalar, _ = C.differentiated(G, upstream, names) if upstream else ("L", "")
     reached: dict[str, int] = {}
     for k, f in enumerate(frames):
-        if f["phase"] == "backward":
+        if f["phase"] == "backward" and (step is None or f.get("step") == step):
             for n in f["nodes"]:
                 reached.setdefault(n, k)
     nodes = {}

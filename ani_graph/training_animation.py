@@ -8,6 +8,7 @@ serves them all) with the loss strip of `loss_strip.py` under it.
 from __future__ import annotations
 
 from .animation import Animation, _badge_texts
+from .format import texts_kept
 from .frames import state_at
 from .loss_strip import with_loss_strip
 from .update_frames import training_frames
@@ -60,6 +61,23 @@ class TrainingAnimation(Animation):
 
     def __repr__(self) -> str:
         return f"<TrainingAnimation {len(self.steps)} steps: {len(self.frames)} frames, frame {self.frame}>"
+
+    def inspect_data(self) -> dict:
+        """The inspect panels of every step: `nodes` is step 1's, `steps[k]` step k+1's.
+
+        The player shows the panel of the step the current frame belongs to (its `step` field),
+        so a weight's panel during step 3 shows step 3's value and gradient."""
+        if self._inspect is None:
+            from .inspect_data import inspect_payload
+
+            options = {k: v for k, v in self._view.items() if k != "extra"}
+            with texts_kept(self._texts):
+                per_step = [
+                    inspect_payload(s.graph.nx, s.graph.view(**options), self.frames, step=k)
+                    for k, s in enumerate(self.steps)
+                ]
+            self._inspect = {**per_step[0], "steps": [p["nodes"] for p in per_step]}
+        return self._inspect
 
     def _scene(self, index: int, lights: bool = True):
         scene = super()._scene(index, lights)

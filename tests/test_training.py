@@ -276,3 +276,27 @@ def test_a_step_is_a_frozen_record():
         rec.steps[0].loss = 0.0  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
         rec.steps[0].updates["0.weight"].after = torch.zeros(1)  # type: ignore[misc]
+
+
+def panel_numbers(entry: dict, which: str) -> torch.Tensor:
+    """The numbers of an inspect panel's table (`which`: "value" or "grad")."""
+    rows = [[float(v.replace("−", "-")) for v in row] for row in entry[which]["table"]]
+    return torch.tensor(rows)
+
+
+def test_each_steps_inspect_panels_show_that_steps_parameters_and_gradients():
+    _, log = reference("momentum")
+    _, rec = recorded("momentum")
+    data = rec.animate().inspect_data()
+    assert len(data["steps"]) == STEPS and data["nodes"] == data["steps"][0]
+    for k in range(STEPS):
+        for name in ("0.weight", "2.weight"):
+            entry = data["steps"][k][rec.steps[k].graph.node_id(name)]
+            before, grad = log[k]["before"][name], log[k]["grad"][name]  # torch's own, without ani-graph
+            value_shown = panel_numbers(entry, "value").reshape(before.shape)
+            grad_shown = panel_numbers(entry, "grad").reshape(grad.shape)
+            assert torch.allclose(value_shown, before, rtol=5e-4, atol=1e-6)  # 4 significant digits
+            assert torch.allclose(grad_shown, grad, rtol=5e-4, atol=1e-6)
+    # and the steps differ: a panel of step 3 is not step 1's
+    w = rec.steps[0].graph.node_id("0.weight")
+    assert data["steps"][2][w]["value"] != data["steps"][0][w]["value"]

@@ -112,7 +112,14 @@ function inspectLabel(entry) {
 function inspectPanels(ui, model, drawing, steps) {
   let data = null;
   const load = () => data || (data = model.get("inspect") || { palette: [], nodes: {} });
-  const entryOf = (g) => g && load().nodes[g.getAttribute("data-node")];
+  // recorded training steps: each step has its own panels, picked by the current frame's `step`
+  const entryOf = (g) => {
+    if (!g) return undefined;
+    const d = load(), id = g.getAttribute("data-node");
+    const frame = d.steps ? (model.get("frames") || [])[steps.current()] : null;
+    const own = frame && typeof frame.step === "number" ? d.steps[frame.step] : null;
+    return (own || d.nodes)[id];
+  };
   for (const g of ui.svg.querySelectorAll(".ag-node[data-node]")) {
     const entry = entryOf(g);
     if (!entry) continue;

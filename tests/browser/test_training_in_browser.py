@@ -105,3 +105,36 @@ def test_a_training_animation_plays_in_jupyterlab(page, tmp_path):
         assert not [e for e in page.errors if "player" in e or "ag-" in e or "render" in e]
     finally:
         server.stop()
+
+
+def panel_table(dialog, which: int) -> torch.Tensor:
+    """The numbers of the open panel's `which`-th table (0: value, 1: gradient)."""
+    rows = (
+        dialog.locator("table")
+        .nth(which)
+        .evaluate(
+            "t => [...t.tBodies[0].rows].map(r => [...r.cells].filter(c => c.tagName === 'TD').map(c => c.textContent))"
+        )
+    )
+    return torch.tensor([[float(v.replace("−", "-")) for v in row] for row in rows])
+
+
+def test_a_parameters_panel_shows_the_step_being_played(page, tmp_path):
+    page.set_viewport_size({"width": 1280, "height": 720})
+    _, rec = recorded_loop()
+    anim = rec.animate()
+    page.goto(anim.save(tmp_path / "training.html").as_uri())
+    slider = page.locator(".ag-player input[type=range]")
+    nid = rec.steps[0].graph.node_id("0.weight")
+    for k in (0, 2):  # the last backward frame of step k: its value and its gradient both shown
+        last = max(i for i, f in enumerate(anim.frames) if f["phase"] == "backward" and f["step"] == k)
+        slider.fill(str(last))
+        page.locator(f'.ag-node[data-node="{nid}"]').click()
+        dialog = page.get_by_role("dialog")
+        graph = rec.steps[k].graph
+        for which, want in ((0, graph.value("0.weight")), (1, graph.grad("0.weight"))):
+            assert torch.allclose(panel_table(dialog, which), want, rtol=5e-4, atol=1e-6)  # 4 significant digits
+        page.screenshot(path=artifact(f"training-panel-step{k + 1}.png"))
+        page.keyboard.press("Escape")
+    assert not torch.allclose(rec.steps[0].graph.value("0.weight"), rec.steps[2].graph.value("0.weight"))
+    assert page.errors == []
