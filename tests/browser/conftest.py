@@ -154,3 +154,17 @@ def cell_errors(page) -> list[str]:
         e.inner_text()[:2000]
         for e in page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']").all()
     ]
+
+
+def panel_table(dialog, which: int):
+    """The numbers of an open inspect panel's `which`-th table (0: value, 1: gradient), as a tensor."""
+    import torch
+
+    rows = (
+        dialog.locator("table")
+        .nth(which)
+        .evaluate(
+            "t => [...t.tBodies[0].rows].map(r => [...r.cells].filter(c => c.tagName === 'TD').map(c => c.textContent))"
+        )
+    )
+    return torch.tensor([[float(v.replace("\u2212", "-")) for v in row] for row in rows])

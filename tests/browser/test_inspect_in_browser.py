@@ -11,19 +11,7 @@ from ani_graph import style as S
 from ani_graph.examples import two_layer, two_layer_inputs
 from ani_graph.inspect_data import LEVELS
 
-from .conftest import JupyterServer, artifact, cell_errors, need_browser, run_all_cells, write_notebook
-
-
-def table(dialog, which: int) -> torch.Tensor:
-    """The numbers of the panel's `which`-th table (0: value, 1: gradient)."""
-    rows = (
-        dialog.locator("table")
-        .nth(which)
-        .evaluate(
-            "t => [...t.tBodies[0].rows].map(r => [...r.cells].filter(c => c.tagName === 'TD').map(c => c.textContent))"
-        )
-    )
-    return torch.tensor([[float(v.replace("−", "-")) for v in row] for row in rows])
+from .conftest import JupyterServer, artifact, cell_errors, need_browser, panel_table, run_all_cells, write_notebook
 
 
 def heat_colours(want: torch.Tensor) -> list[str]:
@@ -38,7 +26,7 @@ def check_W1_dialog(page, g, node_id: str, scope) -> None:
     assert dialog.locator("h3").inner_text() == "W1"
     assert "shape 3×5" in dialog.inner_text() and "float32" in dialog.inner_text()
     for which, want in ((0, g.value("W1")), (1, g.grad("W1"))):
-        shown = table(dialog, which)
+        shown = panel_table(dialog, which)
         assert shown.shape == want.shape
         assert torch.allclose(shown, want, rtol=5e-4, atol=1e-8)  # 4 significant digits
     heats = dialog.locator(".ag-heat")

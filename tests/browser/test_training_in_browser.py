@@ -8,7 +8,7 @@ import torch
 from ani_graph import record
 from ani_graph.examples import tiny_regression
 
-from .conftest import JupyterServer, artifact, cell_errors, need_browser, run_all_cells, write_notebook
+from .conftest import JupyterServer, artifact, cell_errors, need_browser, panel_table, run_all_cells, write_notebook
 
 
 def recorded_loop(steps: int = 3):
@@ -105,18 +105,6 @@ def test_a_training_animation_plays_in_jupyterlab(page, tmp_path):
         assert not [e for e in page.errors if "player" in e or "ag-" in e or "render" in e]
     finally:
         server.stop()
-
-
-def panel_table(dialog, which: int) -> torch.Tensor:
-    """The numbers of the open panel's `which`-th table (0: value, 1: gradient)."""
-    rows = (
-        dialog.locator("table")
-        .nth(which)
-        .evaluate(
-            "t => [...t.tBodies[0].rows].map(r => [...r.cells].filter(c => c.tagName === 'TD').map(c => c.textContent))"
-        )
-    )
-    return torch.tensor([[float(v.replace("−", "-")) for v in row] for row in rows])
 
 
 def test_a_parameters_panel_shows_the_step_being_played(page, tmp_path):
