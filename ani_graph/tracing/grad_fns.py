@@ -43,18 +43,28 @@ def boundary_edges(
         for index, (nxt, nr) in enumerate(fn.next_functions):
             if nxt is None:
                 continue
-            target = made_by.get((id(nxt), nr))  # the output of a recorded tensor's grad_fn
-            if target is not None and resolve is not None:
-                target = resolve(target)
-            if target is None:
-                if type(nxt).__name__ != "AccumulateGrad":
-                    stack.append(nxt)
-                    continue
-                target = leaf_of(nxt.variable)
-                if target is None:
-                    continue
-            edges.append((index, target))
+            target = edge_target(nxt, nr, made_by, leaf_of, resolve)
+            if target is WALK:
+                stack.append(nxt)
+            elif target is not None:
+                edges.append((index, target))
         yield fn, edges
+
+
+WALK = object()  # `edge_target` of an edge into a backward node of the op's own: the walk goes on into it
+
+
+def edge_target(nxt, nr: int, made_by: dict, leaf_of: Callable[[torch.Tensor], Any], resolve=None):
+    """Where the edge into output `nr` of backward node `nxt` hands its gradient, as `boundary_edges`
+    reads it: a recorded tensor, None (a leaf `leaf_of` does not know: dropped), or `WALK`."""
+    target = made_by.get((id(nxt), nr))  # the output of a recorded tensor's grad_fn
+    if target is not None and resolve is not None:
+        target = resolve(target)
+    if target is not None:
+        return target
+    if type(nxt).__name__ != "AccumulateGrad":
+        return WALK
+    return leaf_of(nxt.variable)
 
 
 class BackwardNodes:
@@ -107,22 +117,15 @@ class BackwardNodes:
         if fn is None or id(fn) in self._op_of:
             return self.claim(op_id, [fn], node_of)
         made_by, boundary = self.made_by, []
+        leaf_of, resolve = _readers(node_of)
         for index, (nxt, nr) in enumerate(fn.next_functions):
             if nxt is None:
                 continue
-            target = made_by.get((id(nxt), nr))
-            if target is not None:
-                if type(target) is not str:
-                    target = node_of.get(target)
-                    if target is None:  # not a recorded tensor: the walk goes on into it
-                        return self.claim(op_id, [fn], node_of)
-            elif type(nxt).__name__ == "AccumulateGrad":
-                target = node_of.get(id(nxt.variable))
-                if target is None:
-                    continue
-            else:  # a backward node of the op's own: walk
+            target = edge_target(nxt, nr, made_by, leaf_of, resolve)
+            if target is WALK:  # a backward node of the op's own
                 return self.claim(op_id, [fn], node_of)
-            boundary.append((fn, index, target))
+            if target is not None:
+                boundary.append((fn, index, target))
         self._op_of[id(fn)] = op_id
         self._keep.append(fn)
         return [type(fn).__name__], boundary
@@ -133,11 +136,14 @@ class BackwardNodes:
         names: list[str] = []
         boundary: list[tuple[Any, int, str]] = []
         keep = self._keep
-        resolve = lambda v: v if type(v) is str else node_of.get(v)  # noqa: E731
-        for fn, edges in boundary_edges(
-            starts, self._op_of, op_id, self.made_by, lambda v: node_of.get(id(v)), resolve
-        ):
+        for fn, edges in boundary_edges(starts, self._op_of, op_id, self.made_by, *_readers(node_of)):
             keep.append(fn)
             names.append(type(fn).__name__)
             boundary.extend((fn, index, target) for index, target in edges)
         return names, boundary
+
+
+def _readers(node_of: dict[int, str]):
+    """`leaf_of` and `resolve` for `edge_target` over a recorder's `node_of`: a leaf by its tensor, and
+    a `made_by` entry that is a node id already or, adopted from a lazy log, an id(tensor)."""
+    return (lambda v: node_of.get(id(v))), (lambda v: v if type(v) is str else node_of.get(v))
