@@ -55,7 +55,7 @@ def log_call(rec, call, info: dict, flat_in: list, tensors_in: list, call_args: 
     before_fns = _grad_fns_before(rec._seen, tensors_in)
     if before_fns is None:
         return None, None, None
-    result = _run(rec, call, tensors_in)
+    result = _run(rec, call, (), {}, tensors_in)
     return _log_result(rec, info, flat_in, tensors_in, before_fns, result, call_args)
 
 
@@ -84,21 +84,13 @@ def record_torch_call(rec, func, info: dict, args: tuple, kwargs: dict):
             fn = a.grad_fn
             before_fns.append(fn)
             grad = grad or a.requires_grad
-            known = seen.get(id(a), MISSING)
-            if known is not fn and (known is not MISSING or fn is not None):
+            if not odd and _unseen(seen, a, fn):
                 odd = True
     if not grad:  # no backward node can come out of this call: it makes no op
         return func(*args, **kwargs) if kwargs else func(*args)
     if odd:  # the eager path, which `record_call` takes after replaying the log
         return rec.record_call(_bound(func, args, kwargs), info, args, kwargs)
-    rec._locals.look_for_frame()
-    try:
-        result = func(*args, **kwargs) if kwargs else func(*args)
-    except RuntimeError as err:
-        better = _worded(rec, err, tensors_in)
-        if better is err:
-            raise
-        raise better from err
+    result = _run(rec, func, args, kwargs, tensors_in)
     done, result, before = _log_result(rec, info, flat_in, tensors_in, before_fns, result, (args, kwargs), nested)
     if done == EAGER:
         rec.materialize()
@@ -116,33 +108,30 @@ def _grad_fns_before(seen: dict, tensors_in: list) -> list | None:
     before_fns = []
     for t in tensors_in:
         fn = t.grad_fn
-        known = seen.get(id(t), MISSING)
-        if known is MISSING:
-            if fn is not None:  # made by something the recorder did not see
-                return None
-        elif known is not fn:  # changed since it was seen: a write through a view or base
+        if _unseen(seen, t, fn):
             return None
         before_fns.append(fn)
     return before_fns
 
 
-def _run(rec, call, tensors_in: list):
-    """Run the call, with PyTorch's error on a leaf worded by the recorder."""
+def _unseen(seen: dict, t: torch.Tensor, fn) -> bool:
+    """Whether `t`, whose `grad_fn` is `fn` now, was made by work the recorder did not see, or
+    changed since it was seen (a write through a view or its base)."""
+    known = seen.get(id(t), MISSING)
+    return known is not fn and (known is not MISSING or fn is not None)
+
+
+def _run(rec, func, args: tuple, kwargs: dict, tensors_in: list):
+    """Run `func(*args, **kwargs)`, with PyTorch's error on a leaf worded by the recorder."""
     rec._locals.look_for_frame()
     try:
-        return call()
+        return func(*args, **kwargs) if kwargs else func(*args)
     except RuntimeError as err:
-        better = _worded(rec, err, tensors_in)
-        if better is err:
+        rec.materialize()
+        better = rec.call_error(err, tensors_in)
+        if better is None:
             raise
         raise better from err
-
-
-def _worded(rec, err: RuntimeError, tensors_in: list) -> RuntimeError:
-    """PyTorch's error of a call that failed, or the recorder's wording of it (an error on a leaf)."""
-    rec.materialize()
-    better = rec.call_error(err, tensors_in)
-    return err if better is None else better
 
 
 def _log_result(
